@@ -1,0 +1,3 @@
+"""hegui (合规): compliance system for providers of generative AI services in China."""
+
+__version__ = "0.1.0"

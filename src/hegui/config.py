@@ -1,0 +1,300 @@
+"""One settings tree: ``hegui.toml`` plus ``HEGUI_*`` environment variables, with working defaults.
+
+Every setting has a type, a default and a one-line description (``Field(description=...)``);
+``docs/configuration.md`` lists them and a test keeps the two in step. Environment variables
+name a section and a field joined by a double underscore, e.g. ``HEGUI_GATEWAY__PORT=9000`` or
+``HEGUI_STORE__URL=postgresql+psycopg://127.0.0.1/test``. Secrets are ``SecretStr`` so they print
+as asterisks.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from hegui.errors import ConfigError
+
+__all__ = [
+    "EngineSettings",
+    "GatewaySettings",
+    "LabelingSettings",
+    "MinorsSettings",
+    "RateLimitSettings",
+    "SanctionSettings",
+    "Settings",
+    "StoreSettings",
+    "load_settings",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class EngineSettings(_Section):
+    policy: str | None = Field(
+        None, description="Policy file (TOML or YAML); the built-in policy when unset."
+    )
+    lexicons: list[str] = Field(
+        default_factory=list,
+        description="Extra lexicon files or folders loaded after the built-in starter lexicon.",
+    )
+    builtin_lexicon: bool = Field(
+        True, description="Load the starter lexicon shipped in the package."
+    )
+    classifier: bool = Field(True, description="Run the shipped text classifier layer.")
+    guard_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint of an external guard model (e.g. Qwen3Guard); off when unset.",
+    )
+    guard_model: str = Field(
+        "Qwen3Guard-Gen-0.6B", description="Model name sent to the external guard endpoint."
+    )
+    guard_timeout: float = Field(
+        2.0, description="Seconds to wait for the external guard model before failing closed."
+    )
+    max_text_chars: int = Field(
+        1_000_000, description="Longest text the engine accepts; longer input is an input error."
+    )
+
+
+class StoreSettings(_Section):
+    url: str = Field(
+        "sqlite:///hegui.db",
+        description="SQLAlchemy URL of the database; SQLite in the working directory by default.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL for state shared between gateway replicas (rate limits, minors' budgets).",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Master key (base64, 32 bytes) for AES-GCM content encryption and HMAC pseudonyms; generated into the data folder when unset.",
+    )
+    log_retention_days: int = Field(
+        183,
+        description="Days usage records and logs are kept (≥ 6 months, Cybersecurity Law Art. 21).",
+    )
+    evidence_retention_days: int = Field(
+        1095, description="Days violation evidence is kept before purge."
+    )
+    store_content: str = Field(
+        "violations",
+        description="Which message content is stored (encrypted): 'none', 'violations' or 'all'.",
+    )
+    redis_prefix: str = Field(
+        "hegui:",
+        description="Prefix of every Redis key hegui writes (lets several deployments share one Redis).",
+    )
+    auth_cache_ttl: float = Field(
+        30.0,
+        description="Seconds an authenticated API key is served from memory before the database is asked again.",
+    )
+    usage_batch_size: int = Field(
+        500, description="Usage records written per database transaction by the background writer."
+    )
+    usage_flush_interval: float = Field(
+        0.2,
+        description="Longest time (seconds) a usage record waits in memory before it is written.",
+    )
+    usage_queue_limit: int = Field(
+        100_000,
+        description="Usage records held in memory while the database is slow; beyond it requests fail closed.",
+    )
+
+
+class MinorsSettings(_Section):
+    daily_minutes_under_16: int = Field(
+        60, description="Daily usage budget for minors under 16 (Minors' Mode Guide 2024: 1 h)."
+    )
+    daily_minutes_16_17: int = Field(
+        120, description="Daily usage budget for minors aged 16–17 (2 h)."
+    )
+    curfew_start: str = Field(
+        "22:00", description="Start of the nightly curfew for minors (local time)."
+    )
+    curfew_end: str = Field(
+        "06:00", description="End of the nightly curfew for minors (local time)."
+    )
+    rest_reminder_minutes: int = Field(
+        30, description="Continuous use after which a rest reminder is added."
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", description="Time zone used for curfew and daily budgets."
+    )
+    rest_break_minutes: int = Field(
+        10,
+        description="A pause at least this long ends a continuous-use session (resets the rest reminder).",
+    )
+
+
+class SanctionSettings(_Section):
+    violations_in_a_row: int = Field(
+        3,
+        description="Violations in a row (no clean request between) that move an account one step up the sanction ladder.",
+    )
+    violations_per_day: int = Field(
+        5,
+        description="Violations in one local day that move an account one step up the ladder (again at each multiple).",
+    )
+    restricted_hours: float = Field(
+        24.0, description="How long an automatic restriction lasts (0 = until lifted by staff)."
+    )
+    suspended_hours: float = Field(
+        168.0, description="How long an automatic suspension lasts (0 = until lifted by staff)."
+    )
+    max_automatic: str = Field(
+        "suspended",
+        description="Highest step the gateway applies on its own: 'warned', 'restricted', 'suspended' or 'terminated'.",
+    )
+
+
+class RateLimitSettings(_Section):
+    requests_per_minute: int = Field(
+        0, description="Requests per account per minute (fixed window; 0 = no limit)."
+    )
+    restricted_requests_per_minute: int = Field(
+        5,
+        description="Requests per minute for accounts in the 'restricted' sanction state (0 = no limit).",
+    )
+
+
+class GatewaySettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the gateway listens on.")
+    port: int = Field(8000, description="Port the gateway listens on.")
+    upstreams: list[str] = Field(
+        default_factory=list,
+        description="OpenAI-compatible upstream base URLs (repeat --upstream); each serves every model unless a model map is given.",
+    )
+    upstream_api_key: SecretStr | None = Field(None, description="Bearer key sent to upstreams.")
+    upstream_timeout: float = Field(
+        120.0, description="Seconds allowed for a whole upstream answer."
+    )
+    connect_timeout: float = Field(
+        5.0, description="Seconds allowed to open an upstream connection."
+    )
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, description="Largest request body accepted (413 above)."
+    )
+    require_api_key: bool = Field(True, description="Require a hegui API key on /v1 routes.")
+    stream_window_chars: int = Field(
+        64,
+        description="Characters held back in a stream until checked together with the text before them.",
+    )
+    explicit_label: str = Field(
+        "本回答由人工智能生成",
+        description="Visible notice added to text answers (GB 45438 §5.1); empty to disable.",
+    )
+    explicit_label_position: str = Field(
+        "end", description="Where the visible notice goes: 'start' or 'end'."
+    )
+    agreement_url: str = Field(
+        "/agreement",
+        description="Link given to users who have not accepted the current service agreement.",
+    )
+    workers: int = Field(1, description="Gateway worker processes.")
+    upstream_retries: int = Field(
+        2,
+        description="Extra attempts (on another upstream when there is one) after a connection error.",
+    )
+    breaker_failures: int = Field(
+        5, description="Consecutive failures after which an upstream's circuit breaker opens."
+    )
+    breaker_reset_seconds: float = Field(
+        10.0, description="Seconds an open circuit waits before letting one probe request through."
+    )
+    health_interval: float = Field(
+        15.0,
+        description="Seconds between upstream health checks (GET /v1/models); 0 disables them.",
+    )
+    pool_connections: int = Field(
+        256, description="Upper bound on open connections to all upstreams together."
+    )
+    upstream_keepalive: float = Field(
+        4.0,
+        description="Seconds an idle upstream connection is kept; keep it below the upstream's own idle timeout (uvicorn: 5 s).",
+    )
+    stream_release_step: int = Field(
+        32,
+        description="After the first release, characters gathered beyond the window before the next check-and-release (fewer engine calls per stream).",
+    )
+
+
+class LabelingSettings(_Section):
+    producer: str | None = Field(
+        None, description="27-character provider code (TC260-PG-20252A) written as ContentProducer."
+    )
+    uscc: str | None = Field(
+        None,
+        description="Unified Social Credit Code used to build the provider code when 'producer' is unset.",
+    )
+    model_code: str = Field(
+        "0001", description="4-character model/app code appended to the provider code."
+    )
+    signing_key: SecretStr | None = Field(
+        None, description="Key for the optional integrity value written to ReservedCode1."
+    )
+    max_file_bytes: int = Field(
+        2 * 1024**3, description="Largest file `hegui label` / `verify` will read."
+    )
+    watermark: bool = Field(
+        False, description="Also embed the invisible image watermark carrying the ProduceID."
+    )
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    minors: MinorsSettings = Field(default_factory=MinorsSettings)
+    sanctions: SanctionSettings = Field(default_factory=SanctionSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    labeling: LabelingSettings = Field(default_factory=LabelingSettings)
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in environ.items():
+        if not key.startswith("HEGUI_") or "__" not in key:
+            continue
+        section, _, name = key[len("HEGUI_") :].lower().partition("__")
+        parsed: Any = value
+        if value.startswith(("[", "{")):
+            import json
+
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                parsed = value
+        out.setdefault(section, {})[name] = parsed
+    return out
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read ``path`` (or ``./hegui.toml`` when present), then apply ``HEGUI_*`` variables."""
+    environ = dict(os.environ) if environ is None else environ
+    data: dict[str, Any] = {}
+    candidate = Path(path) if path is not None else Path(environ.get("HEGUI_CONFIG", "hegui.toml"))
+    if candidate.exists():
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(exc), path=str(candidate)) from None
+    elif path is not None:
+        raise ConfigError("config file not found", path=str(candidate))
+    for section, values in _env_overrides(environ).items():
+        data.setdefault(section, {}).update(values)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{loc}: {first['msg']}", path=str(candidate)) from None

@@ -1,0 +1,46 @@
+"""gateway room: the OpenAI-compatible compliance proxy (see docs/gateway.md).
+
+Import from here: ``create_app``, ``Gateway``, ``GatewayError``, ``StreamModerator``,
+``StreamStopError``, ``SSEParser``, ``UpstreamPool``, ``FunctionTransport``. Nothing is imported
+at package import (``hegui --help`` and ``hegui check`` stay fast); names load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hegui.gateway.app import Gateway, create_app
+    from hegui.gateway.errors import GatewayError
+    from hegui.gateway.sse import SSEParser
+    from hegui.gateway.stream import StreamModerator, StreamStopError
+    from hegui.gateway.upstream import FunctionTransport, UpstreamPool
+
+__all__ = [
+    "FunctionTransport",
+    "Gateway",
+    "GatewayError",
+    "SSEParser",
+    "StreamModerator",
+    "StreamStopError",
+    "UpstreamPool",
+    "create_app",
+]
+
+_HOME = {
+    "FunctionTransport": "transport",
+    "Gateway": "app",
+    "GatewayError": "errors",
+    "SSEParser": "sse",
+    "StreamModerator": "stream",
+    "StreamStopError": "stream",
+    "UpstreamPool": "upstream",
+    "create_app": "app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"hegui.gateway.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'hegui.gateway' has no attribute {name!r}")

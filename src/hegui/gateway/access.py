@@ -1,0 +1,138 @@
+"""Who may be served now: API key, sanctions, service agreement, minors' mode, rate limit.
+
+Articles 9 (agreement), 10 (minors), 14 (sanctions on users' illegal activity). Each refusal is
+an OpenAI-style error carrying the reason in a ``hegui`` object. The backend answers from caches
+on the hot path; its :class:`~hegui.errors.StoreError` becomes 503 upstream of here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hegui.gateway.backend import (
+    AccountView,
+    AgeBand,
+    GatewayBackend,
+    MinorsDecision,
+    Sanction,
+)
+from hegui.gateway.errors import GatewayError
+
+__all__ = ["ANONYMOUS", "admit", "bearer_token"]
+
+ANONYMOUS = AccountView(
+    account_id="anonymous",
+    pseudonym="anonymous",
+    age_band=AgeBand.ADULT,
+    agreement_version=None,
+    sanction=Sanction.NORMAL,
+    sanction_until=None,
+    sanction_reason=None,
+    training_opt_out=True,
+    key_id="",
+)
+
+_BLOCKING_SANCTIONS = (Sanction.RESTRICTED, Sanction.SUSPENDED, Sanction.TERMINATED)
+
+
+def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+        if name == b"x-api-key":
+            return value.decode("latin-1").strip() or None
+    return None
+
+
+async def admit(
+    backend: GatewayBackend,
+    headers: list[tuple[bytes, bytes]],
+    *,
+    require_key: bool,
+    agreement_url: str,
+    now: datetime | None = None,
+) -> tuple[AccountView, MinorsDecision | None]:
+    """Return the caller's account (and minors' decision) or raise the refusal to answer."""
+    now = now or datetime.now(UTC)
+    token = bearer_token(headers)
+    if token is None:
+        if require_key:
+            raise GatewayError(
+                401,
+                "Missing API key: send 'Authorization: Bearer <key>'.",
+                code="invalid_api_key",
+                decision="unauthorized",
+            )
+        return ANONYMOUS, None
+    account = await backend.authenticate(token)
+    if account is None:
+        raise GatewayError(
+            401, "Incorrect or revoked API key.", code="invalid_api_key", decision="unauthorized"
+        )
+    _check_sanction(account, now)
+    agreement = await backend.current_agreement()
+    if agreement is not None and account.agreement_version != agreement.version:
+        raise GatewayError(
+            403,
+            f"Please read and accept the current service agreement (version {agreement.version}) at {agreement.url or agreement_url}.",
+            type="permission_error",
+            code="agreement_required",
+            decision="refused_agreement",
+            hegui={
+                "reason": "agreement_required",
+                "agreement_version": agreement.version,
+                "agreement_url": agreement.url or agreement_url,
+            },
+        )
+    minors: MinorsDecision | None = None
+    if account.age_band is not AgeBand.ADULT:
+        minors = await backend.minors_check(account, now)
+        if not minors.allowed:
+            reason = minors.reason or "minors_mode"
+            status = 429 if reason == "daily_limit" else 403
+            text = {
+                "curfew": "Minors' mode: the service is not available during the night-time rest period.",
+                "daily_limit": "Minors' mode: today's usage time is used up.",
+            }.get(reason, "Minors' mode: not available now.")
+            raise GatewayError(
+                status,
+                text,
+                type="permission_error",
+                code=f"minors_{reason}",
+                decision="refused_minors",
+                hegui={"reason": reason, "minutes_used_today": round(minors.minutes_used_today, 1)},
+            )
+    if not await backend.rate_limit(account, now):
+        raise GatewayError(
+            429,
+            "Rate limit reached; slow down.",
+            type="rate_limit_error",
+            code="rate_limit_exceeded",
+            decision="rate_limited",
+            headers=[(b"retry-after", b"1")],
+        )
+    return account, minors
+
+
+def _check_sanction(account: AccountView, now: datetime) -> None:
+    if account.sanction not in _BLOCKING_SANCTIONS:
+        return
+    until = account.sanction_until
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    if until is not None and until <= now:
+        return  # expired; the store lifts it on its next write
+    reason = account.sanction_reason or "violations of the service agreement"
+    expiry = until.isoformat() if until else None
+    message = f"Account {account.sanction.value}: {reason}" + (
+        f" (until {expiry})." if expiry else "."
+    )
+    raise GatewayError(
+        403,
+        message,
+        type="permission_error",
+        code=f"account_{account.sanction.value}",
+        decision="refused_sanction",
+        hegui={"sanction": account.sanction.value, "reason": reason, "until": expiry},
+    )

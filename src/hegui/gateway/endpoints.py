@@ -1,0 +1,228 @@
+"""The smaller endpoints: ``/v1/moderations``, ``/v1/images/generations``, ``/v1/models``.
+
+``/v1/moderations`` answers in OpenAI's moderation schema with hegui risk codes mapped onto
+OpenAI's categories; the full verdict is under ``results[].hegui``. Generated images get the
+GB 45438 labels (visible notice + metadata); an image returned by URL is fetched through the
+upstream client, labelled, and returned as ``b64_json`` (the URL is dropped, since the file behind
+it carries no label).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from hegui.gateway.chat import JSON_HEADERS, send_bytes, upstream_failure
+from hegui.gateway.errors import GatewayError
+from hegui.gateway.incidents import report_violation
+from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.schema import new_id, require_model
+from hegui.gateway.stream import is_violation
+from hegui.safety.types import Verdict
+
+if TYPE_CHECKING:
+    from hegui.gateway.app import Gateway, Send
+    from hegui.gateway.exchange import Exchange
+
+__all__ = ["CATEGORY_MAP", "OPENAI_CATEGORIES", "images", "list_models", "moderations"]
+
+OPENAI_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+
+# hegui risk code (or its A.x prefix) → OpenAI moderation categories.
+CATEGORY_MAP: dict[str, tuple[str, ...]] = {
+    "A.1.a": ("illicit",),
+    "A.1.b": ("illicit",),
+    "A.1.c": ("illicit",),
+    "A.1.d": ("violence", "illicit/violent"),
+    "A.1.e": ("hate",),
+    "A.1.f": ("violence", "sexual"),
+    "A.1.g": ("illicit",),
+    "A.1.h": ("illicit",),
+    "A.2": ("hate",),
+    "A.3": ("illicit",),
+    "A.4.a": ("self-harm",),
+    "A.4.b": ("harassment",),
+    "A.4.c": ("harassment",),
+    "A.4.d": ("harassment",),
+}
+
+
+def _categories(code: str) -> tuple[str, ...]:
+    return CATEGORY_MAP.get(code) or CATEGORY_MAP.get(code[:3], ())
+
+
+def moderation_result(verdict: Verdict) -> dict[str, Any]:
+    scores = dict.fromkeys(OPENAI_CATEGORIES, 0.0)
+    for risk in verdict.risks:
+        for cat in _categories(risk.code):
+            scores[cat] = max(scores[cat], round(risk.score, 4))
+    flagged_cats = {c: scores[c] > 0 for c in OPENAI_CATEGORIES}
+    return {
+        "flagged": bool(verdict.risks) or verdict.failed,
+        "categories": flagged_cats,
+        "category_scores": scores,
+        "hegui": verdict.to_dict(),
+    }
+
+
+async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
+    value = doc.get("input")
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list):
+        texts = []
+        for item in value:
+            if isinstance(item, str):
+                texts.append(item)
+            elif (
+                isinstance(item, dict)
+                and item.get("type") == "text"
+                and isinstance(item.get("text"), str)
+            ):
+                texts.append(item["text"])
+            elif isinstance(item, dict) and item.get("type") == "image_url":
+                continue
+            else:
+                raise GatewayError(
+                    400,
+                    "'input' items must be strings or {type: text} objects.",
+                    param="input",
+                    decision="invalid",
+                )
+    else:
+        raise GatewayError(
+            400, "'input' must be a string or an array.", param="input", decision="invalid"
+        )
+    ex.model = str(doc.get("model") or "hegui-moderation")
+    results = []
+    for text in texts:
+        verdict = await gw.moderation.acheck(text, "input")
+        ex.add_codes(verdict.codes)
+        if verdict.failed:
+            ex.decision = "failed"
+        results.append(moderation_result(verdict))
+    body = {"id": new_id("modr"), "model": ex.model, "results": results}
+    await send_bytes(send, 200, orjson.dumps(body), JSON_HEADERS)
+
+
+async def list_models(gw: Gateway, send: Send) -> None:
+    now = int(time.time())
+    data = [
+        {"id": m, "object": "model", "created": now, "owned_by": "hegui-upstream"}
+        for m in gw.pool.model_ids()
+    ]
+    await send_bytes(send, 200, orjson.dumps({"object": "list", "data": data}), JSON_HEADERS)
+
+
+async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
+    model = doc.get("model") or "default"
+    if not isinstance(model, str):
+        raise GatewayError(400, "'model' must be a string.", param="model", decision="invalid")
+    ex.model = require_model({"model": model})
+    prompt = doc.get("prompt")
+    if not isinstance(prompt, str) or not prompt:
+        raise GatewayError(
+            400, "'prompt' must be a non-empty string.", param="prompt", decision="invalid"
+        )
+    if not gw.pool.upstreams:
+        raise GatewayError(
+            503,
+            "No upstream model server is configured.",
+            type="service_unavailable",
+            code="no_upstream",
+        )
+    verdict = await gw.moderation.acheck(prompt, "input")
+    if verdict.codes:
+        ex.add_codes(verdict.codes)
+    if is_violation(verdict):
+        info = await report_violation(
+            gw, ex, verdict, direction="input", stage="prompt", evidence=prompt
+        )
+        status, code = (503, "moderation_failed") if verdict.failed else (400, "content_filter")
+        raise GatewayError(
+            status,
+            verdict.message or "The prompt was refused by the content policy.",
+            code=code,
+            hegui=info,
+            decision=info["action"],
+        )
+    resp = await gw.pool.send(ex.model, "/v1/images/generations", orjson.dumps(doc))
+    try:
+        data = await resp.read(gw.max_upstream_bytes)
+    finally:
+        resp.close()
+    if resp.status != 200:
+        raise upstream_failure(resp.status, data)
+    try:
+        answer = orjson.loads(data)
+        items = answer["data"]
+        assert isinstance(items, list)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AssertionError):
+        raise GatewayError(
+            502,
+            "upstream returned an invalid image answer",
+            type="upstream_error",
+            code="upstream_invalid",
+            decision="upstream_error",
+        ) from None
+    from hegui.labeling import label_image_bytes, new_label
+
+    label = new_label(gw.settings.labeling, producer=gw.labeler.producer)
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        raw = None
+        if isinstance(item.get("b64_json"), str):
+            raw = base64.b64decode(item["b64_json"])
+        elif isinstance(item.get("url"), str):
+            raw = await _fetch(gw, item.pop("url"))
+        if raw is not None:
+            item["b64_json"] = base64.b64encode(
+                label_image_bytes(raw, settings=gw.settings.labeling, label=label)
+            ).decode()
+    answer["hegui"] = {
+        "action": ex.decision,
+        "risk_codes": list(ex.codes),
+        "label": label.to_dict(),
+    }
+    header = orjson.dumps(label.to_dict())
+    await send_bytes(send, 200, orjson.dumps(answer), [*JSON_HEADERS, (LABEL_HEADER, header)])
+
+
+async def _fetch(gw: Gateway, url: str) -> bytes:
+    if not url.startswith(("http://", "https://")):
+        raise GatewayError(
+            502,
+            "upstream returned an image URL hegui cannot fetch",
+            type="upstream_error",
+            code="upstream_invalid",
+        )
+    resp = await gw.transport.request("GET", url, None, {}, gw.settings.gateway.upstream_timeout)
+    try:
+        if resp.status != 200:
+            raise GatewayError(
+                502,
+                f"fetching the generated image failed: HTTP {resp.status}",
+                type="upstream_error",
+                code="upstream_error",
+            )
+        return await resp.read(gw.max_upstream_bytes)
+    finally:
+        resp.close()

@@ -1,0 +1,96 @@
+"""Every gateway failure becomes one OpenAI-style error object, here and nowhere else.
+
+``{"error": {"message", "type", "param", "code"}}`` plus, where useful, a ``hegui`` object
+(risk codes, incident id, agreement link, sanction expiry). Handlers raise :class:`GatewayError`;
+:func:`to_gateway_error` maps hegui's own exception tree and upstream failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from hegui.errors import EngineError, InputError, LabelError, StoreError
+
+__all__ = ["GatewayError", "error_body", "to_gateway_error"]
+
+
+class GatewayError(Exception):
+    """An error answered to the client with ``status`` and an OpenAI error object."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        hegui: dict[str, Any] | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        decision: str = "error",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.hegui = hegui
+        self.headers = headers or []
+        self.decision = decision
+
+    def body(self) -> bytes:
+        return error_body(self.message, self.type, self.code, self.param, self.hegui)
+
+
+def error_body(
+    message: str,
+    type: str,
+    code: str | None = None,
+    param: str | None = None,
+    hegui: dict[str, Any] | None = None,
+) -> bytes:
+    err: dict[str, Any] = {"message": message, "type": type, "param": param, "code": code}
+    doc: dict[str, Any] = {"error": err}
+    if hegui:
+        doc["hegui"] = hegui
+    return orjson.dumps(doc)
+
+
+def to_gateway_error(exc: BaseException) -> GatewayError:
+    """Map any exception met while serving a request to the error the client receives."""
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, InputError):
+        return GatewayError(400, str(exc), code="invalid_request")
+    if isinstance(exc, StoreError):
+        return GatewayError(
+            503,
+            "record store unavailable; request not served",
+            type="service_unavailable",
+            code="store_unavailable",
+        )
+    if isinstance(exc, EngineError):
+        return GatewayError(
+            503,
+            "moderation failed; request not served",
+            type="service_unavailable",
+            code="moderation_failed",
+            decision="failed",
+        )
+    if isinstance(exc, LabelError):
+        return GatewayError(
+            502,
+            f"the upstream's answer could not be labelled: {exc}",
+            type="upstream_error",
+            code="upstream_invalid",
+            decision="upstream_error",
+        )
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return GatewayError(
+            504, "upstream timed out", type="upstream_error", code="upstream_timeout"
+        )
+    return GatewayError(500, "internal gateway error", type="server_error", code="internal_error")

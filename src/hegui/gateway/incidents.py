@@ -1,0 +1,87 @@
+"""What happens when content is refused, blocked or could not be checked (Art. 14).
+
+One function: record the incident, apply the sanctions ladder to the account, and describe the
+outcome as the ``hegui`` object the client receives. A failed check is recorded as ``failed``
+(distinct from ``block``) and is not held against the user.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from hegui.gateway.backend import IncidentRecord
+from hegui.safety.types import Verdict
+
+if TYPE_CHECKING:
+    from hegui.gateway.app import Gateway
+    from hegui.gateway.exchange import Exchange
+
+__all__ = ["action_of", "report_violation"]
+
+log = logging.getLogger("hegui.gateway")
+
+
+def action_of(verdict: Verdict) -> str:
+    return "failed" if verdict.failed else verdict.action.value
+
+
+async def report_violation(
+    gw: Gateway,
+    ex: Exchange,
+    verdict: Verdict,
+    *,
+    direction: str,
+    stage: str,
+    evidence: str | None,
+    raise_store_errors: bool = True,
+) -> dict[str, Any]:
+    """Record the incident and the violation; return the ``hegui`` object for the client.
+
+    With ``raise_store_errors`` a :class:`~hegui.errors.StoreError` propagates (the caller
+    answers 503 and nothing is served); mid-stream it is logged instead, since the stream is
+    already being stopped.
+    """
+    action = action_of(verdict)
+    ex.decision = action
+    ex.add_codes(verdict.codes)
+    keep = gw.settings.store.store_content in ("violations", "all")
+    info: dict[str, Any] = {
+        "action": action,
+        "direction": direction,
+        "risk_codes": list(verdict.codes),
+    }
+    try:
+        ex.incident_id = await gw.backend.record_incident(
+            IncidentRecord(
+                pseudonym=ex.account.pseudonym if ex.account else "anonymous",
+                direction=direction,
+                stage=stage,
+                action=action,
+                risk_codes=list(verdict.codes),
+                model=ex.model,
+                evidence=evidence if keep else None,
+                detail={
+                    "score": round(verdict.score, 4),
+                    "error": verdict.error,
+                    "endpoint": ex.endpoint,
+                },
+            )
+        )
+        info["incident_id"] = ex.incident_id
+        if not verdict.failed and ex.account is not None and ex.account.account_id != "anonymous":
+            outcome = await gw.backend.register_violation(ex.account, list(verdict.codes))
+            if outcome.changed:
+                info["sanction"] = {
+                    "state": outcome.sanction.value,
+                    "reason": outcome.reason,
+                    "until": outcome.until.isoformat() if outcome.until else None,
+                }
+    except Exception:
+        if raise_store_errors:
+            raise
+        log.exception("could not record a %s incident mid-stream", action)
+        info.setdefault("incident_id", None)
+    if verdict.failed:
+        log.warning("moderation failed (%s/%s): %s", direction, stage, verdict.error)
+    return info

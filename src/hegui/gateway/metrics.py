@@ -1,0 +1,150 @@
+"""Prometheus metrics of one gateway app, cheap enough for the hot path.
+
+prometheus_client's own Counter/Histogram take a lock and walk label dicts on every update
+(~5–20 µs each); the gateway updates several per request, so it keeps plain counters here and
+hands them to prometheus_client only when ``/metrics`` is scraped (a custom collector). Each app
+has its own registry, so several apps (tests, workers) never collide.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+__all__ = ["GatewayMetrics", "Histogram"]
+
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    120,
+)
+CHECK_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5)
+
+
+class Histogram:
+    """Per-bucket counts (not cumulative) plus sum; cumulated at scrape time."""
+
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect_left(self.bounds, value)] += 1
+        self.total += value
+
+    def buckets(self) -> list[tuple[str, int]]:
+        out, acc = [], 0
+        for bound, n in zip((*self.bounds, float("inf")), self.counts, strict=True):
+            acc += n
+            out.append(("+Inf" if bound == float("inf") else repr(float(bound)), acc))
+        return out
+
+
+class GatewayMetrics:
+    """Counters the gateway bumps; rendered in the Prometheus text format on demand."""
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, str, str], int] = {}
+        self.latency: dict[str, Histogram] = {}
+        self.moderation: dict[str, Histogram] = {}
+        self.upstream_errors: dict[tuple[str, str], int] = {}
+        self.stream_stops: dict[str, int] = {}
+        self.circuit_open: dict[str, int] = {}
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+
+    def request(self, endpoint: str, status: int, decision: str, seconds: float) -> None:
+        key = (endpoint, str(status), decision)
+        self.requests[key] = self.requests.get(key, 0) + 1
+        hist = self.latency.get(endpoint)
+        if hist is None:
+            hist = self.latency[endpoint] = Histogram(LATENCY_BUCKETS)
+        hist.observe(seconds)
+
+    def observe_moderation(self, direction: str, seconds: float) -> None:
+        hist = self.moderation.get(direction)
+        if hist is None:
+            hist = self.moderation[direction] = Histogram(CHECK_BUCKETS)
+        hist.observe(seconds)
+
+    def upstream_error(self, upstream: str, kind: str) -> None:
+        key = (upstream, kind)
+        self.upstream_errors[key] = self.upstream_errors.get(key, 0) + 1
+
+    def stream_stop(self, reason: str) -> None:
+        self.stream_stops[reason] = self.stream_stops.get(reason, 0) + 1
+
+    def collect(self) -> Iterator[Metric]:
+        c = CounterMetricFamily(
+            "hegui_requests",
+            "Requests answered, by endpoint, HTTP status and decision.",
+            labels=["endpoint", "status", "decision"],
+        )
+        for key, n in sorted(self.requests.items()):
+            c.add_metric(list(key), n)
+        yield c
+        h = HistogramMetricFamily(
+            "hegui_request_seconds",
+            "Gateway time per request (streams: until the last byte).",
+            labels=["endpoint"],
+        )
+        for name, hist in sorted(self.latency.items()):
+            h.add_metric([name], hist.buckets(), hist.total)
+        yield h
+        m = HistogramMetricFamily(
+            "hegui_moderation_seconds", "Engine time per check.", labels=["direction"]
+        )
+        for name, hist in sorted(self.moderation.items()):
+            m.add_metric([name], hist.buckets(), hist.total)
+        yield m
+        u = CounterMetricFamily(
+            "hegui_upstream_errors",
+            "Upstream failures by upstream and kind.",
+            labels=["upstream", "kind"],
+        )
+        for (upstream, kind), n in sorted(self.upstream_errors.items()):
+            u.add_metric([upstream, kind], n)
+        yield u
+        s = CounterMetricFamily(
+            "hegui_stream_stops",
+            "Streams stopped mid-way, by reason (block, refuse, failed, upstream).",
+            labels=["reason"],
+        )
+        for reason, n in sorted(self.stream_stops.items()):
+            s.add_metric([reason], n)
+        yield s
+        g = GaugeMetricFamily(
+            "hegui_upstream_circuit_open",
+            "1 while an upstream's circuit breaker is open.",
+            labels=["upstream"],
+        )
+        for up, v in sorted(self.circuit_open.items()):
+            g.add_metric([up], v)
+        yield g
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

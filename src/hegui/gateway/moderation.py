@@ -1,0 +1,159 @@
+"""The engine as the gateway uses it: fail closed, cached per message, whole conversations.
+
+Any exception or timeout from the engine is a ``failed`` verdict (block), never "safe". Verdicts
+of input messages are cached by content, so a long conversation costs one scan of its *new*
+turns, not of the whole history on every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hegui.gateway.stream import failed_verdict, is_violation
+from hegui.safety.types import ACTION_ORDER, Action, Verdict
+
+__all__ = ["Checker", "ConversationResult", "Moderation", "worst"]
+
+log = logging.getLogger("hegui.gateway")
+
+
+class Checker(Protocol):
+    """What the gateway needs from :class:`hegui.safety.engine.Engine`."""
+
+    def check(self, text: str, direction: Any = ..., context: Any = ...) -> Verdict: ...
+
+
+@dataclass(slots=True)
+class ConversationResult:
+    verdict: Verdict  # the strictest verdict over all checked texts
+    redacted: bool = False  # some message content was replaced by its redacted form
+    evidence: str | None = None  # the text that decided a violation
+    codes: list[str] = field(default_factory=list)
+
+
+def worst(a: Verdict, b: Verdict) -> Verdict:
+    if a.failed or b.failed:
+        return a if a.failed else b
+    return b if ACTION_ORDER[b.action] > ACTION_ORDER[a.action] else a
+
+
+_ALLOW = Verdict(safe=True, action=Action.ALLOW, score=0.0)
+
+
+class Moderation:
+    """Wraps a checker; thread-safe use of the checker, per-process verdict cache."""
+
+    def __init__(
+        self,
+        checker: Checker,
+        *,
+        cache_size: int = 8192,
+        guard_timeout: float = 2.0,
+        observe: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.checker = checker
+        self._cache: dict[tuple[str, bool, str], Verdict] = {}
+        self._cache_size = cache_size
+        self._guard = getattr(checker, "guard", None) is not None and hasattr(checker, "acheck")
+        self._guard_timeout = guard_timeout
+        self._observe = observe
+        self._context_cls: Any = None
+        try:
+            from hegui.safety.engine import CheckContext
+
+            self._context_cls = CheckContext
+        except ImportError:  # an engine-shaped test double without contexts
+            self._context_cls = None
+
+    @property
+    def max_term_length(self) -> int:
+        return int(getattr(self.checker, "max_term_length", 0) or 0)
+
+    def _context(self, minor: bool) -> Any:
+        if self._context_cls is None or not minor:
+            return None
+        return self._context_cls(minor=True)
+
+    def check(self, text: str, direction: str, *, minor: bool = False) -> Verdict:
+        """Synchronous check, fail closed; the stream moderator's hot path."""
+        t0 = time.perf_counter()
+        try:
+            ctx = self._context(minor)
+            verdict = (
+                self.checker.check(text, direction, ctx)
+                if ctx is not None
+                else self.checker.check(text, direction)
+            )
+        except Exception as exc:
+            log.warning("engine check failed (%s): %r", direction, exc)
+            verdict = failed_verdict(f"{type(exc).__name__}: {exc}")
+        if self._observe is not None:
+            self._observe(direction, time.perf_counter() - t0)
+        return verdict
+
+    async def acheck(self, text: str, direction: str, *, minor: bool = False) -> Verdict:
+        """Also consults the external guard model when the engine has one (with a timeout)."""
+        if not self._guard:
+            return self.check(text, direction, minor=minor)
+        t0 = time.perf_counter()
+        try:
+            ctx = self._context(minor)
+            verdict: Verdict = await asyncio.wait_for(
+                self.checker.acheck(text, direction, ctx),  # type: ignore[attr-defined]
+                self._guard_timeout + 0.5,
+            )
+        except Exception as exc:
+            log.warning("engine acheck failed (%s): %r", direction, exc)
+            verdict = failed_verdict(f"{type(exc).__name__}: {exc}")
+        if self._observe is not None:
+            self._observe(direction, time.perf_counter() - t0)
+        return verdict
+
+    async def cached(self, text: str, direction: str, *, minor: bool = False) -> Verdict:
+        if not text:
+            return _ALLOW
+        key = (direction, minor, text if len(text) <= 4096 else _digest(text))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        verdict = await self.acheck(text, direction, minor=minor)
+        if not verdict.failed:
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = verdict
+        return verdict
+
+    async def conversation(
+        self, slots: list[tuple[Any, Any]], *, minor: bool = False
+    ) -> ConversationResult:
+        """Check every text slot ``(container, key)`` of a request; redact in place when asked.
+
+        Stops at the first violation (refuse, block, failed): nothing more needs checking.
+        """
+        result = ConversationResult(verdict=_ALLOW)
+        for container, key in slots:
+            text = container[key]
+            verdict = await self.cached(text, "input", minor=minor)
+            if verdict.action is not Action.ALLOW:
+                for code in verdict.codes:
+                    if code not in result.codes:
+                        result.codes.append(code)
+            if is_violation(verdict):
+                result.verdict = verdict
+                result.evidence = text
+                return result
+            if verdict.action is Action.REDACT and verdict.redacted is not None:
+                container[key] = verdict.redacted
+                result.redacted = True
+            result.verdict = worst(result.verdict, verdict)
+        return result
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

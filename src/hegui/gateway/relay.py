@@ -1,0 +1,369 @@
+"""Relay an upstream SSE stream through the hold-and-release moderator.
+
+Nothing reaches the client before the :class:`StreamModerator` released it. Which text is
+checked: ``content``, ``reasoning_content`` / ``reasoning``, ``refusal``, tool-call and legacy
+``function_call`` ``arguments`` (chat), ``text`` (completions): every text a user can see. Other
+delta fields (role, tool-call ids and names) pass through with the next released chunk.
+
+On a violation the upstream response is closed (stop generation), one final chunk with
+``finish_reason: "content_filter"`` and a ``hegui`` object is sent (stop transmission), then
+``data: [DONE]``. An upstream that dies, hangs or sends garbage ends the stream with the checked
+remainder, an ``{"error": ...}`` event and ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from hegui.gateway.chat import DEFAULT_REFUSAL, SSE_HEADERS
+from hegui.gateway.incidents import report_violation
+from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
+from hegui.gateway.sse import DONE, SSEParser, SSEProtocolError
+from hegui.gateway.stream import StreamModerator, StreamStopError
+from hegui.gateway.upstream import UpstreamConnectError
+
+if TYPE_CHECKING:
+    from hegui.gateway.app import Gateway, Receive, Send
+    from hegui.gateway.exchange import Exchange
+    from hegui.gateway.upstream import UpstreamResponse
+
+__all__ = ["StreamRelay"]
+
+log = logging.getLogger("hegui.gateway")
+_DONE_FRAME = b"data: " + DONE.encode() + b"\n\n"
+
+
+class _UpstreamBrokeError(Exception):
+    """The upstream stream ended abnormally (error event, garbage, disconnect, timeout)."""
+
+
+class StreamRelay:
+    """One per streamed response; all per-stream state lives here."""
+
+    def __init__(
+        self,
+        gw: Gateway,
+        ex: Exchange,
+        kind: str,
+        minor: bool,
+        send: Send,
+        receive: Receive | None = None,
+    ) -> None:
+        self.receive = receive
+        self.gw = gw
+        self.ex = ex
+        self.kind = kind
+        self.send = send
+        moderation = gw.moderation
+        self.mod = StreamModerator(
+            lambda text: moderation.check(text, "output", minor=minor),
+            window=gw.stream_window,
+            step=gw.stream_step,
+        )
+        self.envelope: dict[str, Any] = {}
+        self.finishes: dict[int, str] = {}
+        self.usage: dict[str, Any] | None = None
+        self.prefixed: set[int] = set()
+        self.content_choices: set[int] = set()
+        self.label_fields, self.label_header = gw.labeler.implicit()
+
+    async def run(self, resp: UpstreamResponse) -> None:
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*SSE_HEADERS, (LABEL_HEADER, self.label_header)],
+            }
+        )
+        parser = SSEParser()
+        broke: str | None = None
+        # After the body is read, receive() returns only when the client disconnects (or the
+        # response completes): a client that goes away stops the generation too.
+        gone = asyncio.ensure_future(self.receive()) if self.receive is not None else None
+        try:
+            try:
+                done = False
+                async for raw in resp.chunks():
+                    if gone is not None and gone.done():
+                        resp.close()
+                        self.ex.decision, self.ex.status = "client_closed", 499
+                        self.gw.metrics.stream_stop("client_closed")
+                        return
+                    frames, done = self._events(parser.feed(raw))
+                    if frames:
+                        await self._write(b"".join(frames))
+                    if done:
+                        break
+                if not done:
+                    frames, _ = self._events(parser.close())
+                    if frames:
+                        await self._write(b"".join(frames))
+            except (
+                UpstreamConnectError,
+                TimeoutError,
+                SSEProtocolError,
+                _UpstreamBrokeError,
+            ) as exc:
+                broke = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                log.warning("upstream stream broke: %s", broke)
+                self.gw.metrics.stream_stop("upstream")
+            finally:
+                resp.close()
+            await self._write(self._ending(broke), more=False)
+        except StreamStopError as stop:
+            resp.close()
+            await self._stop(stop)
+        finally:
+            if gone is not None and not gone.done():
+                gone.cancel()
+
+    async def _write(self, body: bytes, more: bool = True) -> None:
+        await self.send({"type": "http.response.body", "body": body, "more_body": more})
+
+    # -------------------------------------------------------------- upstream events
+    def _events(self, events: list[Any]) -> tuple[list[bytes], bool]:
+        """Frames to send for these events, and whether ``[DONE]`` was seen."""
+        frames: list[bytes] = []
+        for ev in events:
+            if ev.data == DONE:
+                return frames, True
+            try:
+                doc = orjson.loads(ev.data)
+            except orjson.JSONDecodeError:
+                raise _UpstreamBrokeError("upstream sent an event that is not JSON") from None
+            if not isinstance(doc, dict):
+                raise _UpstreamBrokeError("upstream sent an event that is not a JSON object")
+            if "error" in doc:
+                raise _UpstreamBrokeError(f"upstream error event: {str(doc['error'])[:200]}")
+            frame = self._chunk(doc)
+            if frame is not None:
+                frames.append(b"data: " + orjson.dumps(frame) + b"\n\n")
+        return frames, False
+
+    def _chunk(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        if not self.envelope:
+            self.envelope = {
+                k: doc.get(k) for k in ("id", "object", "created", "model", "system_fingerprint")
+            }
+        usage = doc.get("usage")
+        if isinstance(usage, dict):
+            self.usage = usage
+        choices = doc.get("choices")
+        if not isinstance(choices, list):
+            return None
+        out: list[dict[str, Any]] = []
+        for n, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                continue
+            idx = choice.get("index", n)
+            if not isinstance(idx, int):
+                idx = n
+            fr = choice.get("finish_reason")
+            if isinstance(fr, str):
+                self.finishes[idx] = fr
+            new = self._choice(idx, choice)
+            if new is not None:
+                out.append(new)
+        if not out:
+            return None
+        frame = {k: v for k, v in doc.items() if k not in ("choices", "usage")}
+        frame["choices"] = out
+        return frame
+
+    def _choice(self, idx: int, choice: dict[str, Any]) -> dict[str, Any] | None:
+        feed = self.mod.feed
+        if self.kind == "completions":
+            text = choice.get("text")
+            rel = feed((idx, "text"), text) if isinstance(text, str) else ""
+            if not rel:
+                return None
+            return {
+                "index": idx,
+                "text": self._first(idx, rel),
+                "logprobs": None,
+                "finish_reason": None,
+            }
+        delta = choice.get("delta")
+        if not isinstance(delta, dict):
+            return None
+        new: dict[str, Any] = {}
+        for key, value in delta.items():
+            if key in TEXT_DELTA_KEYS:
+                if isinstance(value, str):
+                    rel = feed((idx, key), value)
+                    if rel:
+                        new[key] = self._first(idx, rel) if key == "content" else rel
+            elif key == "tool_calls" and isinstance(value, list):
+                calls = [c for c in (self._tool(idx, tc) for tc in value) if c]
+                if calls:
+                    new["tool_calls"] = calls
+            elif key == "function_call" and isinstance(value, dict):
+                fn = {k: v for k, v in value.items() if k != "arguments"}
+                if isinstance(value.get("arguments"), str):
+                    rel = feed((idx, "function_call"), value["arguments"])
+                    if rel:
+                        fn["arguments"] = rel
+                if fn:
+                    new["function_call"] = fn
+            elif value is not None:
+                new[key] = value
+        if not new:
+            return None
+        return {"index": idx, "delta": new, "logprobs": None, "finish_reason": None}
+
+    def _tool(self, idx: int, tc: Any) -> dict[str, Any] | None:
+        if not isinstance(tc, dict):
+            return None
+        ti = tc.get("index", 0)
+        fn = tc.get("function")
+        out = {k: v for k, v in tc.items() if k != "function"}
+        if isinstance(fn, dict):
+            new_fn = {k: v for k, v in fn.items() if k != "arguments"}
+            args = fn.get("arguments")
+            if isinstance(args, str):
+                rel = self.mod.feed((idx, "tool", ti), args)
+                if rel:
+                    new_fn["arguments"] = rel
+            if new_fn:
+                out["function"] = new_fn
+        return out if set(out) - {"index"} else None
+
+    def _first(self, idx: int, text: str) -> str:
+        """Put the explicit notice before the first released answer text of a choice."""
+        self.content_choices.add(idx)
+        if idx in self.prefixed:
+            return text
+        self.prefixed.add(idx)
+        return self.gw.labeler.prefix + text
+
+    # -------------------------------------------------------------- endings
+    def _ending(self, broke: str | None) -> bytes:
+        """Release the checked trailing fragments, then finish chunks, usage, error, [DONE]."""
+        tail = self.mod.finish()  # may raise StreamStopError: checked before anything is sent
+        by_choice: dict[int, dict[Hashable, str]] = {}
+        for key, text in tail.items():
+            by_choice.setdefault(key[0], {})[key] = text  # type: ignore[index]
+        frames: list[bytes] = []
+        choices = sorted(set(by_choice) | set(self.finishes) | self.content_choices) or [0]
+        for idx in choices:
+            parts = by_choice.get(idx, {})
+            frames.append(self._frame(self._tail_choice(idx, parts, broke is None)))
+        ex = self.ex
+        ex.add_codes(sorted(self.mod.codes))
+        if self.mod.codes and ex.decision == "allow":
+            ex.decision = "flag"
+        hegui = {"action": ex.decision, "risk_codes": list(ex.codes), "label": self.label_fields}
+        if broke is None:
+            for idx in choices:
+                fr = self.finishes.get(idx, "stop")
+                last = idx == choices[-1]
+                frames.append(self._frame([self._finish_choice(idx, fr)], hegui if last else None))
+        if self.usage is not None:
+            ex.prompt_tokens = _int(self.usage.get("prompt_tokens"))
+            ex.completion_tokens = _int(self.usage.get("completion_tokens"))
+            frames.append(
+                b"data: "
+                + orjson.dumps({**self._env(), "choices": [], "usage": self.usage})
+                + b"\n\n"
+            )
+        if broke is not None:
+            ex.decision = "upstream_error"
+            ex.status = 502
+            err = {
+                "error": {
+                    "message": "upstream stream ended abnormally; answer incomplete",
+                    "type": "upstream_error",
+                    "param": None,
+                    "code": "upstream_disconnected",
+                },
+                "hegui": hegui,
+            }
+            frames.append(b"data: " + orjson.dumps(err) + b"\n\n")
+        frames.append(_DONE_FRAME)
+        return b"".join(frames)
+
+    def _tail_choice(
+        self, idx: int, parts: dict[Hashable, str], labelled: bool
+    ) -> list[dict[str, Any]]:
+        suffix = self.gw.labeler.suffix(self.ex.remind_rest) if labelled else ""
+        if self.kind == "completions":
+            text = parts.get((idx, "text"), "")
+            if text:
+                text = self._first(idx, text)
+            text += suffix
+            return (
+                [{"index": idx, "text": text, "logprobs": None, "finish_reason": None}]
+                if text
+                else []
+            )
+        delta: dict[str, Any] = {}
+        calls: list[dict[str, Any]] = []
+        for key, text in parts.items():
+            kind = key[1]  # type: ignore[index]
+            if kind == "tool":
+                calls.append({"index": key[2], "function": {"arguments": text}})  # type: ignore[index]
+            elif kind == "function_call":
+                delta["function_call"] = {"arguments": text}
+            else:
+                delta[kind] = self._first(idx, text) if kind == "content" else text
+        if calls:
+            delta["tool_calls"] = calls
+        if suffix and (idx in self.content_choices or "content" in delta):
+            delta["content"] = delta.get("content", "") + suffix
+        return (
+            [{"index": idx, "delta": delta, "logprobs": None, "finish_reason": None}]
+            if delta
+            else []
+        )
+
+    def _finish_choice(self, idx: int, reason: str) -> dict[str, Any]:
+        if self.kind == "completions":
+            return {"index": idx, "text": "", "logprobs": None, "finish_reason": reason}
+        return {"index": idx, "delta": {}, "logprobs": None, "finish_reason": reason}
+
+    def _env(self) -> dict[str, Any]:
+        env = {k: v for k, v in self.envelope.items() if v is not None}
+        env.setdefault(
+            "object", "text_completion" if self.kind == "completions" else "chat.completion.chunk"
+        )
+        env.setdefault("model", self.ex.model)
+        return env
+
+    def _frame(self, choices: list[dict[str, Any]], hegui: dict[str, Any] | None = None) -> bytes:
+        if not choices:
+            return b""
+        doc: dict[str, Any] = {**self._env(), "choices": choices}
+        if hegui is not None:
+            doc["hegui"] = hegui
+        return b"data: " + orjson.dumps(doc) + b"\n\n"
+
+    async def _stop(self, stop: StreamStopError) -> None:
+        verdict = stop.verdict
+        self.gw.metrics.stream_stop("failed" if verdict.failed else verdict.action.value)
+        info = await report_violation(
+            self.gw,
+            self.ex,
+            verdict,
+            direction="output",
+            stage="stream",
+            evidence=None,
+            raise_store_errors=False,
+        )
+        info["label"] = self.label_fields
+        key = stop.channel
+        idx = key[0] if isinstance(key, tuple) and isinstance(key[0], int) else 0
+        message = (verdict.message or DEFAULT_REFUSAL) + self.gw.labeler.suffix(self.ex.remind_rest)
+        frame = chunk(self._env(), self.kind, idx, message, "content_filter", info)
+        if self.kind == "chat" and idx not in self.prefixed:
+            frame["choices"][0]["delta"]["content"] = self.gw.labeler.prefix + message
+        await self._write(b"data: " + orjson.dumps(frame) + b"\n\n" + _DONE_FRAME, more=False)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -1,0 +1,146 @@
+"""The seam between the gateway and the network: one protocol, two implementations.
+
+:class:`Transport` has one method, ``request``. :class:`AiohttpTransport` is the real one (a
+bounded aiohttp pool whose keep-alive stays below common upstream idle timeouts, so a connection
+the upstream already closed is not reused: the "Can not write request body" pitfall);
+:class:`FunctionTransport` turns a plain async function into a transport for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Protocol
+
+from hegui.gateway.errors import GatewayError
+
+__all__ = [
+    "AiohttpTransport",
+    "FunctionTransport",
+    "Transport",
+    "UpstreamConnectError",
+    "UpstreamResponse",
+]
+
+
+class UpstreamConnectError(Exception):
+    """The request never reached the upstream (refused, reset, stale pooled connection)."""
+
+
+class UpstreamResponse(Protocol):
+    status: int
+    headers: Mapping[str, str]
+
+    async def read(self, limit: int) -> bytes: ...
+    def chunks(self) -> AsyncIterator[bytes]: ...
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    """The seam between the gateway and the network: one method."""
+
+    async def request(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float
+    ) -> UpstreamResponse: ...
+
+
+class FunctionTransport:
+    """Turn ``async fn(method, url, body, headers) -> UpstreamResponse`` into a transport."""
+
+    def __init__(
+        self, fn: Callable[[str, str, bytes | None, Mapping[str, str]], Awaitable[UpstreamResponse]]
+    ) -> None:
+        self._fn = fn
+
+    async def request(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float
+    ) -> UpstreamResponse:
+        return await asyncio.wait_for(self._fn(method, url, body, headers), timeout)
+
+
+class _AiohttpResponse:
+    __slots__ = ("_resp", "headers", "status")
+
+    def __init__(self, resp: object) -> None:
+        self._resp = resp
+        self.status: int = resp.status  # type: ignore[attr-defined]
+        self.headers: Mapping[str, str] = resp.headers  # type: ignore[attr-defined]
+
+    async def read(self, limit: int) -> bytes:
+        import aiohttp
+
+        resp = self._resp
+        out = bytearray()
+        try:
+            async for chunk in resp.content.iter_any():  # type: ignore[attr-defined]
+                out += chunk
+                if len(out) > limit:
+                    raise GatewayError(
+                        502,
+                        "upstream answer too large",
+                        type="upstream_error",
+                        code="upstream_too_large",
+                    )
+        except aiohttp.ClientError as exc:
+            raise GatewayError(
+                502,
+                f"upstream connection lost: {type(exc).__name__}",
+                type="upstream_error",
+                code="upstream_disconnected",
+            ) from None
+        return bytes(out)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        import aiohttp
+
+        try:
+            async for chunk in self._resp.content.iter_any():  # type: ignore[attr-defined]
+                yield chunk
+        except aiohttp.ClientError as exc:
+            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self._resp.close()  # type: ignore[attr-defined]
+
+
+class AiohttpTransport:
+    """aiohttp client with a bounded pool and a keep-alive below upstream idle timeouts."""
+
+    def __init__(
+        self, *, limit: int = 256, keepalive_s: float = 4.0, connect_timeout: float = 5.0
+    ) -> None:
+        self._limit = limit
+        self._keepalive = keepalive_s
+        self._connect_timeout = connect_timeout
+        self._session: object | None = None
+
+    def _open(self) -> object:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(
+            limit=self._limit, keepalive_timeout=self._keepalive, ttl_dns_cache=300
+        )
+        return aiohttp.ClientSession(
+            connector=connector, auto_decompress=True, skip_auto_headers=("User-Agent",)
+        )
+
+    async def request(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float
+    ) -> UpstreamResponse:
+        import aiohttp
+
+        if self._session is None:
+            self._session = self._open()
+        to = aiohttp.ClientTimeout(total=timeout, sock_connect=self._connect_timeout)
+        try:
+            resp = await self._session.request(method, url, data=body, headers=headers, timeout=to)  # type: ignore[attr-defined]
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+        except TimeoutError:
+            raise TimeoutError("upstream timed out") from None
+        return _AiohttpResponse(resp)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()  # type: ignore[attr-defined]
+            self._session = None

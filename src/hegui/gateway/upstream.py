@@ -1,0 +1,282 @@
+"""Upstream model servers (Art. 13: safe, stable, continuous service).
+
+A pool of OpenAI-compatible upstreams per model: weighted choice, connect-error retries with
+failover, a circuit breaker per upstream, periodic health checks that also discover each
+upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
+common servers' idle timeout (uvicorn: 5 s), so a pooled connection is not reused after the
+upstream closed it. Everything that touches the network sits behind :class:`Transport`, one
+method, so tests can plug in a function (:class:`FunctionTransport`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+
+from hegui.errors import ConfigError
+from hegui.gateway.errors import GatewayError
+from hegui.gateway.transport import (
+    AiohttpTransport,
+    FunctionTransport,
+    Transport,
+    UpstreamConnectError,
+    UpstreamResponse,
+)
+
+__all__ = [
+    "AiohttpTransport",
+    "CircuitBreaker",
+    "FunctionTransport",
+    "Transport",
+    "Upstream",
+    "UpstreamConnectError",
+    "UpstreamPool",
+    "UpstreamResponse",
+    "UpstreamSpec",
+    "parse_upstream",
+]
+
+log = logging.getLogger("hegui.gateway")
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamSpec:
+    url: str  # base URL without a trailing /v1
+    weight: float = 1.0
+    models: frozenset[str] | None = None  # None: discover from GET /v1/models
+
+
+def parse_upstream(text: str) -> UpstreamSpec:
+    """``"http://host:8001/v1 weight=2 models=qwen,llama"`` → :class:`UpstreamSpec`."""
+    parts = text.split()
+    if not parts or not parts[0].startswith(("http://", "https://")):
+        raise ConfigError(f"upstream must start with http:// or https://: {text!r}")
+    url = parts[0].rstrip("/")
+    if url.endswith("/v1"):
+        url = url[:-3]
+    weight, models = 1.0, None
+    for opt in parts[1:]:
+        key, _, value = opt.partition("=")
+        if key == "weight":
+            try:
+                weight = float(value)
+            except ValueError:
+                raise ConfigError(f"upstream weight is not a number: {opt!r}") from None
+            if weight <= 0:
+                raise ConfigError(f"upstream weight must be positive: {opt!r}")
+        elif key == "models":
+            models = frozenset(m for m in value.split(",") if m)
+        else:
+            raise ConfigError(f"unknown upstream option {opt!r} (use weight=, models=)")
+    return UpstreamSpec(url, weight, models)
+
+
+class CircuitBreaker:
+    """Open after ``threshold`` consecutive failures; after ``reset_s`` let one probe through."""
+
+    __slots__ = ("_opened_at", "_probing", "failures", "reset_s", "threshold")
+
+    def __init__(self, threshold: int = 5, reset_s: float = 10.0) -> None:
+        self.threshold = threshold
+        self.reset_s = reset_s
+        self.failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        return "half_open" if time.monotonic() - self._opened_at >= self.reset_s else "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self._probing:
+            self._probing = True
+            return True
+        return False
+
+    def success(self) -> None:
+        self.failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def failure(self) -> None:
+        self.failures += 1
+        self._probing = False
+        if self.failures >= self.threshold:
+            self._opened_at = time.monotonic()
+
+
+class Upstream:
+    """One upstream server with its breaker and discovered model list."""
+
+    def __init__(self, spec: UpstreamSpec, breaker: CircuitBreaker) -> None:
+        self.spec = spec
+        self.breaker = breaker
+        self.discovered: frozenset[str] | None = None
+        self.healthy = True
+
+    @property
+    def models(self) -> frozenset[str] | None:
+        return self.spec.models if self.spec.models is not None else self.discovered
+
+    def serves(self, model: str) -> bool:
+        models = self.models
+        return models is None or model in models
+
+
+class UpstreamPool:
+    """Choose, call and watch upstreams. Create inside the event loop that will use it."""
+
+    def __init__(
+        self,
+        specs: list[UpstreamSpec],
+        transport: Transport,
+        *,
+        retries: int = 2,
+        timeout: float = 120.0,
+        breaker_threshold: int = 5,
+        breaker_reset_s: float = 10.0,
+        health_interval: float = 15.0,
+        api_key: str | None = None,
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.upstreams = [
+            Upstream(s, CircuitBreaker(breaker_threshold, breaker_reset_s)) for s in specs
+        ]
+        self.transport = transport
+        self.retries = retries
+        self.timeout = timeout
+        self.health_interval = health_interval
+        self._headers = {"content-type": "application/json"}
+        if api_key:
+            self._headers["authorization"] = f"Bearer {api_key}"
+        self._on_error = on_error
+        self._task: asyncio.Task[None] | None = None
+
+    def knows(self, model: str) -> bool:
+        return any(u.serves(model) for u in self.upstreams)
+
+    def model_ids(self) -> list[str]:
+        names: set[str] = set()
+        for u in self.upstreams:
+            names.update(u.models or ())
+        return sorted(names)
+
+    def _order(self, model: str) -> list[Upstream]:
+        """Healthy upstreams serving ``model`` in weighted-random order, unhealthy ones last."""
+        if len(self.upstreams) == 1:
+            return self.upstreams if self.upstreams[0].serves(model) else []
+        cands = [u for u in self.upstreams if u.serves(model)]
+        keyed = [(u.healthy, random.random() ** (1.0 / u.spec.weight), u) for u in cands]
+        keyed.sort(key=lambda k: (k[0], k[1]), reverse=True)
+        return [k[2] for k in keyed]
+
+    async def send(self, model: str, path: str, body: bytes) -> UpstreamResponse:
+        """POST ``body`` to ``path`` on an upstream for ``model``, failing over on connect errors.
+
+        Raises :class:`GatewayError` 502 (all upstreams unreachable or open) or 504 (timeout).
+        """
+        order = self._order(model)
+        if not order:
+            raise GatewayError(
+                404, f"The model `{model}` does not exist", code="model_not_found", param="model"
+            )
+        attempts = 0
+        last = "no upstream available (circuit open)"
+        for upstream in _cycle(order, self.retries + 1):
+            if not upstream.breaker.allow():
+                continue
+            attempts += 1
+            try:
+                resp = await self.transport.request(
+                    "POST", upstream.spec.url + path, body, self._headers, self.timeout
+                )
+            except UpstreamConnectError as exc:
+                upstream.breaker.failure()
+                last = str(exc)
+                self._error(upstream, "connect")
+                log.warning("upstream %s connect error: %s", upstream.spec.url, exc)
+                continue
+            except TimeoutError:
+                upstream.breaker.failure()
+                self._error(upstream, "timeout")
+                raise GatewayError(
+                    504, "upstream timed out", type="upstream_error", code="upstream_timeout"
+                ) from None
+            if resp.status >= 500:
+                upstream.breaker.failure()
+                self._error(upstream, f"http_{resp.status}")
+            else:
+                upstream.breaker.success()
+            return resp
+        raise GatewayError(
+            502,
+            f"upstream unavailable after {attempts} attempt(s): {last}",
+            type="upstream_error",
+            code="upstream_unavailable",
+        )
+
+    def _error(self, upstream: Upstream, kind: str) -> None:
+        if self._on_error is not None:
+            self._on_error(upstream.spec.url, kind)
+
+    async def check_health(self) -> None:
+        """GET /v1/models on every upstream: marks health and refreshes discovered models."""
+        await asyncio.gather(*(self._probe(u) for u in self.upstreams))
+
+    async def _probe(self, upstream: Upstream) -> None:
+        try:
+            resp = await self.transport.request(
+                "GET", upstream.spec.url + "/v1/models", None, self._headers, min(self.timeout, 5.0)
+            )
+            try:
+                data = await resp.read(4 * 1024 * 1024) if resp.status == 200 else b""
+            finally:
+                resp.close()
+        except (UpstreamConnectError, TimeoutError) as exc:
+            upstream.healthy = False
+            log.warning("upstream %s health check failed: %s", upstream.spec.url, exc)
+            return
+        upstream.healthy = resp.status < 500
+        try:
+            doc = orjson.loads(data) if data else None
+            ids = frozenset(str(m["id"]) for m in doc["data"]) if isinstance(doc, dict) else None
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            ids = None
+        if ids:
+            upstream.discovered = ids
+
+    def start(self) -> None:
+        if self.health_interval > 0 and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._health_loop())
+
+    async def _health_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.health_interval)
+            try:
+                await self.check_health()
+            except Exception:  # keep watching whatever one probe did
+                log.exception("health check loop error")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
+def _cycle(order: list[Upstream], n: int) -> list[Upstream]:
+    out: list[Upstream] = []
+    while len(out) < n:
+        out.extend(order)
+    return out[: max(n, len(order))]

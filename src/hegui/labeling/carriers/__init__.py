@@ -1,0 +1,109 @@
+"""One module per file format; this module picks the right one from the bytes themselves.
+
+Binary formats are recognised by their magic bytes, never by the file name. Text formats
+(Markdown, HTML, plain text) cannot be told apart by magic, so the name's suffix chooses among
+them; a binary suffix on text content (or the reverse) is an error rather than a guess.
+"""
+
+from __future__ import annotations
+
+import importlib
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import cast
+
+from hegui.errors import LabelError
+from hegui.labeling.carriers.base import Carrier, FoundLabel
+
+__all__ = ["BINARY", "CORRUPT", "SUFFIXES", "Carrier", "FoundLabel", "carrier", "detect", "guarded"]
+
+#: Binary carriers in sniffing order (module names under this package).
+BINARY: tuple[str, ...] = ("png", "jpeg", "webp", "wav", "mp3", "mp4", "pdf", "docx")
+#: Suffix → carrier, for the expectation check and for text kinds.
+SUFFIXES: dict[str, str] = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".jpe": "jpeg",
+    ".webp": "webp",
+    ".wav": "wav",
+    ".wave": "wav",
+    ".mp3": "mp3",
+    ".mp4": "mp4",
+    ".m4a": "mp4",
+    ".m4v": "mp4",
+    ".mov": "mp4",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".xlsx": "docx",
+    ".pptx": "docx",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+}
+_TEXT = ("markdown", "html", "text")
+#: What a parser may raise on hostile bytes; :func:`guarded` turns it into a LabelError.
+CORRUPT: tuple[type[BaseException], ...] = (
+    ValueError,
+    IndexError,
+    KeyError,
+    EOFError,
+    OverflowError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+)
+
+
+@contextmanager
+def guarded(name: str) -> Iterator[None]:
+    """Report any low-level parse failure inside the block as a corrupt ``name`` file."""
+    try:
+        yield
+    except LabelError:
+        raise
+    except CORRUPT as exc:
+        raise LabelError(f"corrupt {name} file: {type(exc).__name__}: {exc}") from None
+
+
+def carrier(name: str) -> Carrier:
+    """The carrier module called ``name`` (imported on first use)."""
+    module: ModuleType = importlib.import_module(f"hegui.labeling.carriers.{name}")
+    return cast(Carrier, module)
+
+
+def detect(data: bytes, filename: str = "") -> Carrier:
+    """The carrier for ``data``; ``filename`` only breaks ties between text formats."""
+    suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
+    expected = SUFFIXES.get(suffix)
+    for name in BINARY:
+        mod = carrier(name)
+        if mod.sniff(data):
+            return mod
+    if expected is not None and expected not in _TEXT:
+        raise LabelError(
+            f"content is not {expected.upper()} (by its bytes) although the name ends in {suffix}"
+        )
+    if b"\0" in data[:4096]:
+        raise LabelError("unsupported or corrupt file: no known format signature")
+    try:
+        data[:65536].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < 65536 - 4:  # a multibyte character cut at the probe edge is fine
+            raise LabelError(
+                "unsupported file: not a known media format and not UTF-8 text"
+            ) from None
+    if expected in _TEXT:
+        return carrier(expected)
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return carrier("html")
+    if data.startswith(b"---\n") or data.startswith(b"---\r\n"):
+        return carrier("markdown")
+    return carrier("text")

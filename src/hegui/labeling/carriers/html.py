@@ -1,0 +1,64 @@
+"""HTML (not covered by GB 45438; hegui's declared convention, common in practice):
+``<meta name="AIGC" content='{…}'>`` inside ``<head>``.
+
+Single quotes delimit the attribute because the JSON is full of double quotes and Annex E values
+cannot contain ``'``-breaking characters other than ``'`` itself, which is escaped as ``&#39;``.
+Read accepts either quote style and entity-escaped JSON. Essence: the file without AIGC meta tags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.textfile import decode, encode
+
+NAME = "html"
+_META = re.compile(
+    r"""<meta\s+(?=[^>]*\bname\s*=\s*["']?AIGC["'\s/>])[^>]*?\bcontent\s*=\s*("[^"]*"|'[^']*')[^>]*>""",
+    re.I,
+)
+_ANY_META = re.compile(r"""<meta\s[^>]*\bname\s*=\s*["']?AIGC["'\s/>][^>]*>""", re.I)
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_HTML = re.compile(r"<html\b[^>]*>", re.I)
+
+
+def sniff(data: bytes) -> bool:
+    return False  # chosen by suffix or a leading doctype (see carriers.detect)
+
+
+def _tag(label_json: str) -> str:
+    return (
+        '<meta name="AIGC" content=\''
+        + html.escape(label_json, quote=False).replace("'", "&#39;")
+        + "'>"
+    )
+
+
+def write(data: bytes, label_json: str) -> bytes:
+    text, bom = decode(data)
+    text = _ANY_META.sub("", text)
+    tag = _tag(label_json)
+    head = _HEAD.search(text)
+    if head:
+        text = text[: head.end()] + tag + text[head.end() :]
+    elif (root := _HTML.search(text)) is not None:
+        text = text[: root.end()] + "<head>" + tag + "</head>" + text[root.end() :]
+    else:
+        text = tag + text
+    return encode(text, bom)
+
+
+def read(data: bytes) -> list[FoundLabel]:
+    text, _bom = decode(data)
+    return [
+        found(html.unescape(m.group(1)[1:-1]), "html:head:meta[name=AIGC]", "html-meta")
+        for m in _META.finditer(text)
+    ]
+
+
+def content_digest(data: bytes) -> bytes:
+    text, _bom = decode(data)
+    return hashlib.sha256(_ANY_META.sub("", text).encode("utf-8")).digest()

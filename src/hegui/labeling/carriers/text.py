@@ -1,0 +1,65 @@
+"""Plain text (GB 45438 has no metadata for it; hegui's declared convention): the last line of the
+file is ``AIGC: {7-field JSON}``.
+
+Chosen over a sidecar because it travels with the file and is harmless to read; the explicit
+notice (§5.1) remains the label users see. Relabelling replaces the line. Read also accepts a first
+line in the same form. Essence: the text without label lines, trailing newlines ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.textfile import decode, encode, newline_of
+
+NAME = "text"
+_LINE = re.compile(r"^AIGC[ \t]*[:=][ \t]*(\{.*\})[ \t]*\r?$", re.M)
+_STRIP = re.compile(r"^AIGC[ \t]*[:=][ \t]*\{.*\}[ \t]*(?:\r?\n|\Z)", re.M)
+
+
+def sniff(data: bytes) -> bool:
+    return False  # the fallback for UTF-8 text (see carriers.detect)
+
+
+def _candidates(text: str) -> list[tuple[int, str]]:
+    lines = text.splitlines()
+    if not lines:
+        return []
+    picks = {len(lines) - 1: lines[-1], 0: lines[0]}
+    return sorted(picks.items())
+
+
+def _strip(text: str) -> str:
+    """``text`` without label lines in the first or last position."""
+    lines = text.splitlines(keepends=True)
+    if lines and _STRIP.fullmatch(lines[-1]):
+        lines.pop()
+    if lines and _STRIP.fullmatch(lines[0]):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def write(data: bytes, label_json: str) -> bytes:
+    text, bom = decode(data)
+    nl = newline_of(text)
+    body = _strip(text)
+    if body and not body.endswith(("\n", "\r")):
+        body += nl
+    return encode(f"{body}AIGC: {label_json}{nl}", bom)
+
+
+def read(data: bytes) -> list[FoundLabel]:
+    text, _bom = decode(data)
+    out = []
+    for number, line in _candidates(text):
+        m = _LINE.fullmatch(line)
+        if m:
+            out.append(found(m.group(1), f"text:line{number + 1}", "text-line"))
+    return out
+
+
+def content_digest(data: bytes) -> bytes:
+    text, _bom = decode(data)
+    return hashlib.sha256(_strip(text).rstrip("\r\n").encode("utf-8")).digest()

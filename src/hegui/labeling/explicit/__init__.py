@@ -1,0 +1,4 @@
+"""GB 45438 §5 explicit labels: the notices a person sees or hears (text, image, audio, video).
+
+One module per modality; each takes bytes and returns new bytes, never touching the input.
+"""

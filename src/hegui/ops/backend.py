@@ -1,0 +1,394 @@
+"""``StoreBackend``: the :class:`hegui.gateway.backend.GatewayBackend` over the store.
+
+Hot path, per request: ``authenticate`` answers from memory (sha256 of the key → AccountView,
+``auth_cache_ttl`` seconds; argon2 runs once per key per process); ``rate_limit`` and
+``minors_check`` touch only memory or Redis; ``record_usage`` appends to a queue that one
+background task writes in batches. Only incidents and violations wait for the database, and
+raise :class:`StoreError` when it is down so the gateway answers 503.
+
+Several replicas stay consistent through PostgreSQL (violations, sanctions, audit chain) and Redis
+(rate windows, streaks, minors' counters, and pub/sub messages that drop cached accounts when a
+sanction changes or a key is revoked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Connection
+
+from hegui.config import Settings
+from hegui.errors import ConfigError, InputError, StoreError
+from hegui.gateway.backend import (
+    AccountView,
+    AgeBand,
+    Agreement,
+    IncidentRecord,
+    MinorsDecision,
+    Sanction,
+    SanctionOutcome,
+    UsageRecord,
+)
+from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
+from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
+from hegui.store.crypto import Keyring, default_key_path, load_master_key
+from hegui.store.db import Store, open_store, sqlite_path
+from hegui.store.schema import utcnow
+
+__all__ = ["StoreBackend", "check_settings"]
+
+log = logging.getLogger(__name__)
+
+_CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
+_CACHE_MAX = 50_000
+
+
+class StoreBackend:
+    """Persistence and shared account state for the gateway (see module docstring)."""
+
+    def __init__(
+        self, settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.settings = settings or Settings()
+        self._clock = clock
+        self._store: Store | None = None
+        self._keyring: Keyring | None = None
+        self._shared: SharedState = LocalState(self.settings.minors)
+        self._cache: dict[str, tuple[float, AccountView | None]] = {}
+        self._verified: dict[str, str] = {}  # sha256(key) → key id whose argon2 check passed
+        self._inflight: dict[str, asyncio.Task[AccountView | None]] = {}
+        self._agreement: tuple[float, Agreement | None] | None = None
+        self._pending: list[UsageRecord] = []
+        self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
+        self._wake = asyncio.Event()
+        self._drain_lock = asyncio.Lock()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.records_written = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise StoreError("backend not started")
+        return self._store
+
+    @property
+    def keyring(self) -> Keyring:
+        if self._keyring is None:
+            raise StoreError("backend not started")
+        return self._keyring
+
+    async def start(self) -> None:
+        """Open (and migrate) the database, load the key, connect Redis, start the writer."""
+        cfg = self.settings.store
+        check_settings(self.settings)
+        self._store = await asyncio.to_thread(open_store, cfg.url)
+        secret = cfg.secret_key.get_secret_value() if cfg.secret_key else None
+        key_path = default_key_path(sqlite_path(self._store.url))
+        try:
+            self._keyring = Keyring(await asyncio.to_thread(load_master_key, secret, key_path))
+        except ConfigError:
+            await self._close_store()
+            raise
+        if cfg.redis_url:
+            shared = RedisState(cfg.redis_url, cfg.redis_prefix, self.settings.minors)
+            try:
+                await shared.ping()
+                await shared.listen(self._on_invalidate)
+            except StoreError:
+                await shared.close()
+                await self._close_store()
+                raise
+            self._shared = shared
+        self._writer_task = asyncio.create_task(self._write_loop())
+
+    async def close(self) -> None:
+        """Write what is queued (logging, not raising, if the database is gone), then stop."""
+        if self._writer_task is not None:
+            self._closing = (
+                True  # Python 3.11's wait_for can swallow a cancel: the loop checks this
+            )
+            self._wake.set()
+            async with self._drain_lock:  # never cancel the writer in the middle of a batch
+                self._writer_task.cancel()
+            await asyncio.gather(self._writer_task, return_exceptions=True)
+            self._writer_task = None
+        try:
+            await self.flush()
+        except StoreError:
+            log.error("closing with %d usage records unwritten", len(self._pending))
+        await self._shared.close()
+        await self._close_store()
+
+    async def _close_store(self) -> None:
+        if self._store is not None:
+            await asyncio.to_thread(self._store.close)
+            self._store = None
+
+    async def ready(self) -> bool:
+        if self._store is None or not await asyncio.to_thread(self._store.ping):
+            return False
+        if isinstance(self._shared, RedisState):
+            try:
+                return await self._shared.ping()
+            except StoreError:
+                return False
+        return True
+
+    def _read(self, fn: Callable[[Connection], Any]) -> Any:
+        with self.store.read() as conn:
+            return fn(conn)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    async def authenticate(self, api_key: str) -> AccountView | None:
+        """The account behind ``api_key``, or None for unknown, wrong or revoked keys."""
+        digest = hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > time.monotonic():
+            view = hit[1]
+            if view is None or view.sanction_until is None or view.sanction_until > self._clock():
+                return view
+        task = self._inflight.get(digest)
+        if task is None:
+            task = asyncio.create_task(self._load(api_key, digest))
+            self._inflight[digest] = task
+            task.add_done_callback(lambda t: self._loaded(digest, t))
+        return await asyncio.shield(task)
+
+    def _loaded(self, digest: str, task: asyncio.Task[AccountView | None]) -> None:
+        self._inflight.pop(digest, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too, in case every waiter went away
+
+    async def _load(self, api_key: str, digest: str) -> AccountView | None:
+        key_id = keys.parse_api_key(api_key)
+        row = (
+            None
+            if key_id is None
+            else await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
+        )
+        if row is None:
+            return self._remember(digest, None)
+        if self._verified.get(digest) != key_id:
+            if not await asyncio.to_thread(keys.verify_secret, row.secret_hash, api_key):
+                return self._remember(digest, None)
+            self._verified[digest] = row.key_id
+        if row.sanction_until is not None and row.sanction_until <= self._clock():
+            now, account_id, live_key = self._clock(), str(row.id), str(row.key_id)
+            await self.store.awrite(lambda c: sanctions.expire_if_due(c, account_id, now=now))
+            row = await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, live_key))
+            if row is None:
+                return self._remember(digest, None)
+        view = AccountView(
+            account_id=row.id,
+            pseudonym=self.keyring.pseudonym(row.id),
+            age_band=AgeBand(row.age_band),
+            agreement_version=row.agreement_version,
+            sanction=Sanction(row.sanction),
+            sanction_until=row.sanction_until,
+            sanction_reason=row.sanction_reason,
+            training_opt_out=bool(row.training_opt_out),
+            key_id=row.key_id,
+        )
+        return self._remember(digest, view)
+
+    def _remember(self, digest: str, view: AccountView | None) -> AccountView | None:
+        if len(self._cache) >= _CACHE_MAX:
+            for stale in list(self._cache)[: _CACHE_MAX // 10]:
+                del self._cache[stale]
+        if len(self._verified) >= _CACHE_MAX:
+            self._verified.clear()  # costs one argon2 check per key on next use
+        self._cache[digest] = (time.monotonic() + self.settings.store.auth_cache_ttl, view)
+        return view
+
+    def _on_invalidate(self, message: str) -> None:
+        """Drop cached state named by ``message``: ``account:<id>``, ``key:<id>``, or ``*``."""
+        kind, _, ident = message.partition(":")
+        if message == "*" or kind == "agreement":
+            self._agreement = None
+        if message == "*":
+            self._cache.clear()
+            return
+        for digest, (_exp, view) in list(self._cache.items()):
+            if view is None:
+                continue
+            if (kind == "account" and view.account_id == ident) or (
+                kind == "key" and view.key_id == ident
+            ):
+                del self._cache[digest]
+        if kind == "key":
+            self._verified = {d: k for d, k in self._verified.items() if k != ident}
+
+    async def invalidate(self, message: str) -> None:
+        """Forget cached state here and (with Redis) on every other replica."""
+        self._on_invalidate(message)
+        await self._shared.publish(message)
+
+    async def current_agreement(self) -> Agreement | None:
+        cached = self._agreement
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        current: Agreement | None = await asyncio.to_thread(
+            self._read, agreements.current_agreement
+        )
+        self._agreement = (time.monotonic() + self.settings.store.auth_cache_ttl, current)
+        return current
+
+    # -- minors, rate limits -----------------------------------------------------------------
+
+    async def _minors_state(self, account_id: str, day: str) -> minors.MinorsState:
+        state = await self._shared.minors_get(account_id, day)
+        if state is None:
+            stored = await asyncio.to_thread(
+                self._read, lambda c: minors.load_state(c, account_id, day)
+            )
+            await self._shared.minors_seed(account_id, day, stored)
+            state = await self._shared.minors_get(account_id, day) or stored
+        return state
+
+    async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision:
+        if account.age_band is AgeBand.ADULT:
+            return MinorsDecision(allowed=True)
+        day = minors.local_day(now, self.settings.minors)
+        state = await self._minors_state(account.account_id, day)
+        return minors.decide(account.age_band, state, now, self.settings.minors)
+
+    async def minors_add_usage(self, account: AccountView, seconds: float, now: datetime) -> None:
+        if account.age_band is AgeBand.ADULT:
+            return
+        day = minors.local_day(now, self.settings.minors)
+        await self._minors_state(account.account_id, day)
+        state = await self._shared.minors_add(account.account_id, day, seconds, now)
+        self._minors_dirty[(account.account_id, day)] = state
+
+    async def rate_limit(self, account: AccountView, now: datetime) -> bool:
+        """True when the request may proceed under the per-minute limit of the account."""
+        cfg = self.settings.rate_limit
+        limits = [cfg.requests_per_minute]
+        if account.sanction is Sanction.RESTRICTED:
+            limits.append(cfg.restricted_requests_per_minute)
+        active = [n for n in limits if n > 0]
+        if not active:
+            return True
+        return await self._shared.hit(account.account_id, window_of(now), min(active))
+
+    # -- records -----------------------------------------------------------------------------
+
+    async def record_usage(self, record: UsageRecord) -> None:
+        """Queue one record (written within ``usage_flush_interval``); never waits for the DB."""
+        if len(self._pending) >= self.settings.store.usage_queue_limit:
+            raise StoreError("usage queue full: the database is not keeping up")
+        if record.created_at is None:
+            record = replace(record, created_at=self._clock())
+        self._pending.append(record)
+        if len(self._pending) >= self.settings.store.usage_batch_size:
+            self._wake.set()
+        if record.decision in _CLEAN_DECISIONS:
+            try:
+                await self._shared.streak_reset(record.pseudonym)
+            except StoreError:
+                log.warning("could not reset a violation streak (redis unavailable)")
+
+    async def record_incident(self, incident: IncidentRecord) -> str:
+        policy, keyring, now = self.settings.store.store_content, self.keyring, self._clock()
+        return await self.store.awrite(
+            lambda c: incidents.record_incident(
+                c, incident, keyring=keyring, policy=policy, now=now
+            )
+        )
+
+    async def register_violation(self, account: AccountView, codes: list[str]) -> SanctionOutcome:
+        """Record a violation; escalate per ``[sanctions]`` and tell every replica if it did."""
+        streak = await self._shared.streak_incr(account.pseudonym)
+        now, policy, tz = self._clock(), self.settings.sanctions, self.settings.minors.timezone
+        outcome = await self.store.awrite(
+            lambda c: sanctions.record_violation(
+                c, account.account_id, codes, streak=streak, policy=policy, tz=tz, now=now
+            )
+        )
+        if outcome.changed:
+            await self._shared.streak_reset(account.pseudonym)
+            await self.invalidate(f"account:{account.account_id}")
+        return outcome
+
+    async def flush(self) -> None:
+        """Write every queued record now; StoreError (records kept) when the database is down."""
+        async with self._drain_lock:
+            await self._drain()
+
+    async def _drain(self) -> None:
+        cfg, keyring = self.settings.store, self.keyring
+        while self._pending:
+            # Taken off the queue first and put back only if the transaction failed, so a
+            # cancelled caller can never cause a batch to be written twice.
+            batch = self._pending[: cfg.usage_batch_size]
+            del self._pending[: len(batch)]
+
+            def write(conn: Connection, b: list[UsageRecord] = batch) -> int:
+                return usage.insert_usage(conn, b, keyring=keyring, policy=cfg.store_content)
+
+            try:
+                await asyncio.shield(self.store.awrite(write))
+            except StoreError:
+                self._pending[:0] = batch
+                raise
+            self.records_written += len(batch)
+        if self._minors_dirty:
+            dirty, self._minors_dirty = self._minors_dirty, {}
+            try:
+                await self.store.awrite(lambda c: _save_minors(c, dirty))
+            except StoreError:
+                for key, state in dirty.items():
+                    self._minors_dirty.setdefault(key, state)
+                raise
+
+    async def _write_loop(self) -> None:
+        interval = self.settings.store.usage_flush_interval
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            self._wake.clear()
+            if self._closing:
+                return
+            try:
+                async with self._drain_lock:
+                    await self._drain()
+            except StoreError as exc:
+                log.warning("usage writer: %s; %d records queued", exc, len(self._pending))
+                await asyncio.sleep(min(5.0, interval * 10))
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start on settings that would only fail later, mid-request."""
+    usage.keeps_content("allow", settings.store.store_content)
+    try:
+        sanctions.parse_sanction(settings.sanctions.max_automatic)
+    except InputError as exc:
+        raise ConfigError(f"sanctions.max_automatic: {exc}") from None
+    try:
+        ZoneInfo(settings.minors.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"minors.timezone: unknown time zone {settings.minors.timezone!r}"
+        ) from None
+    now = utcnow()
+    minors.in_curfew(now, settings.minors)
+    if settings.store.usage_batch_size < 1 or settings.store.usage_flush_interval <= 0:
+        raise ConfigError("store.usage_batch_size and store.usage_flush_interval must be positive")
+
+
+def _save_minors(conn: Connection, dirty: dict[tuple[str, str], minors.MinorsState]) -> None:
+    for (account_id, day), state in dirty.items():
+        minors.save_state(conn, account_id, day, state)

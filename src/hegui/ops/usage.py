@@ -1,0 +1,96 @@
+"""Usage records: pseudonymous, batched, content only when the policy keeps it (encrypted).
+
+``store_content`` is ``none`` (never), ``violations`` (only refused, blocked or failed requests,
+kept as evidence) or ``all``. A batch is one transaction with one audit event whose
+``after_hash`` digests the rows it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from hegui.errors import ConfigError
+from hegui.gateway.backend import UsageRecord
+from hegui.store import audit
+from hegui.store.crypto import Keyring
+from hegui.store.schema import usage_records, utcnow
+
+__all__ = ["CONTENT_POLICIES", "VIOLATION_DECISIONS", "insert_usage", "keeps_content"]
+
+CONTENT_POLICIES = ("none", "violations", "all")
+VIOLATION_DECISIONS = frozenset({"refuse", "block", "failed"})
+USAGE_CONTEXT = "usage"
+
+
+def keeps_content(decision: str, policy: str) -> bool:
+    """Whether a record with this decision keeps its content under ``policy``."""
+    if policy not in CONTENT_POLICIES:
+        raise ConfigError(f"store.store_content must be one of {', '.join(CONTENT_POLICIES)}")
+    return policy == "all" or (policy == "violations" and decision in VIOLATION_DECISIONS)
+
+
+def _row(record: UsageRecord, keyring: Keyring, policy: str, now: datetime) -> dict[str, Any]:
+    content = None
+    if record.content is not None and keeps_content(record.decision, policy):
+        content = keyring.encrypt(record.content, USAGE_CONTEXT)
+    return {
+        "pseudonym": record.pseudonym,
+        "key_id": record.key_id,
+        "at": record.created_at or now,
+        "model": record.model,
+        "endpoint": record.endpoint,
+        "decision": record.decision,
+        "risk_codes": sorted(record.risk_codes),
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "latency_ms": record.latency_ms,
+        "status": record.status,
+        "incident_id": record.incident_id,
+        "content": content,
+    }
+
+
+def insert_usage(
+    conn: Connection,
+    records: Sequence[UsageRecord],
+    *,
+    keyring: Keyring,
+    policy: str,
+    now: datetime | None = None,
+) -> int:
+    """Write ``records`` and their audit event in the caller's transaction; returns the count."""
+    if not records:
+        return 0
+    now = now or utcnow()
+    rows = [_row(r, keyring, policy, now) for r in records]
+    conn.execute(insert(usage_records), rows)
+    summary = [
+        [
+            r["pseudonym"],
+            r["at"].isoformat(),
+            r["model"],
+            r["decision"],
+            r["risk_codes"],
+            r["prompt_tokens"],
+            r["completion_tokens"],
+            r["status"],
+        ]
+        for r in rows
+    ]
+    decisions: dict[str, int] = {}
+    for r in rows:
+        decisions[r["decision"]] = decisions.get(r["decision"], 0) + 1
+    audit.append(
+        conn,
+        actor="gateway",
+        action="usage.batch",
+        subject="usage_records",
+        after=summary,
+        detail={"count": len(rows), "decisions": decisions},
+        at=now,
+    )
+    return len(rows)

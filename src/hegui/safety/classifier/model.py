@@ -1,0 +1,172 @@
+"""The shipped linear classifier: int8 weights over hashed n-grams, scored in numpy.
+
+Two binary heads — ``offensive`` (insults, discrimination) and ``harmful`` (requests for, or
+pieces of, harmful help) — and one category head that names the risk code of a positive.
+Each binary head maps its raw logit through ``sigmoid(slope * (z - threshold))``: Platt scaling
+fitted on out-of-fold training scores, re-centred so that **0.5 is the head's decision point**,
+which is the policy's default threshold for classifier findings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hegui.errors import ConfigError
+from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions
+from hegui.safety.classifier.textnorm import normalize_text
+
+__all__ = ["DEFAULT_MODEL_PATH", "HEADS", "TextClassifier", "quantize"]
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "classifier" / "model.npz"
+HEADS = ("offensive", "harmful")
+
+
+def quantize(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row int8 quantisation: ``w ≈ q * scale[:, None]`` (rows are heads or codes)."""
+    w = np.atleast_2d(w)
+    scale = np.abs(w).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """Calibration of one binary head (the weights live in the shared matrix)."""
+
+    name: str
+    bias: float
+    slope: float
+    threshold: float
+
+
+class TextClassifier:
+    """Scores normalised text with the weights of one model file; immutable, thread-safe."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.meta = meta
+        self.spec = FeatureSpec(**meta["spec"])
+        self.cat_bits: int = int(meta["cat_bits"])
+        self.heads = [Head(**h) for h in meta["heads"]]
+        self.codes: list[str] = list(meta["codes"])
+        self._w = arrays["head_w"].astype(np.float32) * arrays["head_scale"][:, None]
+        # (dim, heads) int8, 2**bits × 2 bytes: small enough to stay in cache during a gather
+        self._q_t = np.ascontiguousarray(arrays["head_w"].T)
+        self._scale = arrays["head_scale"].astype(np.float64)
+        self._bias = np.array([h.bias for h in self.heads], dtype=np.float64)
+        self._slope = np.array([h.slope for h in self.heads], dtype=np.float64)
+        self._thr = np.array([h.threshold for h in self.heads], dtype=np.float64)
+        cat_w = arrays["cat_w"].astype(np.float32) * arrays["cat_scale"][:, None]
+        self._cat_w_t = np.ascontiguousarray(cat_w.T)
+        self._cat_b = arrays["cat_b"].astype(np.float64)
+        self.pinyin_table: np.ndarray | None = arrays.get("pinyin_lut")
+
+    # -- loading -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Read a model file written by :meth:`save_arrays`; a bad file is a :class:`ConfigError`."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
+            return cls(arrays, meta)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"cannot read classifier model: {exc}", path=str(path)) from None
+
+    @staticmethod
+    def load_default() -> TextClassifier:
+        """The model shipped in the package, loaded once per process."""
+        return _default()
+
+    @staticmethod
+    def save_arrays(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Write a compressed, byte-reproducible model file (no timestamps inside)."""
+        blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+        # np.savez stamps each member with the current time; a fixed stamp keeps files identical
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, array in sorted({"meta": blob, **arrays}.items()):
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+                zf.writestr(info, buf.getvalue(), compresslevel=9)
+
+    # -- scoring -------------------------------------------------------------------------
+    def logits(self, normalized: str) -> np.ndarray:
+        """Raw per-head logits of already-normalised text."""
+        idx, value = featurize(normalized, self.spec, self.pinyin_table)
+        if len(idx) == 0:
+            return self._bias.copy()
+        return self._q_t[idx].sum(axis=0, dtype=np.int32) * (self._scale * value) + self._bias
+
+    def scores(self, normalized: str) -> dict[str, float]:
+        """Calibrated per-head scores of already-normalised text (0.5 = decision point)."""
+        p = _sigmoid(self._slope * (self.logits(normalized) - self._thr))
+        return {h.name: float(s) for h, s in zip(self.heads, p, strict=True)}
+
+    @property
+    def normalizer(self) -> str:
+        """The normaliser this model was trained with (see :mod:`.textnorm`)."""
+        return str(self.meta.get("normalizer", "fallback"))
+
+    def normalize(self, text: str) -> str:
+        """``text`` normalised exactly as the training texts were."""
+        return normalize_text(text, self.normalizer)
+
+    def predict(self, text: str) -> dict[str, float]:
+        """Calibrated per-head scores of raw text (normalised here)."""
+        return self.scores(self.normalize(text))
+
+    def categories(
+        self, normalized: str, allowed: tuple[str, ...] | None = None
+    ) -> list[tuple[str, float]]:
+        """Risk codes for a positive text, most likely first, with softmax probabilities."""
+        idx, value = featurize(normalized, self.spec, self.pinyin_table)
+        small = idx >> (self.spec.bits - self.cat_bits)
+        z = self._cat_w_t[small].sum(axis=0) * value + self._cat_b
+        keep = np.array([allowed is None or c.startswith(allowed) for c in self.codes])
+        if not keep.any():
+            return []
+        z = np.where(keep, z, -np.inf)
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        order = np.argsort(-p)
+        return [(self.codes[i], float(p[i])) for i in order if keep[i]]
+
+    def top_spans(self, normalized: str, head: str, k: int = 3) -> list[tuple[int, int]]:
+        """Spans (in ``normalized``) of the n-grams that pushed ``head`` up the most, merged."""
+        col = [h.name for h in self.heads].index(head)
+        buckets, starts, ends = ngram_positions(normalized, self.spec)
+        if len(buckets) == 0:
+            return []
+        contrib = self._q_t[buckets, col]
+        best = np.argsort(-contrib, kind="stable")[:k]
+        spans = sorted((int(starts[i]), int(ends[i])) for i in best if contrib[i] > 0)
+        merged: list[tuple[int, int]] = []
+        for s, e in spans:
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((s, e))
+        return merged
+
+
+@cache
+def _default() -> TextClassifier:
+    if not DEFAULT_MODEL_PATH.is_file():
+        raise ConfigError("shipped classifier model is missing; run `hegui train`",
+                          path=str(DEFAULT_MODEL_PATH))  # fmt: skip
+    return TextClassifier.load(DEFAULT_MODEL_PATH)

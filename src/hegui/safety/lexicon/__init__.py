@@ -1,0 +1,1 @@
+"""lexicon layer of the risk engine."""

@@ -1,0 +1,283 @@
+"""The policy: which action a finding leads to, per risk, direction, layer and audience.
+
+Detection says *what* is in a text; the policy says *what to do about it*, and is kept apart so
+operators can change decisions without touching detectors (Presidio keeps its anonymizer apart
+from its analyzer for the same reason). A policy file is TOML or YAML with ``[defaults]``,
+``[[rules]]`` and an optional ``[templates]`` override; see ``data/policy.toml`` for the built-in
+one and ``docs/policy.md`` for the format. Errors name the file and the line of the bad rule.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hegui import taxonomy
+from hegui.errors import ConfigError
+from hegui.safety.templates import Templates
+from hegui.safety.types import ACTION_ORDER, Action, Direction, Finding, Layer
+
+__all__ = ["Decision", "Policy", "Rule", "load_policy"]
+
+_BUILTIN = Path(__file__).parent / "data" / "policy.toml"
+_DIRECTIONS = {"input", "output", "both"}
+_RESPONSES = {"refusal", "safe_answer"}
+_AUDIENCES = {"all", "minor"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One policy rule; ``risk`` is a code ("A.4.f"), a category ("A.1") or "*"."""
+
+    risk: str
+    action: Action
+    direction: str = "both"
+    threshold: float = 0.5
+    layer: Layer | None = None
+    response: str = "refusal"
+    audience: str = "all"
+
+    def matches(self, finding: Finding, direction: Direction, minor: bool) -> bool:
+        if self.direction != "both" and self.direction != direction:
+            return False
+        if self.audience == "minor" and not minor:
+            return False
+        if self.layer is not None and finding.evidence.layer != self.layer:
+            return False
+        if finding.score < self.threshold:
+            return False
+        return (
+            self.risk == "*"
+            or finding.code == self.risk
+            or finding.code.startswith(self.risk + ".")
+        )
+
+    @property
+    def specificity(self) -> int:
+        """Exact code > category > "*"; naming a layer or an audience makes a rule more specific."""
+        risk = 0 if self.risk == "*" else (1 if len(self.risk) <= 3 else 2)
+        return risk * 4 + (self.layer is not None) * 2 + (self.audience != "all")
+
+
+@dataclass(slots=True)
+class Decision:
+    """The policy's answer for a set of findings."""
+
+    action: Action
+    kept: list[Finding] = field(default_factory=list)
+    rule: Rule | None = None
+    redact: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Policy:
+    """Rules plus defaults plus the refusal/safe-answer templates."""
+
+    rules: list[Rule]
+    threshold: float = 0.3
+    default_action: Action = Action.FLAG
+    templates: Templates = field(default_factory=Templates.builtin)
+    version: str = "custom"
+    source: str = "<memory>"
+
+    @classmethod
+    def builtin(cls) -> Policy:
+        return _builtin_policy()
+
+    def decide(
+        self, findings: Iterable[Finding], direction: Direction, *, minor: bool = False
+    ) -> Decision:
+        """Strictest action over all findings at or above the policy threshold."""
+        decision = Decision(Action.ALLOW)
+        for finding in findings:
+            if finding.score < self.threshold:
+                continue
+            decision.kept.append(finding)
+            action, rule = self._action_for(finding, direction, minor)
+            if action is Action.REDACT:
+                decision.redact.append(finding)
+            if ACTION_ORDER[action] > ACTION_ORDER[decision.action]:
+                decision.action, decision.rule = action, rule
+        return decision
+
+    def _action_for(
+        self, finding: Finding, direction: Direction, minor: bool
+    ) -> tuple[Action, Rule | None]:
+        """The most specific matching rule decides; ties go to the strictest action."""
+        matching = [r for r in self.rules if r.matches(finding, direction, minor)]
+        if not matching:
+            return self.default_action, None
+        rule = max(matching, key=lambda r: (r.specificity, ACTION_ORDER[r.action]))
+        return rule.action, rule
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """Load a policy file (TOML or YAML); ``None`` gives the built-in policy."""
+    if path is None:
+        return Policy.builtin()
+    return _load(Path(path))
+
+
+@cache
+def _builtin_policy() -> Policy:
+    return _load(_BUILTIN)
+
+
+def _load(path: Path) -> Policy:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("policy file not found", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("policy file is not valid UTF-8", path=str(path)) from None
+    data = _parse(raw, path)
+    lines = _rule_lines(raw, path)
+    defaults = data.get("defaults", {}) or {}
+    where = _Where(str(path), raw)
+    rules = [
+        _rule(item, where, lines[i] if i < len(lines) else None)
+        for i, item in enumerate(data.get("rules", []) or [])
+    ]
+    templates = Templates.builtin()
+    if data.get("templates"):
+        templates = templates.merged(data["templates"], source=str(path))
+    return Policy(
+        rules=rules,
+        threshold=_number(defaults.get("threshold", 0.3), "defaults.threshold", where, None),
+        default_action=_action(defaults.get("action", "flag"), where, where.line_of("action")),
+        templates=templates,
+        version=str(data.get("version", "custom")),
+        source=str(path),
+    )
+
+
+def _parse(raw: str, path: Path) -> dict[str, Any]:
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        import yaml
+
+        try:
+            data = yaml.safe_load(raw) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise ConfigError(
+                f"invalid YAML: {getattr(exc, 'problem', exc)}", path=str(path), line=line
+            ) from None
+    else:
+        try:
+            data = tomllib.loads(raw)
+        except tomllib.TOMLDecodeError as exc:
+            match = re.search(r"line (\d+)", str(exc))
+            line = int(match.group(1)) if match else None
+            raise ConfigError(f"invalid TOML: {exc}", path=str(path), line=line) from None
+    if not isinstance(data, dict):
+        raise ConfigError("policy must be a mapping with 'rules'", path=str(path))
+    return data
+
+
+def _rule_lines(raw: str, path: Path) -> list[int]:
+    """Line numbers where each rule starts, so errors can point at them."""
+    yaml_file = path.suffix.lower() in {".yaml", ".yml"}
+    pattern = re.compile(r"^\s*-\s" if yaml_file else r"^\s*\[\[rules\]\]")
+    in_rules = not yaml_file
+    out = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if yaml_file and re.match(r"^rules\s*:", line):
+            in_rules = True
+            continue
+        if yaml_file and in_rules and re.match(r"^\S", line):
+            in_rules = False
+        if in_rules and pattern.match(line):
+            out.append(number)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    path: str
+    raw: str
+
+    def line_of(self, key: str) -> int | None:
+        for number, line in enumerate(self.raw.splitlines(), start=1):
+            if re.match(rf"^\s*{re.escape(key)}\s*[=:]", line):
+                return number
+        return None
+
+
+def _rule(item: Any, where: _Where, line: int | None) -> Rule:
+    if not isinstance(item, dict):
+        raise ConfigError("a rule must be a table/mapping", path=where.path, line=line)
+    unknown = set(item) - {
+        "risk",
+        "action",
+        "direction",
+        "threshold",
+        "layer",
+        "response",
+        "audience",
+    }
+    if unknown:
+        raise ConfigError(
+            f"unknown rule key(s): {', '.join(sorted(unknown))}", path=where.path, line=line
+        )
+    risk = str(item.get("risk", ""))
+    if risk != "*" and not (taxonomy.is_known(risk) or risk in taxonomy.CATEGORIES):
+        raise ConfigError(
+            f"unknown risk code {risk!r} (use a code like A.1.a, a category like A.1, or *)",
+            path=where.path,
+            line=line,
+        )
+    direction = str(item.get("direction", "both"))
+    _check(direction in _DIRECTIONS, f"direction must be one of {sorted(_DIRECTIONS)}", where, line)
+    response = str(item.get("response", "refusal"))
+    _check(response in _RESPONSES, f"response must be one of {sorted(_RESPONSES)}", where, line)
+    audience = str(item.get("audience", "all"))
+    _check(audience in _AUDIENCES, f"audience must be one of {sorted(_AUDIENCES)}", where, line)
+    layer = item.get("layer")
+    if layer is not None:
+        _check(
+            layer in {str(x) for x in Layer},
+            f"layer must be one of {[str(x) for x in Layer]}",
+            where,
+            line,
+        )
+    return Rule(
+        risk=risk,
+        action=_action(item.get("action"), where, line),
+        direction=direction,
+        threshold=_number(item.get("threshold", 0.5), "threshold", where, line),
+        layer=Layer(layer) if layer is not None else None,
+        response=response,
+        audience=audience,
+    )
+
+
+def _action(value: Any, where: _Where, line: int | None) -> Action:
+    try:
+        return Action(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"unknown action {value!r} (allow, flag, redact, refuse, block)",
+            path=where.path,
+            line=line,
+        ) from None
+
+
+def _number(value: Any, name: str, where: _Where, line: int | None) -> float:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0.0 <= float(value) <= 1.0
+    )
+    _check(ok, f"{name} must be a number between 0 and 1, got {value!r}", where, line)
+    return float(value)
+
+
+def _check(ok: bool, message: str, where: _Where, line: int | None) -> None:
+    if not ok:
+        raise ConfigError(message, path=where.path, line=line)

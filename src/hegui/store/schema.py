@@ -1,0 +1,219 @@
+"""The tables, as SQLAlchemy Core: one definition shared by ops, migrations and tests.
+
+Core (not ORM) because the hot paths are batched inserts and single-row reads; ops functions take a
+:class:`sqlalchemy.Connection` inside a transaction. Times are stored as UTC and read back as aware
+``datetime`` on both SQLite and PostgreSQL (:class:`UTCDateTime`). The migration in
+``migrations/versions`` must create exactly these tables; ``tests/store`` checks that.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "UTCDateTime",
+    "accounts",
+    "agreement_acceptances",
+    "agreements",
+    "api_keys",
+    "audit_events",
+    "audit_head",
+    "incidents",
+    "metadata",
+    "minors_usage",
+    "sanction_events",
+    "usage_records",
+    "utcnow",
+    "violations",
+]
+
+
+def utcnow() -> datetime:
+    """The current time, aware and in UTC (the only kind of time written to the store)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("age_band", String(16), nullable=False),
+    Column("agreement_version", String(64), nullable=True),
+    Column("sanction", String(16), nullable=False),
+    Column("sanction_reason", Text, nullable=True),
+    Column("sanction_until", UTCDateTime, nullable=True),
+    Column("training_opt_out", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("text_sha256", String(64), nullable=True),
+    Column("text", Text, nullable=True),
+    Column("published_at", UTCDateTime, nullable=False),
+)
+
+agreement_acceptances = Table(
+    "agreement_acceptances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("version", String(64), ForeignKey("agreements.version"), nullable=False),
+    Column("accepted_at", UTCDateTime, nullable=False),
+)
+
+sanction_events = Table(
+    "sanction_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("until", UTCDateTime, nullable=True),
+)
+
+violations = Table(
+    "violations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("risk_codes", JSON, nullable=False),
+    Index("ix_violations_account_id_at", "account_id", "at"),
+)
+
+usage_records = Table(
+    "usage_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pseudonym", String(64), nullable=False, index=True),
+    Column("key_id", String(32), nullable=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("model", String(200), nullable=False),
+    Column("endpoint", String(100), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("risk_codes", JSON, nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("incident_id", String(32), nullable=True),
+    Column("content", LargeBinary, nullable=True),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("pseudonym", String(64), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("risk_codes", JSON, nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("evidence", LargeBinary, nullable=True),
+    Column("detail", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+minors_usage = Table(
+    "minors_usage",
+    metadata,
+    Column("account_id", String(32), ForeignKey("accounts.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("seconds", Float, nullable=False),
+    Column("session_start", UTCDateTime, nullable=True),
+    Column("last_at", UTCDateTime, nullable=True),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("before_hash", String(64), nullable=True),
+    Column("after_hash", String(64), nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row (id = 1): the chain's tip. Writers lock it, so appends are serialised across replicas,
+# and verify compares it with the last event to notice a deleted tail.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,199 @@
+"""The gateway over the real StoreBackend, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from hegui.config import Settings
+from hegui.gateway.backend import AgeBand
+from hegui.ops import accounts, agreements, keys
+from hegui.ops.backend import StoreBackend
+from hegui.store.db import open_store
+from hegui.store.schema import incidents, usage_records
+
+from .conftest import Running
+from .doubles import TermChecker
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2"
+SECRET = base64.b64encode(bytes(range(32))).decode()
+
+
+def _pg_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL at 127.0.0.1:5432 unreachable ({type(exc).__name__})"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hegui.db'}"
+        return
+    reason = _pg_reason()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"hegui_gw_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(url: str, *, accept: bool = True) -> str:
+    store = open_store(url)
+    try:
+        store.write(
+            lambda c: agreements.publish_agreement(
+                c, "2026-11", "https://example.test/terms", actor="t"
+            )
+        )
+        acc = store.write(
+            lambda c: accounts.create_account(c, name="u", age_band=AgeBand.ADULT, actor="t")
+        )
+        if accept:
+            store.write(lambda c: agreements.accept_agreement(c, acc.id, actor="t"))
+        return store.write(lambda c: keys.create_key(c, acc.id, actor="t")).api_key
+    finally:
+        store.close()
+
+
+def count(url: str, table: Any) -> int:
+    store = open_store(url, upgrade=False)
+    try:
+        with store.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    finally:
+        store.close()
+
+
+def start(make_gateway: Any, upstream_url: str, url: str) -> Running:
+    settings = Settings.model_validate(
+        {
+            "gateway": {
+                "upstreams": [upstream_url],
+                "health_interval": 0,
+                "stream_window_chars": 16,
+            },
+            "store": {"url": url, "secret_key": SECRET},
+            "labeling": {"uscc": "91350100M000100Y43"},
+        }
+    )
+    backend = StoreBackend(settings)
+    return make_gateway([upstream_url], backend=backend, checker=TermChecker(), settings=settings)
+
+
+def test_served_refused_and_stopped_requests_are_all_recorded(
+    make_gateway, upstream, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    api_key = seed(db_url)
+    g = start(make_gateway, upstream.url, db_url)
+    h = {"authorization": f"Bearer {api_key}"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
+    assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
+    bad = {**body, "messages": [{"role": "user", "content": "炸弹制作"}]}
+    assert g.client.post("/v1/chat/completions", json=bad, headers=h).json()["hegui"]["incident_id"]
+    stream = {
+        **body,
+        "stream": True,
+        "mock": {"reply": "正常开头的内容足够长然后违禁词出现", "chunk_chars": 1},
+    }
+    r = g.client.post("/v1/chat/completions", json=stream, headers=h)
+    assert '"finish_reason":"content_filter"' in r.text
+    assert (
+        g.client.post(
+            "/v1/chat/completions", json=body, headers={"authorization": "Bearer hg-nope-x"}
+        ).status_code
+        == 401
+    )
+    deadline = time.monotonic() + 5
+    while True:  # records are queued just after each response is sent
+        g.server.call(g.backend.flush())
+        if count(db_url, usage_records) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert count(db_url, usage_records) == 4
+    assert count(db_url, incidents) == 2
+
+
+def test_agreement_not_accepted_is_refused(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    api_key = seed(db_url, accept=False)
+    g = start(make_gateway, upstream.url, db_url)
+    r = g.client.post(
+        "/v1/chat/completions", json={}, headers={"authorization": f"Bearer {api_key}"}
+    )
+    assert (
+        r.status_code == 403 and r.json()["hegui"]["agreement_url"] == "https://example.test/terms"
+    )
+
+
+@pytest.mark.postgres
+def test_database_going_down_fails_closed(make_gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    reason = _pg_reason()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"hegui_gw_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    api_key = seed(url)
+    g = start(make_gateway, upstream.url, url)
+    h = {"authorization": f"Bearer {api_key}"}
+    ok = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
+    assert g.client.post("/v1/chat/completions", json=ok, headers=h).status_code == 200
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    bad = {**ok, "messages": [{"role": "user", "content": "炸弹制作"}]}
+    r = g.client.post("/v1/chat/completions", json=bad, headers=h)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+    r = g.client.post(
+        "/v1/chat/completions",
+        json=ok,
+        headers={"authorization": "Bearer hg-0123456789ab-unknownkey"},
+    )
+    assert r.status_code in (401, 503)
+    assert g.client.get("/readyz").status_code == 503
+
+
+def test_store_unreachable_at_start_answers_503(make_gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/none"
+    g = start(make_gateway, upstream.url, url)
+    r = g.client.post("/v1/chat/completions", json={}, headers={"authorization": "Bearer hg-x-y"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+    assert isinstance(g.client, httpx.Client)
+
+
+def test_revoked_key_is_refused_with_401(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    api_key = seed(db_url)
+    g = start(make_gateway, upstream.url, db_url)
+    h = {"authorization": f"Bearer {api_key}"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
+    assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
+    key_id = keys.parse_api_key(api_key)
+    assert key_id is not None
+    store = open_store(db_url, upgrade=False)
+    try:
+        store.write(lambda c: keys.revoke_key(c, key_id, actor="t"))
+    finally:
+        store.close()
+    g.server.call(g.backend.invalidate(f"key:{key_id}"))  # what `hegui key revoke` publishes
+    r = g.client.post("/v1/chat/completions", json=body, headers=h)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"

@@ -1,0 +1,178 @@
+"""Real media made on the fly for the labeling tests (Pillow, wave, pypdf, zipfile, ffmpeg)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import subprocess
+import tempfile
+import wave
+import zipfile
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["MAKERS", "SIZES", "docx", "image", "make", "mp3", "mp4", "pdf", "wav"]
+
+
+def image(fmt: str, width: int, height: int, *, seed: int = 0) -> bytes:
+    """A noisy RGB(A) image, so that sizes differ like real content."""
+    rng = np.random.default_rng(seed)
+    mode = "RGBA" if fmt == "WEBP" else "RGB"
+    pixels = rng.integers(0, 256, (height, width, len(mode)), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels, mode).save(out, fmt, **({"quality": 90} if fmt != "PNG" else {}))
+    return out.getvalue()
+
+
+def wav(seconds: float, rate: int = 16000, *, seed: int = 0) -> bytes:
+    samples = np.random.default_rng(seed).integers(-3000, 3000, int(seconds * rate), dtype=np.int16)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+def mp3(frames: int) -> bytes:
+    """A valid MPEG-1 Layer III stream of silent 128 kbit/s 44.1 kHz frames (417 bytes each)."""
+    frame = b"\xff\xfb\x90\x64" + bytes(413)
+    return frame * frames
+
+
+def pdf(pages: int) -> bytes:
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    for i in range(pages):
+        page = writer.add_blank_page(595, 842)
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 12 Tf 72 720 Td (page {i}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    writer.add_metadata({"/Title": "test"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def docx(paragraphs: int) -> bytes:
+    body = "".join(f"<w:p><w:r><w:t>paragraph {i}</w:t></w:r></w:p>" for i in range(paragraphs))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        z.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>',
+        )
+    return out.getvalue()
+
+
+@functools.cache
+def _ffmpeg(args: tuple[str, ...], suffix: str) -> bytes:
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, "out" + suffix)
+        subprocess.run(
+            [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *args, target],
+            check=True,
+            timeout=60,
+        )
+        with open(target, "rb") as fh:
+            return fh.read()
+
+
+def mp4(seconds: int = 1, *, faststart: bool = True, size: str = "64x64") -> bytes:
+    """An MPEG-4 video with AAC audio; ``faststart`` puts moov before mdat."""
+    args = [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate=10",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=d={seconds}",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "mpeg4",
+        "-c:a",
+        "aac",
+    ]
+    if faststart:
+        args += ["-movflags", "+faststart"]
+    return _ffmpeg(tuple(args), ".mp4")
+
+
+def mp4_ffmpeg_labelled(label_json: str) -> bytes:
+    """An MP4 labelled the way the TC260 guide shows, by ffmpeg itself."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as src:
+        src.write(mp4())
+        src.flush()
+        return _ffmpeg(
+            (
+                "-i",
+                src.name,
+                "-c",
+                "copy",
+                "-metadata",
+                f"AIGC={label_json}",
+                "-movflags",
+                "use_metadata_tags",
+            ),
+            ".mp4",
+        )
+
+
+def ffmpeg_mp3(seconds: int = 1) -> bytes:
+    return _ffmpeg(("-f", "lavfi", "-i", f"sine=d={seconds}", "-c:a", "libmp3lame"), ".mp3")
+
+
+def text_doc(kind: str, lines: int) -> bytes:
+    body = "\n".join(f"第{i}行 line {i}" for i in range(lines))
+    if kind == "html":
+        return f"<!doctype html>\n<html><head><title>t</title></head><body><p>{body}</p></body></html>\n".encode()
+    if kind == "markdown":
+        return f"---\ntitle: test\ntags: [a, b]\n---\n# 标题\n\n{body}\n".encode()
+    return body.encode()
+
+
+#: carrier name → (file suffix, [maker per size])
+MAKERS: dict[str, tuple[str, list]] = {
+    "png": (
+        ".png",
+        [
+            lambda: image("PNG", 8, 8),
+            lambda: image("PNG", 256, 192),
+            lambda: image("PNG", 1024, 768),
+        ],
+    ),
+    "jpeg": (".jpg", [lambda: image("JPEG", 8, 8), lambda: image("JPEG", 640, 480)]),
+    "webp": (".webp", [lambda: image("WEBP", 16, 16), lambda: image("WEBP", 300, 200)]),
+    "wav": (".wav", [lambda: wav(0.01), lambda: wav(3.0, 44100)]),
+    "mp3": (".mp3", [lambda: mp3(3), lambda: mp3(400), ffmpeg_mp3]),
+    "mp4": (".mp4", [lambda: mp4(1), lambda: mp4(2, faststart=False)]),
+    "pdf": (".pdf", [lambda: pdf(1), lambda: pdf(30)]),
+    "docx": (".docx", [lambda: docx(1), lambda: docx(2000)]),
+    "markdown": (".md", [lambda: b"# hi\n", lambda: text_doc("markdown", 5000)]),
+    "html": (".html", [lambda: text_doc("html", 3), lambda: text_doc("html", 5000)]),
+    "text": (".txt", [lambda: b"hello", lambda: text_doc("text", 5000)]),
+}
+SIZES = [(name, i) for name, (_s, makers) in MAKERS.items() for i in range(len(makers))]
+
+
+def make(name: str, index: int = 0) -> tuple[str, bytes]:
+    suffix, makers = MAKERS[name]
+    return suffix, makers[index]()

@@ -1,0 +1,140 @@
+"""Policy files: loading, validation errors with file and line, rule precedence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hegui.errors import ConfigError
+from hegui.safety import Action, Direction, Layer
+from hegui.safety.policy import Policy, load_policy
+from hegui.safety.templates import Templates, detect_lang
+from hegui.safety.types import Evidence, Finding
+
+
+def finding(code: str, score: float = 1.0, layer: Layer = Layer.LEXICON) -> Finding:
+    return Finding(code, score, Evidence(layer, 0, 1, "x", "test", None, score))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_builtin_policy_loads_and_covers_both_directions() -> None:
+    policy = Policy.builtin()
+    assert policy.decide([finding("A.1.a")], Direction.INPUT).action is Action.REFUSE
+    assert policy.decide([finding("A.1.a")], Direction.OUTPUT).action is Action.BLOCK
+    assert policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.REDACT
+    assert policy.decide([finding("A.4.f", layer=Layer.CLASSIFIER)], Direction.INPUT).action is Action.REFUSE
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        # below the policy threshold: ignored
+        (0.2, Action.ALLOW),
+        # above the policy threshold, below the rule's: default action
+        (0.4, Action.FLAG),
+        # at the rule's threshold
+        (0.5, Action.REFUSE),
+    ],
+)
+def test_thresholds(score: float, expected: Action) -> None:
+    assert Policy.builtin().decide([finding("A.2.e", score)], Direction.INPUT).action is expected
+
+
+def test_strictest_action_over_findings_wins() -> None:
+    decision = Policy.builtin().decide(
+        [finding("A.4.f", layer=Layer.PII), finding("A.1.d")], Direction.INPUT
+    )
+    assert decision.action is Action.REFUSE
+    assert len(decision.redact) == 1
+
+
+def test_toml_policy_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.toml",
+        """
+version = "ops-1"
+[defaults]
+threshold = 0.1
+action = "allow"
+
+[[rules]]
+risk = "A.2.d"
+direction = "input"
+action = "flag"
+
+[[rules]]
+risk = "*"
+action = "block"
+threshold = 0.9
+
+[templates."A.1".refusal]
+zh = "不行。"
+en = "No."
+""",
+    )
+    policy = load_policy(path)
+    assert policy.version == "ops-1"
+    assert policy.decide([finding("A.2.d", 0.95)], Direction.INPUT).action is Action.FLAG
+    assert policy.decide([finding("A.3.a", 0.95)], Direction.INPUT).action is Action.BLOCK
+    assert policy.decide([finding("A.3.a", 0.5)], Direction.INPUT).action is Action.ALLOW
+    assert policy.templates.text("A.1.c", "refusal", "zh") == "不行。"
+
+
+def test_yaml_policy_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "defaults:\n  threshold: 0.2\nrules:\n  - risk: A.1\n    action: block\n  - risk: A.4.f\n    layer: pii\n    action: allow\n",
+    )
+    policy = load_policy(path)
+    assert policy.decide([finding("A.1.g")], Direction.INPUT).action is Action.BLOCK
+    assert policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "message"),
+    [
+        ("bad-code.toml", '[[rules]]\nrisk = "A.1.a"\naction = "refuse"\n\n[[rules]]\nrisk = "A.9.z"\naction = "refuse"\n', 5, "unknown risk code 'A.9.z'"),
+        ("bad-action.toml", '[[rules]]\nrisk = "A.1"\naction = "explode"\n', 1, "unknown action 'explode'"),
+        ("bad-threshold.toml", '[[rules]]\nrisk = "A.1"\naction = "flag"\nthreshold = 2\n', 1, "threshold must be"),
+        ("bad-key.toml", '[[rules]]\nrisk = "A.1"\naction = "flag"\nseverity = "x"\n', 1, "unknown rule key"),
+        ("syntax.toml", '[[rules]\nrisk = "A.1"\n', 1, "invalid TOML"),
+        ("bad-code.yaml", "rules:\n  - risk: A.1\n    action: flag\n  - risk: B.2\n    action: flag\n", 4, "unknown risk code 'B.2'"),
+        ("syntax.yaml", "rules:\n  - risk: [A.1\n", None, "invalid YAML"),
+    ],
+)
+def test_invalid_policy_names_file_and_line(tmp_path: Path, name: str, text: str, line: int | None, message: str) -> None:
+    path = write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_missing_policy_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_policy(tmp_path / "none.toml")
+
+
+def test_templates_fall_back_by_category_then_default() -> None:
+    t = Templates.builtin()
+    assert t.text("A.1.d", "safe_answer", "zh") != t.text("A.2.a", "safe_answer", "zh")
+    assert t.text("A.3.a", "safe_answer", "en") == t.text("A.3.a", "refusal", "en")
+    assert t.text(None, "refusal", "zh") == t.text("A.5.a", "refusal", "zh")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("你好，世界", "zh"), ("hello world", "en"), ("请 explain this", "en"), ("12345", "zh"), ("how 做", "zh"), ("这个 function 怎么用", "zh")],
+)
+def test_detect_lang(text: str, lang: str) -> None:
+    assert detect_lang(text) == lang

@@ -1,0 +1,124 @@
+"""Fixtures: a fresh SQLite file and a throwaway PostgreSQL database per test, Redis prefixes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hegui.store.db import Store, open_store
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in Asia/Shanghai
+
+
+def _pg_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN):
+            return None
+    except Exception as exc:  # any failure means: no server to test against
+        return f"PostgreSQL at 127.0.0.1:5432 unreachable ({type(exc).__name__})"
+
+
+_PG_SKIP = _pg_reason()
+
+
+@contextmanager
+def _throwaway_database() -> Iterator[str]:
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    import psycopg
+
+    name = f"hegui_test_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new empty database ``hegui_test_<random>``, dropped afterwards."""
+    with _throwaway_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _pg_session_url() -> Iterator[str]:
+    with _throwaway_database() as url:
+        open_store(url).close()
+        yield url
+
+
+@pytest.fixture
+def pg_shared_url(_pg_session_url: str) -> str:
+    """One migrated database for the session, emptied before each test (creating one is slow)."""
+    import psycopg
+
+    from hegui.store.schema import metadata
+
+    tables = ", ".join(f'"{t}"' for t in metadata.tables if t != "audit_head")
+    dsn = _pg_session_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        conn.execute("UPDATE audit_head SET seq = 0, hash = %s WHERE id = 1", ("0" * 64,))
+    return _pg_session_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hegui.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hegui.db'}"
+    return request.getfixturevalue("pg_shared_url")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database nobody has migrated yet."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = open_store(db_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A unique key prefix on the local Redis, cleaned up afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        client.close()
+        pytest.skip(f"Redis at 127.0.0.1:6379 unreachable ({type(exc).__name__})")
+    prefix = f"hegui_test_{secrets.token_hex(6)}:"
+    try:
+        yield prefix
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
