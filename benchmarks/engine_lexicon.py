@@ -211,6 +211,36 @@ def llm_guard_loop(terms: list[str]) -> Callable[[str], int]:
     return lambda text: sum(1 for t in terms if t.lower() in text.lower())
 
 
+PROMPTS = {
+    "zh": "请帮我写一首关于春天的诗歌，要求七言绝句，押韵工整。我们今天去公园散步，看到很多花开了。",
+    "en": "Please summarise the following text in three bullet points: the quick brown fox jumps "
+    "over the lazy dog while the farmer watches from the porch. ",
+    "mixed": "用 Python 写一个 quicksort 函数，并解释它的时间复杂度和最坏情况，再给出 Go 版本。",
+}
+"""Benign gateway prompts (no lexicon hits), cut or repeated to the measured lengths."""
+
+
+def prompt_latency(
+    detect: Callable[[str], int], lengths: tuple[int, ...] = (30, 200, 1000)
+) -> list[str]:
+    """Table rows: CPU µs per ``detect`` call on benign prompts (best of 7 × 1,000 calls)."""
+    rows = []
+    for name, base in PROMPTS.items():
+        cells = []
+        for n in lengths:
+            text = (base * (n // len(base) + 1))[:n]
+            assert detect(text) == 0, f"benchmark prompt {name!r} should be benign"
+            best = float("inf")
+            for _ in range(7):
+                t0 = time.process_time()
+                for _ in range(1000):
+                    detect(text)
+                best = min(best, (time.process_time() - t0) / 1000)
+            cells.append(f"{best * 1e6:.1f}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def ours(
     terms: list[str], allow: list[str], variants: bool
 ) -> tuple[Callable[[str], int], Callable[[str], int], int, float]:
@@ -371,6 +401,16 @@ def main(argv: list[str] | None = None) -> None:
             + " / ".join(f"{x / msg_rate[hs_name]:.2f}×" for x in ms if x)
             + " |"
         )
+    lines += [
+        "",
+        "Short benign prompts: `LexiconDetector.detect(Doc(text), Direction.INPUT)` with the same "
+        f"{len(terms):,}-term lexicon (variants on), CPU µs per call, best of 7 × 1,000 calls "
+        "(target: ≤ 15 µs at 30 chars, ≤ 30 µs at 200).",
+        "",
+        "| prompt | 30 chars | 200 chars | 1,000 chars |",
+        "|---|---:|---:|---:|",
+        *prompt_latency(detect),
+    ]
     table = "\n".join(lines)
     print(table)
     if args.write:

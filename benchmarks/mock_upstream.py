@@ -133,7 +133,9 @@ class MockUpstream:
             item = {"url": str(opts["as_url"])}
         else:
             item = {"b64_json": base64.b64encode(self._png).decode()}
-        await _send(send, 200, json.dumps({"created": int(time.time()), "data": [item]}).encode())
+        n = req.get("n") if isinstance(req.get("n"), int) else 1
+        data = [dict(item) for _ in range(max(1, min(n, 10)))]
+        await _send(send, 200, json.dumps({"created": int(time.time()), "data": data}).encode())
 
     async def _stream(
         self,

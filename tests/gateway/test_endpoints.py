@@ -60,6 +60,23 @@ def test_generated_images_come_back_labelled(gw: Running, upstream, as_url: bool
     )
 
 
+def test_each_generated_image_gets_its_own_produce_id(gw: Running) -> None:
+    from hegui.labeling.carriers import png
+
+    r = gw.client.post(
+        "/v1/images/generations", json={"model": "mock-model", "prompt": "a cat", "n": 3}
+    )
+    assert r.status_code == 200, r.text
+    items, labels = r.json()["data"], r.json()["hegui"]["labels"]
+    assert len(items) == len(labels) == 3
+    embedded = [
+        png.read(base64.b64decode(item["b64_json"]))[0].parsed.fields["ProduceID"] for item in items
+    ]
+    assert embedded == [label["ProduceID"] for label in labels]
+    assert len(set(embedded)) == 3
+    assert json.loads(r.headers["x-aigc-label"])["ProduceID"] == embedded[0]
+
+
 def test_image_prompt_with_prohibited_term_is_refused(gw: Running) -> None:
     r = gw.client.post(
         "/v1/images/generations", json={"model": "mock-model", "prompt": "炸弹制作图解"}

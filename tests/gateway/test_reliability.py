@@ -189,7 +189,7 @@ def test_agreement_not_accepted_is_403_with_link(gw: Running) -> None:
     assert doc["hegui"]["agreement_url"] == "https://example.test/agreement"
 
 
-@pytest.mark.parametrize("state", [Sanction.RESTRICTED, Sanction.SUSPENDED, Sanction.TERMINATED])
+@pytest.mark.parametrize("state", [Sanction.SUSPENDED, Sanction.TERMINATED])
 def test_sanctioned_account_is_403_with_reason_and_expiry(gw: Running, state: Sanction) -> None:
     until = datetime.now(UTC) + timedelta(days=7)
     gw.backend.accounts["sk-bad"] = account(
@@ -198,6 +198,39 @@ def test_sanctioned_account_is_403_with_reason_and_expiry(gw: Running, state: Sa
     r = gw.client.post("/v1/chat/completions", json={}, headers={"authorization": "Bearer sk-bad"})
     doc = assert_error(r, 403, f"account_{state.value}")
     assert doc["hegui"]["reason"] == "违规" and doc["hegui"]["until"] == until.isoformat()
+
+
+@pytest.mark.parametrize("state", [Sanction.WARNED, Sanction.RESTRICTED])
+def test_warned_and_restricted_accounts_are_served_and_told(gw: Running, state: Sanction) -> None:
+    until = datetime.now(UTC) + timedelta(days=1)
+    gw.backend.accounts["sk-w"] = account(
+        "k7", sanction=state, sanction_until=until, sanction_reason="违规"
+    )
+    h = {"authorization": "Bearer sk-w"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "hi"}]}
+    r = gw.client.post("/v1/chat/completions", json=body, headers=h)
+    assert r.status_code == 200, r.text
+    notice = r.json()["hegui"]["account"]
+    assert notice["sanction"] == state.value and notice["reason"] == "违规"
+    assert notice["until"] == until.isoformat() and notice["notice"]
+    r = gw.client.post("/v1/chat/completions", json={**body, "stream": True}, headers=h)
+    last = [e for e in sse_events(r.text) if "hegui" in e][-1]
+    assert last["hegui"]["account"]["sanction"] == state.value
+    refused = {**body, "messages": [{"role": "user", "content": "炸弹制作"}]}
+    r = gw.client.post("/v1/chat/completions", json=refused, headers=h)
+    assert r.json()["hegui"]["account"]["sanction"] == state.value
+
+
+def test_expired_restriction_is_not_reported(gw: Running) -> None:
+    gw.backend.accounts["sk-r"] = account(
+        "k8", sanction=Sanction.RESTRICTED, sanction_until=datetime.now(UTC) - timedelta(hours=1)
+    )
+    r = gw.client.post(
+        "/v1/chat/completions",
+        json={"model": "mock-model", "messages": [{"role": "user", "content": "hi"}]},
+        headers={"authorization": "Bearer sk-r"},
+    )
+    assert r.status_code == 200 and "account" not in r.json()["hegui"]
 
 
 def test_expired_sanction_no_longer_blocks(gw: Running) -> None:

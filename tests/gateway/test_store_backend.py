@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import time
@@ -83,9 +84,10 @@ def count(url: str, table: Any) -> int:
         store.close()
 
 
-def start(make_gateway: Any, upstream_url: str, url: str) -> Running:
+def start(make_gateway: Any, upstream_url: str, url: str, **extra: Any) -> Running:
     settings = Settings.model_validate(
         {
+            **extra,
             "gateway": {
                 "upstreams": [upstream_url],
                 "health_interval": 0,
@@ -197,3 +199,66 @@ def test_revoked_key_is_refused_with_401(make_gateway, upstream, db_url: str) ->
     g.server.call(g.backend.invalidate(f"key:{key_id}"))  # what `hegui key revoke` publishes
     r = g.client.post("/v1/chat/completions", json=body, headers=h)
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_restricted_account_is_served_under_the_restricted_rate_limit(
+    make_gateway, upstream, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    from hegui.gateway.backend import Sanction
+    from hegui.ops import sanctions
+
+    api_key = seed(db_url)
+    key_id = keys.parse_api_key(api_key)
+    assert key_id is not None
+    store = open_store(db_url, upgrade=False)
+    try:
+        account_id = store.write(lambda c: keys.lookup_key(c, key_id)).id
+        store.write(
+            lambda c: sanctions.set_sanction(
+                c, account_id, Sanction.RESTRICTED, reason="spam", actor="t"
+            )
+        )
+    finally:
+        store.close()
+    limits = {"requests_per_minute": 100, "restricted_requests_per_minute": 2}
+    g = start(make_gateway, upstream.url, db_url, rate_limit=limits)
+    h = {"authorization": f"Bearer {api_key}"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
+    if time.time() % 60 > 57:  # the limit counts per fixed minute: start well inside one
+        time.sleep(60 - time.time() % 60 + 0.1)
+    answers = [g.client.post("/v1/chat/completions", json=body, headers=h) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    assert answers[0].json()["hegui"]["account"]["sanction"] == "restricted"
+    assert answers[0].json()["hegui"]["account"]["reason"] == "spam"
+    assert answers[2].json()["error"]["code"] == "rate_limit_exceeded"
+
+
+async def test_background_writer_waits_for_full_batches_after_the_first(tmp_path: Any) -> None:
+    from hegui.gateway.backend import UsageRecord
+
+    url = f"sqlite:///{tmp_path / 'hegui.db'}"
+    settings = Settings.model_validate(
+        {
+            "store": {
+                "url": url,
+                "secret_key": SECRET,
+                "usage_batch_size": 4,
+                "usage_flush_interval": 30,
+            }
+        }
+    )
+    backend = StoreBackend(settings)
+    await backend.start()
+    try:
+        for _ in range(10):  # no await yields in between: the writer wakes once, on 10 queued
+            await backend.record_usage(UsageRecord("p", None, "m", "chat", "allow"))
+        deadline = time.monotonic() + 10
+        while backend.records_written < 8 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        # 4 + 4 written at once; the last 2 wait for the next tick, not a 2-record transaction
+        assert backend.records_written == 8 and len(backend._pending) == 2
+        await backend.flush()
+        assert backend.records_written == 10 and not backend._pending
+    finally:
+        await backend.close()

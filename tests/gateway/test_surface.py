@@ -97,3 +97,20 @@ def test_serve_rejects_bad_upstream_with_exit_2(tmp_path, monkeypatch, capsys) -
 def test_serve_help_lists_options() -> None:
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--upstream" in result.output and "--workers" in result.output
+
+
+def test_text_labels_have_fresh_ids_and_a_header_equal_to_the_body_label() -> None:
+    from hegui.config import Settings
+    from hegui.gateway.labels import TextLabeler
+    from hegui.labeling import parse_label
+
+    settings = Settings.model_validate({"labeling": {"uscc": "91350100M000100Y43"}})
+    labeler = TextLabeler(settings.gateway, settings.labeling)
+    seen = set()
+    for _ in range(600):  # more than one batch of random bytes
+        fields, header = labeler.implicit()
+        assert orjson.loads(header) == fields and header.isascii()
+        assert fields["ProduceID"] == fields["PropagateID"] and len(fields["ProduceID"]) == 32
+        seen.add(fields["ProduceID"])
+    assert len(seen) == 600
+    assert parse_label(header.decode()).wellformed

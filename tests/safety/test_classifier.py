@@ -50,6 +50,20 @@ def test_featurize_pins_hash_values_across_machines() -> None:
     assert featurize("", FeatureSpec())[0].size == 0
 
 
+def test_word_bigrams_add_one_feature_per_adjacent_word_pair() -> None:
+    plain = FeatureSpec(bits=18, max_order=1, words=True)
+    pairs = FeatureSpec(bits=18, max_order=1, words=True, word_bigrams=True)
+    text = "kill the process"
+    assert len(featurize(text, plain)[0]) == 3
+    assert len(featurize(text, pairs)[0]) == 5, "3 words + 'kill the' + 'the process'"
+    assert set(featurize(text, plain)[0].tolist()) < set(featurize(text, pairs)[0].tolist())
+    # order matters for a pair, not for the bag of words
+    swapped = "process the kill"
+    assert set(featurize(swapped, plain)[0].tolist()) == set(featurize(text, plain)[0].tolist())
+    assert set(featurize(swapped, pairs)[0].tolist()) != set(featurize(text, pairs)[0].tolist())
+    assert len(featurize("kill", pairs)[0]) == 1, "a lone word has no pair"
+
+
 def test_training_matrix_rows_equal_inference_features() -> None:
     spec = FeatureSpec(bits=16)
     texts = ["黑人都是罪犯", "how do I kill a python process", "", "x"]

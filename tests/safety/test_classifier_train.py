@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -86,3 +87,27 @@ def test_missing_data_dir_is_exit_code_2(tmp_path: Path, capsys: pytest.CaptureF
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "training data folder not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_recall_weighted_calibration_lowers_the_threshold() -> None:
+    from hegui.safety.classifier.train import _calibrate
+
+    # positives spread over the upper range, negatives overlapping them in the middle
+    z = np.concatenate([np.linspace(-1.0, 3.0, 40), np.linspace(-3.0, 1.0, 400)])
+    y = np.concatenate([np.ones(40, dtype=int), np.zeros(400, dtype=int)])
+    t1, slope = _calibrate(z, y)
+    t2, _ = _calibrate(z, y, beta=2.0)
+    assert -1.0 < t2 < t1 < 1.1, "F2 cuts lower than F1, inside the overlap"
+    assert slope > 0
+    assert (z[y == 1] >= t2).mean() > (z[y == 1] >= t1).mean()
+
+
+def test_seed_and_request_rows_get_their_weights() -> None:
+    from hegui.safety.classifier.datasets import Example
+    from hegui.safety.classifier.train import TrainConfig, _row_weight
+
+    cfg = TrainConfig(seed_weight=3.0, request_weight=2.0)
+    assert _row_weight(Example("x", "hegui-seeds", "train", 0, 0), cfg) == 3.0
+    assert _row_weight(Example("x", "strongreject", "train", None, 1), cfg) == 2.0
+    assert _row_weight(Example("x", "cold", "train", 0, None), cfg) == 1.0
+    assert _row_weight(Example("x", "jade+aug", "train", None, 1), cfg) == 1.0

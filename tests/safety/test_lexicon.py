@@ -361,3 +361,69 @@ def test_few_and_many_hit_paths_agree(pieces: list[str]) -> None:
     few = matcher.find_text(text)
     matcher.small_batch = 0
     assert matcher.find_text(text) == few
+
+
+# -- fast paths against the general ones --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared_matcher() -> LexiconMatcher:
+    """The test lexicon plus a pattern owned by two entries and an all-digit ASCII term."""
+    from hegui.safety.lexicon.format import Entry
+
+    extra = [Entry("炸弹", "A.1.h", "low"), Entry("8964", "A.1.a"), Entry("hello world", "A.2.d")]
+    return LexiconMatcher([*parse_text(LEXICON), *extra], engine="hyperscan")
+
+
+_mixed = st.sampled_from(
+    [
+        *("炸弹", "炸*弹", "炸弹鱼", "kill", "skill", " ", "k1ll", "口交通", "zhadan"),
+        *("8964", "89", "64", "hello", "world", "hello world", "HELLO\u3000world"),
+        *("法轮轮轮功", "💣", "\u200b", "a", "，"),
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_mixed, max_size=60))
+def test_short_text_paths_agree_with_the_general_path(
+    shared_matcher: LexiconMatcher, pieces: list[str]
+) -> None:
+    """Short-text normalisation, database skipping and loop-free resolution change nothing."""
+    import hegui.safety.lexicon.matcher as matcher_module
+    from hegui.safety.normalize import normalize_numpy
+
+    text = "".join(pieces)
+    fast = shared_matcher.find_text(text)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matcher_module, "_SHORT", -1)  # always scan both databases
+        mp.setattr(shared_matcher, "small_batch", 0)  # always the numpy resolution
+        mp.setattr(shared_matcher, "_single", shared_matcher._single * 0 - 1)  # and its loop
+        slow = shared_matcher.find(normalize_numpy(text))
+    assert fast == slow
+    for m in fast:
+        assert text[m.start : m.end]
+
+
+def test_pattern_with_two_owners_reports_both(shared_matcher: LexiconMatcher) -> None:
+    text = "炸弹" * 30  # many hits: the numpy resolution
+    owners = {(m.entry.code, m.entry.severity) for m in shared_matcher.find_text(text)}
+    assert owners == {("A.1.d", "high"), ("A.1.h", "low")}
+    assert [m.entry.term for m in shared_matcher.find_text("8964 年")] == ["8964"]
+    assert [m.pattern for m in shared_matcher.find_text("ＨＥＬＬＯ　world")] == ["hello world"]
+
+
+def test_blocked_coding_equals_the_two_passes() -> None:
+    import numpy as np
+
+    from hegui.safety.lexicon import coding
+
+    rng = np.random.default_rng(7)
+    for size in (0, 5, coding._BLOCK, 3 * coding._BLOCK + 17):
+        points = rng.integers(0, 0xD800, size, dtype=np.uint16)
+        points[::3] = rng.integers(0, 0x80, points[::3].size, dtype=np.uint16)
+        wide, ascii_ = coding.both(points)
+        assert wide.tobytes() == coding.encode(points)
+        assert ascii_.tolist() == coding.narrow(points).tolist()
+        assert (ascii_[points >= 0x80] == 0x80).all()
+        assert (ascii_[points < 0x80] == points[points < 0x80]).all()

@@ -222,3 +222,96 @@ def test_lone_surrogates_from_bad_utf8_become_replacement_chars() -> None:
     nz = normalize(text)
     assert nz.text == "ok\ufffd\ufffd炸弹"
     assert nz.span(0, len(nz.text)) == (0, len(text))
+
+
+# -- the short-text path ----------------------------------------------------------------------
+
+# Characters around every decision the short path makes: separators (also as U+3000 and
+# full-width), leet digits next to letters, substitution sources (☠, 氵, emoji), runs of one CJK
+# char, deletions, astral and private-use characters, lone surrogates, upper case.
+_edges = st.sampled_from(
+    [
+        *"炸弹哈哈法轮功谢ab KZ13@$.*|_/-~+=#'\"·。，!?\t\n",
+        *"\u3000\u200b\ufeff\u00ad\x00\x7f\ue000\ufffd\uffff\ud800\udc00",
+        *"☠💣😀氵去扌丁彈Ｘ１①⼈а",
+    ]
+)
+_short_texts = st.one_of(
+    st.text(alphabet=_edges, max_size=40),
+    st.lists(st.tuples(_edges, st.integers(1, 4)), max_size=15).map(
+        lambda runs: "".join(ch * k for ch, k in runs)
+    ),
+    st.text(max_size=40),
+    st.text(st.characters(max_codepoint=0x7F), max_size=40),
+)
+
+
+def _same(a: Normalized, b: Normalized) -> None:
+    assert a.text == b.text
+    assert a.points.dtype == b.points.dtype == np.uint16
+    assert a.points.tolist() == b.points.tolist()
+    assert a.starts.tolist() == b.starts.tolist()
+    assert a.ends.tolist() == b.ends.tolist()
+
+
+@settings(max_examples=600, deadline=None)
+@given(_short_texts)
+def test_short_path_equals_numpy_path(text: str) -> None:
+    from hegui.safety.normalize import normalize_numpy
+    from hegui.safety.normalize_short import normalize_short
+
+    fast = normalize_short(text)
+    slow = normalize_numpy(text)
+    if fast is not None:
+        out, points = fast
+        assert out == slow.text
+        assert points.tolist() == slow.points.tolist()
+        assert slow.starts.tolist() == list(range(len(text)))  # it only answers 1:1 texts
+    _same(normalize(text), slow)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please write a haiku about rain",
+        "请帮我写一首关于春天的诗歌，要求七言绝句，押韵工整。谢谢",
+        "用 Python 写一个 quicksort 函数",
+        "ＨＥＬＬＯ 彈 world 哈哈",
+    ],
+)
+def test_ordinary_short_texts_take_the_short_path(text: str) -> None:
+    from hegui.safety.normalize_short import normalize_short
+
+    assert normalize_short(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["炸 * 弹", "炸\u200b弹", "k1ll", "哈哈哈", "💣", "☠死", "氵去", "a\x00b", "炸\u3000弹"],
+)
+def test_rare_steps_fall_back_to_the_numpy_path(text: str) -> None:
+    from hegui.safety.normalize import normalize_numpy
+    from hegui.safety.normalize_short import normalize_short
+
+    assert normalize_short(text) is None
+    _same(normalize(text), normalize_numpy(text))
+
+
+def test_short_path_cut_off_is_exact() -> None:
+    from hegui.safety.normalize import SHORT
+
+    for text in ("炸 弹" + "a" * (SHORT - 3), "炸 弹" + "a" * (SHORT - 2), "x" * (SHORT + 1)):
+        nz = normalize(text)
+        assert nz.text == normalize(text[:3]).text + text[3:]
+
+
+def test_blocked_table_lookup_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long texts are looked up in cache-sized blocks; evasions across a block edge still fold."""
+    import hegui.safety.normalize as normalize_module
+
+    base = "你好，ＷＯＲＬＤ 炸*弹 k1ll 哈哈哈 炸\u200b弹。"  # BMP only: astral text takes another path
+    text = base * (3 * normalize_module._BLOCK // len(base) + 1)
+    blocked = normalize_module.normalize_numpy(text)
+    monkeypatch.setattr(normalize_module, "_BLOCK", 1 << 40)
+    _same(blocked, normalize_module.normalize_numpy(text))
+    assert blocked.text.count("炸弹") == 2 * text.count("。")

@@ -1,13 +1,16 @@
 """Who may be served now: API key, sanctions, service agreement, minors' mode, rate limit.
 
 Articles 9 (agreement), 10 (minors), 14 (sanctions on users' illegal activity). Each refusal is
-an OpenAI-style error carrying the reason in a ``hegui`` object. The backend answers from caches
+an OpenAI-style error carrying the reason in a ``hegui`` object. Art. 14's ladder: ``warned`` and
+``restricted`` accounts are still served (restricted ones under the store's lower rate limit) and
+told so by :func:`standing`; ``suspended`` and ``terminated`` ones get 403 until it expires. The backend answers from caches
 on the hot path; its :class:`~hegui.errors.StoreError` becomes 503 upstream of here.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from hegui.gateway.backend import (
     AccountView,
@@ -18,7 +21,7 @@ from hegui.gateway.backend import (
 )
 from hegui.gateway.errors import GatewayError
 
-__all__ = ["ANONYMOUS", "admit", "bearer_token"]
+__all__ = ["ANONYMOUS", "admit", "bearer_token", "standing"]
 
 ANONYMOUS = AccountView(
     account_id="anonymous",
@@ -32,7 +35,13 @@ ANONYMOUS = AccountView(
     key_id="",
 )
 
-_BLOCKING_SANCTIONS = (Sanction.RESTRICTED, Sanction.SUSPENDED, Sanction.TERMINATED)
+_BLOCKING_SANCTIONS = (Sanction.SUSPENDED, Sanction.TERMINATED)
+_NOTICES = {
+    Sanction.WARNED: "This account has been warned for violating the service agreement; further"
+    " violations lead to restriction or suspension.",
+    Sanction.RESTRICTED: "This account is restricted for violating the service agreement: it is"
+    " served under a lower rate limit.",
+}
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -115,14 +124,38 @@ async def admit(
     return account, minors
 
 
+def standing(account: AccountView, now: datetime | None = None) -> dict[str, Any] | None:
+    """The ``hegui.account`` notice for a served account under a sanction (warned, restricted)."""
+    notice = _NOTICES.get(account.sanction)
+    if notice is None:
+        return None
+    in_force, until = _in_force(account, now or datetime.now(UTC))
+    if not in_force:
+        return None
+    return {
+        "sanction": account.sanction.value,
+        "reason": account.sanction_reason or "violations of the service agreement",
+        "until": until.isoformat() if until else None,
+        "notice": notice,
+    }
+
+
+def _in_force(account: AccountView, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether the sanction still applies, and its end (timezone-aware; None = indefinite)."""
+    until = account.sanction_until
+    if until is None:
+        return True, None
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    return until > now, until  # an expired one the store lifts on its next write
+
+
 def _check_sanction(account: AccountView, now: datetime) -> None:
     if account.sanction not in _BLOCKING_SANCTIONS:
         return
-    until = account.sanction_until
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    if until is not None and until <= now:
-        return  # expired; the store lifts it on its next write
+    in_force, until = _in_force(account, now)
+    if not in_force:
+        return
     reason = account.sanction_reason or "violations of the service agreement"
     expiry = until.isoformat() if until else None
     message = f"Account {account.sanction.value}: {reason}" + (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from hegui.errors import StoreError
-from hegui.gateway.access import admit
+from hegui.gateway.access import admit, standing
 from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.chat import JSON_HEADERS, generate, send_bytes
 from hegui.gateway.endpoints import images, list_models, moderations
@@ -202,6 +202,9 @@ class Gateway:
                 agreement_url=self.settings.gateway.agreement_url,
             )
             ex.remind_rest = bool(minors and minors.remind_rest)
+            notice = standing(ex.account)
+            if notice is not None:  # warned or restricted: served, and told so
+                ex.hegui["account"] = notice
             if endpoint == "models":
                 await list_models(self, tracked)
                 return

@@ -235,6 +235,8 @@ async def _complete(
     hegui.setdefault("action", ex.decision)
     hegui["risk_codes"] = list(ex.codes)
     hegui["label"] = fields
+    if ex.hegui:
+        hegui.update(ex.hegui)
     doc["hegui"] = hegui
     await send_bytes(send, 200, orjson.dumps(doc), [*JSON_HEADERS, (LABEL_HEADER, header)])
 

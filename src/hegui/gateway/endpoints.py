@@ -184,7 +184,8 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         ) from None
     from hegui.labeling import label_image_bytes, new_label
 
-    label = new_label(gw.settings.labeling, producer=gw.labeler.producer)
+    # Each image is its own piece of content, so each gets its own label (own ProduceID).
+    labels = []
     for item in items:
         if not isinstance(item, dict):
             continue
@@ -194,15 +195,20 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         elif isinstance(item.get("url"), str):
             raw = await _fetch(gw, item.pop("url"))
         if raw is not None:
-            item["b64_json"] = base64.b64encode(
-                label_image_bytes(raw, settings=gw.settings.labeling, label=label)
-            ).decode()
+            label = new_label(gw.settings.labeling, producer=gw.labeler.producer)
+            labelled = label_image_bytes(raw, settings=gw.settings.labeling, label=label)
+            item["b64_json"] = base64.b64encode(labelled).decode()
+            labels.append(label.to_dict())
+    if not labels:
+        labels.append(new_label(gw.settings.labeling, producer=gw.labeler.producer).to_dict())
     answer["hegui"] = {
         "action": ex.decision,
         "risk_codes": list(ex.codes),
-        "label": label.to_dict(),
+        "label": labels[0],  # the header's label; ``labels`` has one per image, in order
+        "labels": labels,
+        **ex.hegui,
     }
-    header = orjson.dumps(label.to_dict())
+    header = orjson.dumps(labels[0])
     await send_bytes(send, 200, orjson.dumps(answer), [*JSON_HEADERS, (LABEL_HEADER, header)])
 
 

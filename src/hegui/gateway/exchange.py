@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from hegui.gateway.backend import AccountView, UsageRecord
@@ -31,7 +32,7 @@ class Exchange:
     completion_tokens: int = 0
     remind_rest: bool = False
     content: str | None = None
-    hegui: dict[str, Any] = field(default_factory=dict)
+    hegui: dict[str, Any] = field(default_factory=dict)  # added to every ``hegui`` object sent
 
     def add_codes(self, codes: list[str]) -> None:
         for c in codes:
@@ -52,5 +53,6 @@ class Exchange:
             latency_ms=(time.perf_counter() - self.started) * 1000.0,
             status=self.status,
             incident_id=self.incident_id,
+            created_at=datetime.now(UTC),  # set here: the backend need not copy the record
             content=self.content,
         )

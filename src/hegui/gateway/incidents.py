@@ -47,6 +47,7 @@ async def report_violation(
     ex.add_codes(verdict.codes)
     keep = gw.settings.store.store_content in ("violations", "all")
     info: dict[str, Any] = {
+        **ex.hegui,
         "action": action,
         "direction": direction,
         "risk_codes": list(verdict.codes),

@@ -259,6 +259,7 @@ class StreamRelay:
         if self.mod.codes and ex.decision == "allow":
             ex.decision = "flag"
         hegui = {"action": ex.decision, "risk_codes": list(ex.codes), "label": self.label_fields}
+        hegui.update(ex.hegui)
         if broke is None:
             for idx in choices:
                 fr = self.finishes.get(idx, "stop")

@@ -70,6 +70,13 @@ class _AiohttpResponse:
         import aiohttp
 
         resp = self._resp
+        size = resp.content_length  # type: ignore[attr-defined]
+        # The common case, one read and no copying; a compressed body may inflate past the limit.
+        if size is not None and size <= limit and "content-encoding" not in self.headers:
+            try:
+                return await resp.read()  # type: ignore[attr-defined,no-any-return]
+            except aiohttp.ClientError as exc:
+                raise _lost(exc) from None
         out = bytearray()
         try:
             async for chunk in resp.content.iter_any():  # type: ignore[attr-defined]
@@ -82,12 +89,7 @@ class _AiohttpResponse:
                         code="upstream_too_large",
                     )
         except aiohttp.ClientError as exc:
-            raise GatewayError(
-                502,
-                f"upstream connection lost: {type(exc).__name__}",
-                type="upstream_error",
-                code="upstream_disconnected",
-            ) from None
+            raise _lost(exc) from None
         return bytes(out)
 
     async def chunks(self) -> AsyncIterator[bytes]:
@@ -103,6 +105,15 @@ class _AiohttpResponse:
         self._resp.close()  # type: ignore[attr-defined]
 
 
+def _lost(exc: Exception) -> GatewayError:
+    return GatewayError(
+        502,
+        f"upstream connection lost: {type(exc).__name__}",
+        type="upstream_error",
+        code="upstream_disconnected",
+    )
+
+
 class AiohttpTransport:
     """aiohttp client with a bounded pool and a keep-alive below upstream idle timeouts."""
 
@@ -113,6 +124,7 @@ class AiohttpTransport:
         self._keepalive = keepalive_s
         self._connect_timeout = connect_timeout
         self._session: object | None = None
+        self._timeouts: dict[float, object] = {}  # ClientTimeout per total, built once
 
     def _open(self) -> object:
         import aiohttp
@@ -131,7 +143,11 @@ class AiohttpTransport:
 
         if self._session is None:
             self._session = self._open()
-        to = aiohttp.ClientTimeout(total=timeout, sock_connect=self._connect_timeout)
+        to = self._timeouts.get(timeout)
+        if to is None:
+            to = self._timeouts[timeout] = aiohttp.ClientTimeout(
+                total=timeout, sock_connect=self._connect_timeout
+            )
         try:
             resp = await self._session.request(method, url, data=body, headers=headers, timeout=to)  # type: ignore[attr-defined]
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:

@@ -328,9 +328,16 @@ class StoreBackend:
         async with self._drain_lock:
             await self._drain()
 
-    async def _drain(self) -> None:
+    async def _drain(self, *, full_only: bool = False) -> None:
+        """Write the queue in batches; ``full_only`` (the writer's tick): after the first only
+        full ones, so records arriving mid-write wait for the next tick rather than cost a
+        transaction each (more writer CPU per record than the whole request)."""
         cfg, keyring = self.settings.store, self.keyring
-        while self._pending:
+        first = True
+        while self._pending and (
+            first or not full_only or len(self._pending) >= cfg.usage_batch_size
+        ):
+            first = False
             # Taken off the queue first and put back only if the transaction failed, so a
             # cancelled caller can never cause a batch to be written twice.
             batch = self._pending[: cfg.usage_batch_size]
@@ -364,7 +371,7 @@ class StoreBackend:
                 return
             try:
                 async with self._drain_lock:
-                    await self._drain()
+                    await self._drain(full_only=True)
             except StoreError as exc:
                 log.warning("usage writer: %s; %d records queued", exc, len(self._pending))
                 await asyncio.sleep(min(5.0, interval * 10))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hegui.errors import EngineError, InputError
@@ -51,11 +52,13 @@ class Engine:
         *,
         guard: GuardModel | None = None,
         max_text_chars: int = 1_000_000,
+        cache_size: int = 4096,
     ) -> None:
         self.detectors = list(detectors)
         self.policy = policy or Policy.builtin()
         self.guard = guard
         self.max_text_chars = max_text_chars
+        self._cache = _VerdictCache(cache_size)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -120,11 +123,17 @@ class Engine:
         self._validate(text)
         if not text:
             return Verdict(safe=True, action=Action.ALLOW, score=0.0)
+        key = (text, direction, context.minor, context.lang)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         try:
             findings = self._detect(Doc(text), direction)
         except EngineError as exc:
             return self._failed(text, context, str(exc))
-        return self._decide(text, findings, direction, context)
+        verdict = self._decide(text, findings, direction, context)
+        self._cache.put(key, verdict)
+        return verdict
 
     async def acheck(
         self,
@@ -207,6 +216,44 @@ class Engine:
             failed=True,
             error=error,
         )
+
+
+class _VerdictCache:
+    """Small thread-safe LRU of verdicts: system prompts, conversation history and common
+    answers repeat, and the in-process layers are deterministic. Failed verdicts are never
+    cached; callers get a copy so they cannot change what others will receive."""
+
+    _MAX_TEXT = 8192
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[object, ...], Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Verdict | None:
+        if self.size <= 0 or len(key[0]) > self._MAX_TEXT:  # type: ignore[arg-type]
+            return None
+        with self._lock:
+            verdict = self._data.get(key)
+            if verdict is None:
+                return None
+            self._data.move_to_end(key)
+        return _copy(verdict)
+
+    def put(self, key: tuple[object, ...], verdict: Verdict) -> None:
+        if self.size <= 0 or verdict.failed or len(key[0]) > self._MAX_TEXT:  # type: ignore[arg-type]
+            return
+        stored = _copy(verdict)
+        with self._lock:
+            self._data[key] = stored
+            if len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+def _copy(verdict: Verdict) -> Verdict:
+    """A copy sharing only immutable parts (Evidence is frozen)."""
+    risks = [RiskHit(r.code, r.score, list(r.evidence)) for r in verdict.risks]
+    return replace(verdict, risks=risks)
 
 
 def _group(findings: list[Finding]) -> list[RiskHit]:

@@ -164,6 +164,7 @@ class Tables:
     rare: np.ndarray  # uint8[65536]: classes & (SEP | DEL | LEET | VARIANT), the pre-check
     single_source: np.ndarray  # bool[65536]: a one-character variant source
     pair_sources: np.ndarray  # int64 sorted: (first << 16) | second of two-character sources
+    rare_any: np.ndarray  # bool[65536]: rare != 0 (the pre-check's flag per normalised char)
 
 
 def _load_map() -> tuple[np.ndarray, np.ndarray]:
@@ -251,7 +252,9 @@ def tables() -> Tables:
             else:
                 pairs.append((seq[0] << 16) | seq[1])
     pair_sources = np.array(sorted(pairs), dtype=np.int64)
-    return Tables(lut, fold, classes, keys, values, variants, leet, rare, single, pair_sources)
+    return Tables(
+        lut, fold, classes, keys, values, variants, leet, rare, single, pair_sources, rare != 0
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from hegui.safety.normalize import Normalized
@@ -57,9 +57,12 @@ class Action(StrEnum):
 ACTION_ORDER: dict[Action, int] = {a: i for i, a in enumerate(Action)}
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Why a risk was found: the span in the original text and what fired."""
+class Evidence(NamedTuple):
+    """Why a risk was found: the span in the original text and what fired.
+
+    A NamedTuple rather than a frozen dataclass: detectors build one per hit on the hot path,
+    and a tuple is built about ten times faster while staying immutable.
+    """
 
     layer: Layer
     start: int
@@ -84,8 +87,7 @@ class Evidence:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One detector result: a risk code with a score in [0, 1] and its evidence."""
 
     code: str

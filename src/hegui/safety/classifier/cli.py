@@ -24,8 +24,12 @@ def train_command(
 
     console = Console(stderr=True)
     with console.status("training…") as status:
-        result = train(data_dir, out, TrainConfig(seed=seed),
-                       progress=lambda msg: (status.update(msg), console.log(msg)))  # fmt: skip
+
+        def progress(msg: str) -> None:
+            status.update(msg)
+            console.log(msg)
+
+        result = train(data_dir, out, TrainConfig(seed=seed), progress=progress)
     table = Table(title=f"{result.model_path} ({result.size_bytes / 1024:.0f} KiB) — dev split")
     table.add_column("metric")
     table.add_column("value", justify="right")

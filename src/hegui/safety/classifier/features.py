@@ -5,7 +5,7 @@ same indices. Keeping one function for both is what makes the shipped model repr
 metrics exactly, and it avoids scikit-learn's per-call overhead (≈ 100 µs) on single texts.
 
 A text becomes the set of its character n-grams (orders 1..``max_order``; punctuation read as
-a space, single Latin letters dropped — both mark genre, not risk) plus its ASCII words, each
+a space, single Latin letters dropped — both mark genre, not risk) plus its ASCII words (and, optionally, adjacent word pairs), each
 hashed to one of ``2**bits`` buckets; every present bucket gets the value
 ``1/sqrt(k)`` (binary, l2-normalised). Hashes are pure arithmetic on code points, so they do not
 depend on ``PYTHONHASHSEED`` and are identical on every machine.
@@ -23,6 +23,7 @@ _K = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for the rolling ha
 _MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constant
 _S31 = np.uint64(31)
 _WORD_SALT = np.uint64(0x94D049BB133111EB)
+_BIGRAM_SALT = np.uint64(0x2545F4914F6CDD1D)
 _MAX_WORD = 32
 
 
@@ -68,6 +69,7 @@ class FeatureSpec:
     bits: int = 19
     max_order: int = 4
     words: bool = True
+    word_bigrams: bool = False  # also hash adjacent ASCII word pairs ("kill process" ≠ "kill him")
     pinyin: bool = False  # also hash a toneless-pinyin reading of the text (needs the table)
 
     @property
@@ -88,8 +90,12 @@ def _order_hashes(cps: np.ndarray, max_order: int) -> list[np.ndarray]:
     return out
 
 
-def _word_hashes(cps: np.ndarray) -> np.ndarray:
-    """One hash per ASCII word ([a-z0-9'], ≥ 2 chars), vectorised: no Python loop per word."""
+def _word_hashes(cps: np.ndarray, bigrams: bool = False) -> np.ndarray:
+    """One hash per ASCII word ([a-z0-9'], ≥ 2 chars), vectorised: no Python loop per word.
+
+    With ``bigrams`` also one hash per pair of adjacent such words: English is then modelled
+    by word context too ("kill the process" vs "kill the witness"), not only by char n-grams.
+    """
     is_w = _ASCII_WORD[np.minimum(cps, 127)]
     if not is_w.any():
         return np.empty(0, dtype=np.uint64)
@@ -100,8 +106,11 @@ def _word_hashes(cps: np.ndarray) -> np.ndarray:
     lengths = np.diff(np.append(starts, len(pos)))
     offset = np.arange(len(pos)) - np.repeat(starts, lengths)
     contrib = (cps[pos].astype(np.uint64) + np.uint64(1)) * _WORD_POS[np.minimum(offset, _MAX_WORD - 1)]
-    sums = np.add.reduceat(contrib, starts)
-    return sums[lengths >= 2] ^ _WORD_SALT
+    words = np.add.reduceat(contrib, starts)[lengths >= 2]
+    if bigrams and len(words) > 1:
+        pairs = (words[:-1] * _K + words[1:]) ^ _BIGRAM_SALT
+        return np.concatenate([words ^ _WORD_SALT, pairs])
+    return words ^ _WORD_SALT
 
 
 def _buckets(h: np.ndarray, bits: int) -> np.ndarray:
@@ -170,7 +179,7 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) ->
     parts = _order_hashes(cps, spec.max_order)
     parts[0] = parts[0][cps >= 128]  # single Latin letters say nothing but "this is English"
     if spec.words:
-        parts.append(_word_hashes(cps))
+        parts.append(_word_hashes(cps, spec.word_bigrams))
     if spec.pinyin:
         if pinyin is None:
             raise ValueError("this feature spec needs the model's pinyin table")

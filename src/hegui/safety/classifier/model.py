@@ -110,7 +110,8 @@ class TextClassifier:
         idx, value = featurize(normalized, self.spec, self.pinyin_table)
         if len(idx) == 0:
             return self._bias.copy()
-        return self._q_t[idx].sum(axis=0, dtype=np.int32) * (self._scale * value) + self._bias
+        q = np.take(self._q_t, idx, axis=0).sum(axis=0, dtype=np.int32)
+        return q * (self._scale * value) + self._bias
 
     def scores(self, normalized: str) -> dict[str, float]:
         """Calibrated per-head scores of already-normalised text (0.5 = decision point)."""

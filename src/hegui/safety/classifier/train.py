@@ -36,7 +36,7 @@ class TrainConfig:
     """Hyper-parameters; the defaults produce the shipped model."""
 
     seed: int = 0
-    spec: FeatureSpec = field(default_factory=lambda: FeatureSpec(pinyin=True))
+    spec: FeatureSpec = field(default_factory=lambda: FeatureSpec(pinyin=True, word_bigrams=True))
     cat_bits: int = 15
     c_offensive: float = 4.0
     c_harmful: float = 4.0
@@ -45,6 +45,8 @@ class TrainConfig:
     max_per_code: int = 2500
     augment_share: float = 0.35
     seed_weight: float = 3.0
+    request_weight: float = 2.0
+    beta_harmful: float = 1.25  # F-beta of the harmful head's threshold: > 1 favours recall
 
 
 @dataclass(slots=True)
@@ -95,14 +97,15 @@ def _fit_lr(
     return lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
 
 
-def _calibrate(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(threshold, slope): the F1-best logit cut and a Platt slope fitted around it."""
+def _calibrate(z: np.ndarray, y: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
+    """(threshold, slope): the F-beta-best logit cut and a Platt slope fitted around it."""
     from sklearn.linear_model import LogisticRegression
 
     order = np.argsort(-z)
     tp = np.cumsum(y[order])
-    f1 = 2 * tp / (np.arange(1, len(z) + 1) + y.sum())
-    best = int(np.argmax(f1))
+    b2 = beta * beta
+    fbeta = (1 + b2) * tp / (np.arange(1, len(z) + 1) + b2 * y.sum())
+    best = int(np.argmax(fbeta))
     threshold = float((z[order[best]] + z[order[min(best + 1, len(z) - 1)]]) / 2)
     platt = LogisticRegression(C=1e4).fit((z - threshold)[:, None], y)
     return threshold, max(float(platt.coef_[0, 0]), 0.05)
@@ -128,13 +131,22 @@ def _folds(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
 
 
 def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
-              cfg: TrainConfig, c: float) -> tuple[np.ndarray, float, float, float]:  # fmt: skip
+              cfg: TrainConfig, c: float, beta: float = 1.0) -> tuple[np.ndarray, float, float, float]:  # fmt: skip
     """Fit on all rows; calibrate on a model fitted without a hashed fifth of them."""
     held = _folds(texts, 5, cfg.seed) == 0
     w, b = _fit_lr(x[~held], y[~held], c, cfg.seed, weight[~held])
-    threshold, slope = _calibrate(x[held] @ w[0] + b[0], y[held])
+    threshold, slope = _calibrate(x[held] @ w[0] + b[0], y[held], beta)
     w, b = _fit_lr(x, y, c, cfg.seed, weight)
     return w[0], float(b[0]), threshold, slope
+
+
+_REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-not-answer"})
+
+
+def _row_weight(ex: Example, cfg: TrainConfig) -> float:
+    if ex.source.startswith("hegui-seeds"):
+        return cfg.seed_weight
+    return cfg.request_weight if ex.source in _REQUEST_SETS else 1.0
 
 
 def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[str, float]:
@@ -181,18 +193,20 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
 
     # hegui's own seed texts are few but cover what the public sets lack (benign prompts full of
     # risk words, plain harmful requests): they count ``seed_weight`` times.
-    weights_all = np.array([cfg.seed_weight if ex.source.startswith("hegui-seeds") else 1.0
-                            for ex in train_rows])  # fmt: skip
+    # The public harmful-request sets are small next to the Weibo comments: they count
+    # ``request_weight`` times, so English requests are learnt by their task, not their genre.
+    weights_all = np.array([_row_weight(ex, cfg) for ex in train_rows])
     heads_meta: list[dict[str, Any]] = []
     weights: list[np.ndarray] = []
-    for head, c in (("offensive", cfg.c_offensive), ("harmful", cfg.c_harmful)):
+    for head, c, beta in (("offensive", cfg.c_offensive, 1.0),
+                          ("harmful", cfg.c_harmful, cfg.beta_harmful)):  # fmt: skip
         rows = np.array([getattr(ex, head) is not None for ex in train_rows])
         y = np.array([getattr(ex, head) or 0 for ex in train_rows])[rows]
         if len(np.unique(y)) < 2:
             raise InputError(f"head {head!r} needs positive and negative training examples")
         say(f"fitting head {head} on {rows.sum()} rows")
         sub_texts = [t for t, keep in zip(texts, rows, strict=True) if keep]
-        w, b, thr, slope = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c)
+        w, b, thr, slope = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c, beta)
         weights.append(w)
         heads_meta.append({"name": head, "bias": b, "slope": slope, "threshold": thr})
 

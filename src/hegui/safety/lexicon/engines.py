@@ -1,7 +1,8 @@
 """The two scanners behind :class:`~hegui.safety.lexicon.matcher.LexiconMatcher`.
 
-Both take the same byte patterns and return ``(pattern id, end offset)`` for every overlapping
-match; Hyperscan is 3-5x faster (reference/perf.md), ahocorasick-rs needs no native build.
+Both take byte patterns with caller-chosen ids and return ``(pattern id, end offset)`` for every
+overlapping match; Hyperscan is 3-5x faster (reference/perf.md), ahocorasick-rs needs no native
+build.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ from hegui.errors import ConfigError
 __all__ = ["AhoCorasickEngine", "HyperscanEngine", "engine_name"]
 
 
+def _collect(pid: int, _from: int, to: int, _flags: int, hits: Any) -> None:
+    """Hyperscan match callback, ``hits`` being the scan's list (passed as the context): a
+    module function, so no closure is built per scan."""
+    hits.append((pid, to))
+
+
 class HyperscanEngine:
     """Hyperscan literal database; scratch space per thread (it is not thread-safe)."""
 
-    def __init__(self, patterns: list[bytes] | None, blob: bytes | None = None) -> None:
+    def __init__(
+        self, patterns: list[bytes] | None, ids: list[int] | None = None, blob: bytes | None = None
+    ) -> None:
         import hyperscan
 
         if blob is not None:
@@ -27,7 +36,7 @@ class HyperscanEngine:
             self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             self.db.compile(
                 expressions=patterns,
-                ids=list(range(len(patterns))),
+                ids=list(range(len(patterns))) if ids is None else ids,
                 elements=len(patterns),
                 flags=0,
                 literal=True,
@@ -46,27 +55,24 @@ class HyperscanEngine:
         if scratch is None:  # Hyperscan scratch is not thread-safe: one per thread
             scratch = self._local.scratch = self._scratch_type(self.db)
         hits: list[tuple[int, int]] = []
-        add = hits.append
-
-        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
-            add((pid, to))
-
-        self.db.scan(data, match_event_handler=on_match, scratch=scratch)
+        self.db.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
         return hits
 
 
 class AhoCorasickEngine:
     """ahocorasick-rs over the same bytes: the fallback when Hyperscan is not installed."""
 
-    def __init__(self, patterns: list[bytes]) -> None:
+    def __init__(self, patterns: list[bytes], ids: list[int] | None = None) -> None:
         import ahocorasick_rs
 
         self.ac = ahocorasick_rs.BytesAhoCorasick(patterns)
+        self.ids = list(range(len(patterns))) if ids is None else ids
 
     def scan(self, data: Any) -> list[tuple[int, int]]:
         """``data``: any bytes-like buffer (``bytes`` or a uint8 numpy array)."""
         matches = self.ac.find_matches_as_indexes(data, overlapping=True)
-        return [(pid, end) for pid, _, end in matches]
+        ids = self.ids
+        return [(ids[pid], end) for pid, _, end in matches]
 
 
 def engine_name(engine: str) -> str:

@@ -1,10 +1,14 @@
 """All lexicon terms in one automaton, with allow-list and exception resolution.
 
 Why this shape (reference/perf.md): Hyperscan's literal mode is 3-5x faster than any other
-matcher here, so every term, variant, allow term and exception phrase is compiled into ONE
-database and the text is scanned once. Texts are scanned as their normalised UTF-16 code units
-re-coded into two bytes that are never zero (the Hyperscan binding passes literals as C strings),
-so a match offset divided by two is a character index: no byte→char conversion. ahocorasick-rs
+matcher here, so every term, variant, allow term and exception phrase is compiled into two
+databases and the text is scanned once by each. Patterns with a non-ASCII character ("wide") are
+scanned over the normalised UTF-16 code units re-coded into two bytes that are never zero (the
+Hyperscan binding passes literals as C strings), so a match offset divided by two is a character
+index. All-ASCII patterns ("narrow": English terms, pinyin variants) are scanned over one byte per
+character, non-ASCII characters replaced by 0x80, so an offset is a character index: coding
+ASCII as two scrambled bytes made them 3x slower to scan than the CJK patterns
+(``docs/lexicon.md``, Performance). No byte→char conversion either way. ahocorasick-rs
 is the fallback when Hyperscan is missing. Compiled databases are cached on disk keyed by a hash
 of their inputs, so a restart loads in milliseconds instead of compiling for seconds.
 """
@@ -15,44 +19,28 @@ import contextlib
 import hashlib
 import os
 import pickle
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from hegui.errors import ConfigError
+from hegui.safety.lexicon import coding
 from hegui.safety.lexicon.engines import AhoCorasickEngine, HyperscanEngine, engine_name
 from hegui.safety.lexicon.format import Entry, lexicon_files, read_file
-from hegui.safety.lexicon.variants import term_variants
+from hegui.safety.lexicon.patterns import ALLOW, DENY, EXCEPT, Pattern, build_patterns
 from hegui.safety.normalize import Normalized, normalize
-from hegui.safety.normalize_tables import MAP_FILE, REPLACEMENT, VARIANTS_FILE
+from hegui.safety.normalize_tables import MAP_FILE, VARIANTS_FILE
 
 __all__ = ["LexiconMatcher", "Match", "cache_dir"]
 
-_FORMAT = "hegui-lexicon-6"  # bump when the compiled layout or the semantics change
-_DENY, _ALLOW, _EXCEPT = 1, 2, 4
+_FORMAT = "hegui-lexicon-7"  # bump when the compiled layout or the semantics change
+_SHORT = 1024  # texts up to this many chars first check which databases can match at all
+_DENY, _ALLOW, _EXCEPT = DENY, ALLOW, EXCEPT
 
-# Non-surrogate BMP code points → two-byte codes with no zero byte. The assignment is scrambled
-# (multiplier coprime to the 65,025 codes) so ASCII text does not become "x\x01y\x01…", whose
-# repeated byte would weaken Hyperscan's literal prefilter.
-_all = np.arange(0x10000, dtype=np.int64)
-_codes = _all[((_all & 0xFF) != 0) & ((_all >> 8) != 0)].astype(np.uint16)
-_values = _all[(_all < 0xD800) | (_all >= 0xE000)]
-_CODE = np.zeros(0x10000, dtype="<u2")
-_CODE[_values] = _codes[(np.arange(len(_values)) * 7919) % len(_codes)]
-del _all, _codes, _values
-
-
-def encode(points: np.ndarray) -> bytes:
-    """The byte string that the automaton scans for normalised code units ``points``."""
-    return np.take(_CODE, points).view(np.uint8).tobytes()
-
-
-def _coded(points: np.ndarray) -> np.ndarray:
-    """:func:`encode` without the copy into ``bytes`` (both scanners read the buffer)."""
-    return np.take(_CODE, points).view(np.uint8)
+_Engine = HyperscanEngine | AhoCorasickEngine
 
 
 def cache_dir() -> Path:
@@ -74,30 +62,6 @@ class Match(NamedTuple):
     variant: str | None = None  # "pinyin", "split", "homophone" or None for the term itself
 
 
-@dataclass(slots=True)
-class _Pattern:
-    text: str
-    role: int = 0  # bit set of _DENY, _ALLOW, _EXCEPT
-    deny: list[tuple[int, bool, str | None]] | None = None  # (entry index, word mode, variant)
-    protects: list[int] | None = None  # entries this phrase is an exception for
-
-
-def _normalize_many(texts: list[str], entries: list[Entry], owners: list[int]) -> list[str]:
-    """Normalise many short strings in one call (joined by U+FFFD, which no step crosses)."""
-    joined = normalize("\ufffd".join(texts)).text.split("\ufffd")
-    if len(joined) == len(texts) and all(joined):
-        return joined
-    for text, owner in zip(texts, owners, strict=True):
-        norm = normalize(text).text
-        if not norm or chr(REPLACEMENT) in norm:
-            e = entries[owner]
-            what = (
-                "is empty after normalisation" if not norm else "has characters hegui cannot match"
-            )
-            raise ConfigError(f"term or exception {text!r} {what}", path=e.path, line=e.line)
-    raise AssertionError("batch normalisation disagreed with per-term normalisation")
-
-
 class LexiconMatcher:
     """Compiled lexicon: ``find(normalized)`` returns the deny hits that survive resolution."""
 
@@ -110,13 +74,20 @@ class LexiconMatcher:
         self.entries = list(entries)
         self.engine = engine_name(engine)
         self.variants = variants
-        self._set_patterns(self._build_patterns())
-        raw = [encode(np.frombuffer(p.encode("utf-16-le"), "<u2")) for p in self._texts]
-        self._scanner: HyperscanEngine | AhoCorasickEngine | None = None
-        if raw:
-            self._scanner = (
-                HyperscanEngine(raw) if self.engine == "hyperscan" else AhoCorasickEngine(raw)
-            )
+        self._set_patterns(build_patterns(self.entries, self.variants))
+        make = HyperscanEngine if self.engine == "hyperscan" else AhoCorasickEngine
+        texts = self._texts
+        wide = [i for i, t in enumerate(texts) if not t.isascii()]
+        narrow = [i for i, t in enumerate(texts) if t.isascii()]
+        self._wide: _Engine | None = None
+        self._narrow: _Engine | None = None
+        if wide:
+            coded = [
+                coding.encode(np.frombuffer(texts[i].encode("utf-16-le"), "<u2")) for i in wide
+            ]
+            self._wide = make(coded, wide)
+        if narrow:
+            self._narrow = make([texts[i].encode("ascii") for i in narrow], narrow)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -152,10 +123,13 @@ class LexiconMatcher:
         return matcher
 
     def _save(self, path: Path) -> None:
-        if not isinstance(self._scanner, HyperscanEngine):
+        if self.engine != "hyperscan":
             return
         patterns = (self._texts, self._roles, self._deny, self._protects)
-        state = (_FORMAT, self.entries, self.variants, patterns, self._scanner.dump())
+        blobs = tuple(
+            e.dump() if isinstance(e, HyperscanEngine) else None for e in (self._wide, self._narrow)
+        )
+        state = (_FORMAT, self.entries, self.variants, patterns, blobs)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -166,62 +140,19 @@ class LexiconMatcher:
 
     @classmethod
     def _load(cls, path: Path) -> LexiconMatcher:
-        fmt, entries, variants, patterns, blob = pickle.loads(path.read_bytes())
+        fmt, entries, variants, patterns, blobs = pickle.loads(path.read_bytes())
         if fmt != _FORMAT:
             raise ValueError("old cache format")
         self = cls.__new__(cls)
         self.entries, self.variants, self.engine = entries, variants, "hyperscan"
         self._texts, self._roles, self._deny, self._protects = patterns
         self._setup()
-        self._scanner = HyperscanEngine(None, blob) if self._texts else None
+        wide, narrow = blobs
+        self._wide = None if wide is None else HyperscanEngine(None, blob=wide)
+        self._narrow = None if narrow is None else HyperscanEngine(None, blob=narrow)
         return self
 
-    def _build_patterns(self) -> list[_Pattern]:
-        texts: list[str] = []
-        owners: list[int] = []
-        for i, e in enumerate(self.entries):
-            texts.append(e.term)
-            owners.append(i)
-            texts.extend(e.exceptions)
-            owners.extend([i] * len(e.exceptions))
-        normalized = iter(_normalize_many(texts, self.entries, owners))
-        by_text: dict[str, _Pattern] = {}
-
-        def pattern(text: str) -> _Pattern:
-            p = by_text.get(text)
-            if p is None:
-                p = by_text[text] = _Pattern(text)
-            return p
-
-        for i, e in enumerate(self.entries):
-            term = next(normalized)
-            exceptions = [next(normalized) for _ in e.exceptions]
-            if e.allow:
-                pattern(term).role |= _ALLOW
-                continue
-            forms: list[tuple[str, bool, str | None]] = [(term, e.mode == "word", None)]
-            if self.variants:
-                forms += [(v, kind == "pinyin", kind) for v, kind in term_variants(term)]
-            for text, word, kind in forms:
-                p = pattern(text)
-                p.role |= _DENY
-                if p.deny is None:
-                    p.deny = []
-                if all(index != i for index, _, _ in p.deny):  # one hit per entry and span
-                    p.deny.append((i, word, kind))
-            for raw, phrase in zip(e.exceptions, exceptions, strict=True):
-                if term not in phrase:
-                    raise ConfigError(
-                        f"exception {raw!r} does not contain the term {e.term!r}",
-                        path=e.path,
-                        line=e.line,
-                    )
-                p = pattern(phrase)
-                p.role |= _EXCEPT
-                p.protects = (p.protects or []) + [i]
-        return list(by_text.values())
-
-    def _set_patterns(self, patterns: list[_Pattern]) -> None:
+    def _set_patterns(self, patterns: list[Pattern]) -> None:
         """Keep pattern data as flat lists of tuples of atomics: the garbage collector stops
         tracking those, so 100k patterns do not slow every collection of a busy process."""
         self._texts = [p.text for p in patterns]
@@ -231,13 +162,23 @@ class LexiconMatcher:
         self._setup()
 
     def _setup(self) -> None:
-        self._len_arr = np.array([2 * len(text) for text in self._texts], dtype=np.int64)
+        self._len_arr = np.array([len(text) for text in self._texts], dtype=np.int64)
         self._role_arr = np.array(self._roles, dtype=np.int8)
         self._word_any = np.array(
             [any(word for _, word, _ in refs) if refs else False for refs in self._deny], dtype=bool
         )
         deny = [len(t) for t, r in zip(self._texts, self._roles, strict=True) if r & _DENY]
         self._longest_deny = max(deny, default=0)
+        # Patterns owned by exactly one deny entry (nearly all) are resolved without a loop.
+        one = [refs[0] if refs and len(refs) == 1 else (-1, False, None) for refs in self._deny]
+        self._single = np.array([r[0] for r in one], dtype=np.int64)
+        self._single_word = np.array([r[1] for r in one], dtype=bool)
+        self._single_kind = [r[2] for r in one]
+        # Short texts skip a database when none of its patterns can start in them.
+        firsts = sorted({t[0] for t in self._texts if t.isascii()})
+        self._narrow_first = re.compile(
+            "[" + "".join(map(re.escape, firsts)) + "]" if firsts else "(?!)"
+        )
 
     # -- matching -----------------------------------------------------------------------------
 
@@ -257,21 +198,36 @@ class LexiconMatcher:
     def find(self, nz: Normalized) -> list[Match]:
         """Deny hits in ``nz`` after allow-list and exception resolution, in text order.
 
-        Every hit goes through numpy (alignment, roles, sorting, allow-list windows, word
-        boundaries); Python only touches the hits that survive, to build the results.
+        A short text is scanned only by the databases that can match it (no non-ASCII
+        character: no wide pattern; no first character of an ASCII pattern: no narrow one).
+        A handful of hits is resolved with plain loops; more go through numpy (alignment, roles,
+        sorting, allow-list windows, word boundaries) and, when every pattern that fired has one
+        owner and no exception phrase fired, build their results without a loop per hit.
         """
-        if not len(nz) or self._scanner is None:
+        n = len(nz)
+        if not n:
             return []
-        raw = self._scanner.scan(_coded(nz.points))
-        if not raw:
+        points = nz.points
+        scan_wide, scan_narrow = self._wide is not None, self._narrow is not None
+        if n <= _SHORT:  # cheap on a short text, and a gateway prompt often needs one scan only
+            text = nz.text
+            scan_wide = scan_wide and not text.isascii()
+            scan_narrow = scan_narrow and self._narrow_first.search(text) is not None
+        wide: list[tuple[int, int]] = []
+        narrow: list[tuple[int, int]] = []
+        if scan_wide and scan_narrow:
+            wide_bytes, narrow_bytes = coding.both(points)
+            wide = self._wide.scan(wide_bytes)  # type: ignore[union-attr]
+            narrow = self._narrow.scan(narrow_bytes)  # type: ignore[union-attr]
+        elif scan_wide:
+            wide = self._wide.scan(coding.coded(points))  # type: ignore[union-attr]
+        elif scan_narrow:
+            narrow = self._narrow.scan(coding.narrow(points))  # type: ignore[union-attr]
+        if not wide and not narrow:
             return []
-        if len(raw) <= self.small_batch:
-            return self._resolve_few(raw, nz)
-        hits = np.array(raw, dtype=np.int64).reshape(-1, 2)
-        pid, to = hits[:, 0], hits[:, 1]
-        start = to - self._len_arr[pid]
-        aligned = (start & 1) == 0  # else it matched across a character of the two-byte coding
-        pid, s, e = pid[aligned], start[aligned] >> 1, to[aligned] >> 1
+        if len(wide) + len(narrow) <= self.small_batch:
+            return self._resolve_few(wide, narrow, nz)
+        pid, s, e = self._spans(wide, narrow)
         role = self._role_arr[pid]
         is_deny = (role & _DENY) != 0
         order = np.lexsort((e[is_deny], s[is_deny]))
@@ -291,14 +247,17 @@ class LexiconMatcher:
                     keep[lo:hi] &= ~((de[lo:hi] > a) & (de[lo:hi] - ds[lo:hi] <= b - a))
                 for owner in self._protects[p] or ():
                     guards.setdefault(owner, []).append((a, b))
-        word_ok: list[bool] | None = None
         idx = keep.nonzero()[0]
         ds, de, dp = ds[idx], de[idx], dp[idx]
+        ok: np.ndarray | None = None
         if self._word_any[dp].any():
             points, n = nz.points, nz.points.size
             bad_left = (ds > 0) & (points[ds] < 0x80) & _ALNUM[points[np.maximum(ds - 1, 0)]]
             bad_right = (de < n) & (points[de - 1] < 0x80) & _ALNUM[points[np.minimum(de, n - 1)]]
-            word_ok = (~(bad_left | bad_right)).tolist()
+            ok = ~(bad_left | bad_right)
+        if not guards and (self._single[dp] >= 0).all():
+            return self._matches_single(ds, de, dp, ok, nz)
+        word_ok = None if ok is None else ok.tolist()
         kept: list[tuple[int, int, int, int, str | None]] = []
         deny_refs = self._deny
         for k, (a, b, p) in enumerate(zip(ds.tolist(), de.tolist(), dp.tolist(), strict=True)):
@@ -310,17 +269,41 @@ class LexiconMatcher:
                 kept.append((a, b, index, p, kind))
         return self._matches(kept, nz)
 
-    def _resolve_few(self, raw: list[tuple[int, int]], nz: Normalized) -> list[Match]:
+    def _spans(
+        self, wide: list[tuple[int, int]], narrow: list[tuple[int, int]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pattern ids and normalised ``[start, end)`` of raw hits from both databases."""
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if wide:
+            hits = np.array(wide, dtype=np.int64).reshape(-1, 2)
+            pid, to = hits[:, 0], hits[:, 1]
+            start = to - 2 * self._len_arr[pid]
+            ok = (start & 1) == 0  # else it matched across a character of the two-byte coding
+            parts.append((pid[ok], start[ok] >> 1, to[ok] >> 1))
+        if narrow:
+            hits = np.array(narrow, dtype=np.int64).reshape(-1, 2)
+            pid, to = hits[:, 0], hits[:, 1]
+            parts.append((pid, to - self._len_arr[pid], to))
+        if len(parts) == 1:
+            return parts[0]
+        pid, s, e = (np.concatenate(x) for x in zip(*parts, strict=True))
+        return pid, s, e
+
+    def _resolve_few(
+        self, wide: list[tuple[int, int]], narrow: list[tuple[int, int]], nz: Normalized
+    ) -> list[Match]:
         """:meth:`find` for a handful of hits (a chat message): plain loops, same rules."""
         deny: list[tuple[int, int, int]] = []
         allow: list[tuple[int, int]] = []
         guards: dict[int, list[tuple[int, int]]] = {}
         roles, texts = self._roles, self._texts
-        for pid, to in raw:
+        spans = [(to - len(texts[pid]), to, pid) for pid, to in narrow]
+        for pid, to in wide:
             start = to - 2 * len(texts[pid])
-            if start & 1:
-                continue
-            s, e, role = start >> 1, to >> 1, roles[pid]
+            if not start & 1:
+                spans.append((start >> 1, to >> 1, pid))
+        for s, e, pid in spans:
+            role = roles[pid]
             if role & _DENY:
                 deny.append((s, e, pid))
             if role & _ALLOW:
@@ -341,6 +324,33 @@ class LexiconMatcher:
                 kept.append((s, e, index, pid, kind))
         return self._matches(kept, nz)
 
+    def _matches_single(
+        self, ds: np.ndarray, de: np.ndarray, dp: np.ndarray, ok: np.ndarray | None, nz: Normalized
+    ) -> list[Match]:
+        """The common case of :meth:`find` without a Python loop per hit: every pattern that
+        fired belongs to one entry and no exception phrase fired."""
+        index = self._single[dp]
+        if ok is not None:
+            keep = ok | ~self._single_word[dp]
+            ds, de, dp, index = ds[keep], de[keep], dp[keep], index[keep]
+        if not ds.size:
+            return []
+        first, last = nz.spans(ds, de)
+        pids = dp.tolist()
+        return list(
+            map(
+                _new_match,
+                zip(
+                    first.tolist(),
+                    last.tolist(),
+                    map(self.entries.__getitem__, index.tolist()),
+                    map(self._texts.__getitem__, pids),
+                    map(self._single_kind.__getitem__, pids),
+                    strict=True,
+                ),
+            )
+        )
+
     def _matches(
         self, kept: list[tuple[int, int, int, int, str | None]], nz: Normalized
     ) -> list[Match]:
@@ -357,6 +367,7 @@ class LexiconMatcher:
         ]
 
 
+_new_match = partial(tuple.__new__, Match)  # Match from a 5-tuple, without a Python-level call
 _ALNUM = np.zeros(0x10000, dtype=bool)
 _ALNUM[list(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
 _ASCII_ALNUM = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

@@ -1,0 +1,54 @@
+"""Rebuild docs/benchmarks.md from the latest tables in benchmarks/results/ (one section each).
+
+Each benchmark script writes its own table with the command that produced it; this keeps the
+published page and the raw results identical. Run after any benchmark: python scripts/assemble_benchmarks.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORDER = [
+    ("engine_lexicon.md", "Risk engine: lexicon layer throughput"),
+    ("engine_latency.md", "Risk engine: whole-engine latency, batch mode, cold start"),
+    ("quality.md", "Risk engine: quality on the dev splits"),
+    ("pii.md", "Risk engine: personal information on MultiPriv-PII"),
+    ("gateway.md", "Gateway"),
+    ("labeling.md", "Labels: round trip and metadata labelling speed"),
+    ("labeling_watermark.md", "Labels: invisible watermark robustness"),
+]
+HEADER = """# Benchmarks
+
+Measured speed and quality, each table with the command that reproduces it, on the project's
+2-core machine (shared with other jobs while these ran, so wall-clock figures are noisy; CPU-time
+figures are the stable ones). The raw tables live in `benchmarks/results/`; this page is rebuilt
+from them by `python scripts/assemble_benchmarks.py`.
+"""
+
+
+def demote(text: str) -> str:
+    """Turn the result file's headings one level down so they nest under the section title."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            line = "#" + line
+        out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
+def main() -> None:
+    parts = [HEADER]
+    for name, title in ORDER:
+        path = ROOT / "benchmarks" / "results" / name
+        if path.exists():
+            body = demote(path.read_text(encoding="utf-8"))
+            lines = body.splitlines()
+            if lines and lines[0].startswith("##"):
+                lines = lines[1:]
+            parts.append(f"\n## {title}\n\n" + "\n".join(lines).strip() + "\n")
+    (ROOT / "docs" / "benchmarks.md").write_text("".join(parts), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
