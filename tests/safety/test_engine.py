@@ -191,3 +191,14 @@ def test_failed_verdicts_are_not_cached(substring_detector: SubstringDetector) -
     assert engine.check("你好").failed
     engine.detectors = [substring_detector]
     assert not engine.check("你好").failed
+
+
+def test_default_settings_mirror_engine_settings() -> None:
+    from dataclasses import asdict
+
+    from hegui.config import EngineSettings
+    from hegui.safety.engine import DEFAULT_SETTINGS
+
+    expected = EngineSettings().model_dump()
+    expected["lexicons"] = tuple(expected["lexicons"])
+    assert asdict(DEFAULT_SETTINGS) == expected

@@ -46,7 +46,7 @@ class TrainConfig:
     augment_share: float = 0.35
     seed_weight: float = 3.0
     request_weight: float = 2.0
-    beta_harmful: float = 1.25  # F-beta of the harmful head's threshold: > 1 favours recall
+    beta_harmful: float = 1.5  # F-beta of the harmful head's threshold: > 1 favours recall
 
 
 @dataclass(slots=True)
