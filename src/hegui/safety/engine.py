@@ -159,6 +159,8 @@ class Engine:
         context: CheckContext | None = None,
     ) -> Verdict:
         """Like :meth:`check`, then ask the external guard model if one is configured."""
+        if self.guard is None:
+            return self.check(text, direction, context)
         direction = Direction(direction)
         context = context or _DEFAULT_CONTEXT
         self._validate(text)
@@ -166,8 +168,7 @@ class Engine:
             return Verdict(safe=True, action=Action.ALLOW, score=0.0)
         try:
             findings = self._detect(Doc(text), direction)
-            if self.guard is not None:
-                findings += await self.guard.classify(text, direction, context.prompt)
+            findings += await self.guard.classify(text, direction, context.prompt)
         except EngineError as exc:
             return self._failed(text, context, str(exc))
         return self._decide(text, findings, direction, context)
