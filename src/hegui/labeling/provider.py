@@ -32,8 +32,6 @@ __all__ = [
 ]
 
 # GB 32100-2015: 31 characters (digits and upper-case letters without I, O, Z, S, V).
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 _CODE_SHAPE = re.compile(r"00([0-9A-Z])([0-9A-Z])([0-9A-Z]{18})([0-9A-Z])([0-9A-Z]{4})")
 _MODEL_CODE = re.compile(r"[0-9A-Z]{4}")
@@ -47,14 +45,18 @@ _warned = False  # the demonstration-code warning is printed once per process
 
 
 def uscc_check_char(first17: str) -> str:
-    """The GB 32100 check character for the first 17 characters of a USCC."""
+    """The GB 32100 check character for the first 17 characters of a USCC.
+
+    The arithmetic lives once, in the PII layer's checksums; labels only add a stricter shape.
+    """
+    from hegui.safety.pii.checksums import uscc_check_char as check_char
+
+    if not isinstance(first17, str) or not _USCC_SHAPE.fullmatch(first17 + "0"):
+        raise LabelError(f"not a USCC prefix: {first17!r}")
     try:
-        total = sum(
-            _USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True)
-        )
-    except (ValueError, TypeError):
+        return check_char(first17)
+    except ValueError:
         raise LabelError(f"not a USCC prefix: {first17!r}") from None
-    return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def valid_uscc(code: str) -> bool:
