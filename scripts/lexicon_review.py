@@ -401,11 +401,20 @@ BENIGN_PROBES, HARMFUL_PROBES = load_probes()
 # --------------------------------------------------------------------------- report
 
 
-def _print_rates(per_corpus: dict[str, tuple[int, int, int]]) -> None:
+def rows_hit_high(scanner: Scanner, corpora: dict[str, list[str]]) -> dict[str, int]:
+    """Rows per corpus with a high-severity hit: the only lexicon hits the built-in policy
+    refuses or blocks on alone (medium and low flag), so this is the lexicon's own refusal rate."""
+    return {
+        name: sum(any(h.severity == "high" for h in scanner.hits(t)) for t in texts)
+        for name, texts in corpora.items()
+    }
+
+
+def _print_rates(per_corpus: dict[str, tuple[int, int, int]], high: dict[str, int]) -> None:
     for name, (rows, hit, strong) in per_corpus.items():
         print(
             f"{name:<18} {rows:>7}  {100 * hit / max(rows, 1):>6.2f}%  "
-            f"{100 * strong / max(rows, 1):>9.2f}%"
+            f"{100 * strong / max(rows, 1):>9.2f}%  {100 * high[name] / max(rows, 1):>9.2f}%"
         )
 
 
@@ -452,13 +461,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_scan:
         scanner = Scanner(entries)
-        per_corpus, term_hits, example = scan(scanner, load_benign_corpora(args.data))
-        print("\nbenign corpus         rows   hit(any)   hit(high/med)")
-        _print_rates(per_corpus)
+        benign = load_benign_corpora(args.data)
+        per_corpus, term_hits, example = scan(scanner, benign)
+        print("\nbenign corpus         rows   hit(any)   hit(high/med)   hit(high)")
+        _print_rates(per_corpus, rows_hit_high(scanner, benign))
         if args.harmful:
-            harmful, _, _ = scan(scanner, load_corpora(HARMFUL_CORPORA, args.data))
-            print("\nharmful corpus        rows   hit(any)   hit(high/med)   (coarse recall)")
-            _print_rates(harmful)
+            corpora = load_corpora(HARMFUL_CORPORA, args.data)
+            harmful, _, _ = scan(scanner, corpora)
+            print("\nharmful corpus        rows   hit(any)   hit(high/med)   hit(high)   (coarse recall)")
+            _print_rates(harmful, rows_hit_high(scanner, corpora))
         print(f"\ntop {args.top} terms by benign hits:")
         for (term, code), n in term_hits.most_common(args.top):
             print(f"  {n:>5}  {code:<6} {term:<14} {example[(term, code)]}")

@@ -43,7 +43,28 @@ def test_builtin_policy_loads_and_covers_both_directions() -> None:
     ],
 )
 def test_thresholds(score: float, expected: Action) -> None:
-    assert Policy.builtin().decide([finding("A.2.e", score)], Direction.INPUT).action is expected
+    found = finding("A.2.e", score, layer=Layer.CLASSIFIER)
+    assert Policy.builtin().decide([found], Direction.INPUT).action is expected
+
+
+@pytest.mark.parametrize("code", ["A.1.h", "A.2.c", "A.3.e", "A.4.a", "X.a"])
+@pytest.mark.parametrize(
+    ("direction", "strict"), [(Direction.INPUT, Action.REFUSE), (Direction.OUTPUT, Action.BLOCK)]
+)
+def test_lexicon_severity_decides(code: str, direction: Direction, strict: Action) -> None:
+    """Only a high lexicon term (1.0) refuses or blocks alone; medium (0.7) and low (0.4) flag.
+
+    Medium terms are offence names and distress phrases found in legal questions and in
+    refusals ("我不能提供有关毒品交易的信息"); refusing on them was the engine's over-refusal.
+    """
+    policy = Policy.builtin()
+    if code == "X.a" and direction is Direction.OUTPUT:
+        strict = Action.FLAG  # X.a (jailbreak) has no output rule: default action
+    assert policy.decide([finding(code, 1.0)], direction).action is strict
+    assert policy.decide([finding(code, 0.7)], direction).action is Action.FLAG
+    assert policy.decide([finding(code, 0.4)], direction).action is Action.FLAG
+    # the lexicon rules name their layer, so the classifier keeps the category threshold
+    assert policy.decide([finding(code, 0.7, Layer.CLASSIFIER)], direction).action is strict
 
 
 def test_strictest_action_over_findings_wins() -> None:
