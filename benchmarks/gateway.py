@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -129,15 +130,20 @@ def spawn(
 
 
 def cpu_seconds(pid: int) -> float:
-    """user+sys CPU of a process and its children (ticks from /proc)."""
+    """user+sys CPU of a process and all its descendants (ticks from /proc).
+
+    Children are listed per thread (``task/*/children``): hegui's usage writer process is
+    started from a worker thread, and its CPU belongs to the proxy's cost.
+    """
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        for children in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in children.read_text().split()]
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -404,7 +410,7 @@ def serve_hegui_stub(args: argparse.Namespace) -> None:
     import uvicorn
 
     from hegui.config import load_settings
-    from hegui.gateway.app import create_app
+    from hegui.gateway.app import create_app, tune_gc
     from hegui.safety.types import Action, Verdict
 
     class Allow:
@@ -413,8 +419,10 @@ def serve_hegui_stub(args: argparse.Namespace) -> None:
 
     settings = load_settings(args.config)
     settings.gateway.upstreams = [args.upstream]
+    app = create_app(settings, engine=Allow())
+    tune_gc()  # as `hegui serve` does
     uvicorn.run(
-        create_app(settings, engine=Allow()),
+        app,
         host="127.0.0.1",
         port=args.port,
         loop="uvloop",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -176,6 +176,10 @@ class GatewaySettings(_Section):
     )
     connect_timeout: float = Field(
         5.0, description="Seconds allowed to open an upstream connection."
+    )
+    upstream_client: Literal["lean", "aiohttp"] = Field(
+        "lean",
+        description="Upstream HTTP client: 'lean' (httptools, least CPU per request) or 'aiohttp'.",
     )
     max_body_bytes: int = Field(
         4 * 1024 * 1024, description="Largest request body accepted (413 above)."

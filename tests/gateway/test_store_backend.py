@@ -262,3 +262,28 @@ async def test_background_writer_waits_for_full_batches_after_the_first(tmp_path
         assert backend.records_written == 10 and not backend._pending
     finally:
         await backend.close()
+
+
+def test_usage_records_that_cannot_be_written_fail_closed(make_gateway, upstream, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from hegui.errors import StoreError
+
+    url = f"sqlite:///{tmp_path / 'hegui.db'}"
+    api_key = seed(url)
+    g = start(make_gateway, upstream.url, url)
+    h = {"authorization": f"Bearer {api_key}"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
+    with sqlite3.connect(tmp_path / "hegui.db") as conn:
+        conn.execute("ALTER TABLE usage_records RENAME TO away")
+    assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
+    with pytest.raises(StoreError):
+        g.server.call(g.backend.flush())
+    r = g.client.post("/v1/chat/completions", json=body, headers=h)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+    with sqlite3.connect(tmp_path / "hegui.db") as conn:
+        conn.execute("ALTER TABLE away RENAME TO usage_records")
+    g.server.call(g.backend.flush())
+    assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
+    g.server.call(g.backend.flush())
+    assert count(url, usage_records) == 3  # the refused request is on record too

@@ -80,13 +80,10 @@ def register(app: typer.Typer) -> None:
             os.environ["HEGUI_GATEWAY__UPSTREAMS"] = json.dumps(g.upstreams)
             uvicorn.run("hegui.gateway.app:app_factory", factory=True, workers=g.workers, **common)  # type: ignore[arg-type]
             return
-        import gc
-
-        from hegui.gateway.app import create_app
+        from hegui.gateway.app import create_app, tune_gc
 
         app_ = create_app(settings)
-        gc.collect()
-        gc.freeze()  # the engine's tables are permanent: keep them out of every GC pass
+        tune_gc()
         uvicorn.run(app_, **common)  # type: ignore[arg-type]
 
 

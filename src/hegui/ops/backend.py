@@ -40,6 +40,7 @@ from hegui.gateway.backend import (
 )
 from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
 from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
+from hegui.ops.writer import WriterProcess, start_writer
 from hegui.store.crypto import Keyring, default_key_path, load_master_key
 from hegui.store.db import Store, open_store, sqlite_path
 from hegui.store.schema import utcnow
@@ -56,9 +57,17 @@ class StoreBackend:
     """Persistence and shared account state for the gateway (see module docstring)."""
 
     def __init__(
-        self, settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        writer_process: bool | None = None,
     ) -> None:
+        """``writer_process``: usage records written by a separate process (None: when possible)."""
         self.settings = settings or Settings()
+        self._want_process = writer_process
+        self._writer: WriterProcess | None = None
+        self._failing = False
         self._clock = clock
         self._store: Store | None = None
         self._keyring: Keyring | None = None
@@ -97,8 +106,16 @@ class StoreBackend:
         secret = cfg.secret_key.get_secret_value() if cfg.secret_key else None
         key_path = default_key_path(sqlite_path(self._store.url))
         try:
-            self._keyring = Keyring(await asyncio.to_thread(load_master_key, secret, key_path))
+            master = await asyncio.to_thread(load_master_key, secret, key_path)
         except ConfigError:
+            await self._close_store()
+            raise
+        self._keyring = Keyring(master)
+        try:
+            self._writer = await start_writer(
+                self._store, master, cfg.store_content, self._want_process
+            )
+        except StoreError:
             await self._close_store()
             raise
         if cfg.redis_url:
@@ -128,6 +145,9 @@ class StoreBackend:
             await self.flush()
         except StoreError:
             log.error("closing with %d usage records unwritten", len(self._pending))
+        if self._writer is not None:
+            await self._writer.stop()
+            self._writer = None
         await self._shared.close()
         await self._close_store()
 
@@ -301,6 +321,11 @@ class StoreBackend:
             except StoreError:
                 log.warning("could not reset a violation streak (redis unavailable)")
 
+    def check_writable(self) -> None:
+        """Fail closed while usage records cannot be written (the last batch failed)."""
+        if self._failing:
+            raise StoreError("usage records cannot be written")
+
     async def record_incident(self, incident: IncidentRecord) -> str:
         policy, keyring, now = self.settings.store.store_content, self.keyring, self._clock()
         return await self.store.awrite(
@@ -347,10 +372,15 @@ class StoreBackend:
                 return usage.insert_usage(conn, b, keyring=keyring, policy=cfg.store_content)
 
             try:
-                await asyncio.shield(self.store.awrite(write))
+                if self._writer is not None:
+                    await asyncio.shield(self._writer.write(batch))
+                else:
+                    await asyncio.shield(self.store.awrite(write))
             except StoreError:
                 self._pending[:0] = batch
+                self._failing = True
                 raise
+            self._failing = False
             self.records_written += len(batch)
         if self._minors_dirty:
             dirty, self._minors_dirty = self._minors_dirty, {}
