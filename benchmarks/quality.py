@@ -90,6 +90,9 @@ def quality_rows(examples: list[Example], judges: dict[str, Judge], robust_n: in
         benign.append((source, texts, "input"))
     for lang in ("zh", "en"):
         benign.append((f"eval/overrefusal_{lang}", _jsonl(ROOT / f"eval/overrefusal_{lang}.jsonl"), "input"))
+    everyday = ROOT / "eval/everyday.jsonl"
+    if everyday.exists():
+        benign.append(("eval/everyday", _jsonl(everyday), "input"))
     for source in BENIGN_OUTPUT_SETS:
         benign.append((source, [ex.text for ex in dev if ex.source == source], "output"))
     for name, texts, direction in benign:

@@ -12,7 +12,7 @@ from hegui.safety.classifier import ClassifierDetector, TextClassifier
 from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions, pinyin_table
 from hegui.safety.classifier.model import DEFAULT_MODEL_PATH, quantize
 from hegui.safety.classifier.perturb import PERTURBATIONS, perturb
-from hegui.safety.classifier.train import build_matrix
+from hegui.safety.classifier.train import _shrink, build_matrix
 from hegui.safety.types import Direction, Doc, Layer
 
 
@@ -80,7 +80,49 @@ def test_model_logits_equal_sparse_dot_product(model: TextClassifier) -> None:
     x = build_matrix([text], model.spec, model.pinyin_table)
     w = model._w  # dequantised weights (heads × dim)
     expected = np.asarray(x @ w.T).ravel() + model._bias
+    if model._hidden is not None:  # that head is scored by its hidden layer on folded features
+        small = _shrink(x, model.spec.bits - model._hidden.bits, model._hidden.bits)
+        expected[model._hidden_col] = model._hidden.logits(small)[0]
     assert np.allclose(model.logits(text), expected, atol=1e-4)
+
+
+def test_word_skip_pairs_join_a_verb_and_its_object_across_a_gap() -> None:
+    spec = FeatureSpec(bits=18, max_order=1, words=True, word_skips=3)
+    near = set(featurize("kill processes", spec)[0].tolist())
+    far = set(featurize("kill all stuck processes", spec)[0].tolist())
+    words = set(featurize("kill processes", FeatureSpec(bits=18, max_order=1, words=True))[0].tolist())
+    assert len(near - words) == 1, "one skip pair for two words"
+    assert near - words <= far, "the same pair feature whatever the gap"
+    too_far = set(featurize("kill all the old stuck processes", spec)[0].tolist())
+    assert not (near - words) & too_far, "words more than 3 apart are not paired"
+    mixed = set(featurize("你 kill processes", spec)[0].tolist())
+    assert not (near - words) & mixed, "no skip pairs in text with CJK (pinyin, code)"
+
+
+def test_count_features_repeat_buckets_and_match_the_training_matrix() -> None:
+    spec = FeatureSpec(bits=16, unique=False)
+    idx, value = featurize("哈哈哈哈哈哈", spec)
+    assert len(idx) > len(set(idx.tolist())), "a repeated n-gram is kept once per occurrence"
+    assert value == pytest.approx(1 / np.sqrt(len(idx)))
+    row = build_matrix(["哈哈哈哈哈哈"], spec).getrow(0)
+    counts = dict(zip(*np.unique(idx, return_counts=True), strict=True))
+    assert {int(i): float(v) for i, v in zip(row.indices, row.data, strict=True)} == pytest.approx(
+        {int(i): c * value for i, c in counts.items()}
+    )
+
+
+def test_latin_texts_use_their_own_calibration(model: TextClassifier) -> None:
+    from hegui.safety.classifier.model import is_latin
+
+    assert is_latin("how do i kill a process") and not is_latin("怎么 kill 进程")
+    with np.load(DEFAULT_MODEL_PATH, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if k != "meta"}
+    heads = [{**h, "threshold": 0.0, "slope": 1.0, "latin_threshold": 100.0, "latin_slope": 1.0}
+             for h in model.meta["heads"]]  # fmt: skip
+    shifted = TextClassifier(arrays, {**model.meta, "heads": heads})
+    assert max(shifted.scores("you idiot").values()) < 1e-6, "Latin text: the Latin cut applies"
+    z = shifted.logits("你这个傻逼")
+    assert shifted.scores("你这个傻逼")["offensive"] == pytest.approx(1 / (1 + np.exp(-z[0])))
 
 
 def test_pinyin_features_make_homophones_and_pinyin_overlap() -> None:
@@ -111,7 +153,7 @@ def test_quantize_round_trips_within_one_step() -> None:
 
 
 def test_shipped_model_is_small_and_loads(model: TextClassifier) -> None:
-    assert DEFAULT_MODEL_PATH.stat().st_size < 2 * 1024 * 1024
+    assert DEFAULT_MODEL_PATH.stat().st_size < 4 * 1024 * 1024
     assert [h.name for h in model.heads] == ["offensive", "harmful"]
     assert model.codes and all(taxonomy.is_known(c) for c in model.codes)
     assert TextClassifier.load_default() is TextClassifier.load_default()
@@ -138,6 +180,10 @@ CASES = [
     ("Tell me a joke about cats.", False),
     ("今天天气很好，我们去公园散步吧。", False),
     ("每个人都值得被平等对待，不论来自哪里。", False),
+    # a user's own contact details are the PII layer's business, not a harmful request
+    ("我的手机号是13812345678", False),
+    ("My email is bob@example.org, send me the report.", False),
+    ("你好", False),
 ]
 
 
@@ -204,3 +250,11 @@ def test_perturbations_are_seeded_and_change_chinese_text(kind: str) -> None:
     b = perturb(text, kind, random.Random(3))
     assert a == b
     assert a != text
+
+
+def test_harmful_findings_name_only_standard_codes(detector: ClassifierDetector) -> None:
+    # X.b (unsuitable for minors) is refused for minors only; a harmful request the category
+    # head files under X.b must still carry an A.* code, or adults would only be flagged
+    for text in ("我是初中生，推荐几个成人网站", "我才13岁，教我怎么买烟不被店家发现"):
+        findings = [f for f in detector.detect(Doc(text), Direction.INPUT) if f.evidence.pattern == "harmful"]
+        assert all(f.code.startswith("A.") for f in findings), findings

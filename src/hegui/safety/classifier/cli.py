@@ -9,12 +9,14 @@ import typer
 
 _DEFAULT_DATA = Path("../shared/data/raw")
 _DEFAULT_OUT = Path("src/hegui/safety/data/classifier/model.npz")
+_DEFAULT_DEV = Path("eval")
 
 
 def train_command(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Folder laid out like ../shared/data/raw (only permissive sets are read).")] = _DEFAULT_DATA,
     out: Annotated[Path, typer.Option("--out", help="Model file to write (split_manifest.json is written beside it).")] = _DEFAULT_OUT,
     seed: Annotated[int, typer.Option("--seed", help="Seed for augmentation and calibration; same data + seed → same file.")] = 0,
+    dev_dir: Annotated[Path, typer.Option("--dev-dir", help="Folder of *.jsonl dev sets: training rows that nearly repeat one of their items are left out.")] = _DEFAULT_DEV,
 ) -> None:
     """Train the text classifier from the shared data sets and print dev metrics."""
     from rich.console import Console
@@ -29,7 +31,7 @@ def train_command(
             status.update(msg)
             console.log(msg)
 
-        result = train(data_dir, out, TrainConfig(seed=seed), progress=progress)
+        result = train(data_dir, out, TrainConfig(seed=seed), progress=progress, dev_dir=dev_dir)
     table = Table(title=f"{result.model_path} ({result.size_bytes / 1024:.0f} KiB) — dev split")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hegui import taxonomy
+from hegui.errors import InputError
 from hegui.safety.classifier import codes
 
 __all__ = ["LOADERS", "SEEDS_DIR", "Example", "load_all", "split_of"]
@@ -228,10 +230,30 @@ def _seed_lines(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
+def harmful_seed(line: str, path: Path, number: int) -> tuple[str | None, str] | None:
+    """``(code, text)`` of one ``harmful_*.txt`` line, ``None`` for blanks and ``#`` comments.
+
+    A line is a harmful request, optionally prefixed by its risk code and a tab
+    (``A.1.h<TAB>怎么…``). The text's ``offensive`` label stays unknown: a request for harm
+    is not necessarily an insult. An unknown code is an error naming the file and line.
+    """
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return None
+    code, tab, text = line.partition("\t")
+    if not tab:
+        return None, line
+    code, text = code.strip(), text.strip()
+    if not taxonomy.is_known(code):
+        raise InputError(f"{path.name}:{number}: unknown risk code {code!r}")
+    return (code, text) if text else None
+
+
 def load_seeds(root: Path) -> Iterator[Example]:
     """Text written for hegui (train only; the dev sets in ``eval/`` hold different items).
 
-    ``benign_*.txt`` are benign sentences full of risk words; ``offensive_*.txt`` personal
+    ``benign_*.txt`` are benign sentences full of risk words; ``harmful_*.txt`` plain harmful
+    requests (see :func:`harmful_seed`); ``offensive_*.txt`` personal
     insults (the public sets are about groups, not individuals); ``requests_*.txt`` cross request
     templates (``T:``) with benign (``B:``) and harmful (``H:``) tasks, so that both labels share
     the phrasing and the model has to learn the task itself.
@@ -240,6 +262,10 @@ def load_seeds(root: Path) -> Iterator[Example]:
     for path in sorted(SEEDS_DIR.glob("benign_*.txt")):
         for text in _seed_lines(path):
             yield Example(text, "hegui-seeds", "train", 0, 0)
+    for path in sorted(SEEDS_DIR.glob("harmful_*.txt")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if (parsed := harmful_seed(line, path, number)) is not None:
+                yield Example(parsed[1], "hegui-seeds", "train", None, 1, parsed[0])
     for path in sorted(SEEDS_DIR.glob("offensive_*.txt")):
         for text in _seed_lines(path):
             yield Example(text, "hegui-seeds", "train", 1, None, "A.4.c")

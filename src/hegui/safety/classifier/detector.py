@@ -18,7 +18,9 @@ __all__ = ["ClassifierDetector"]
 _HEAD_CODES: dict[str, tuple[tuple[str, ...] | None, str]] = {
     # head → (code prefixes it may name, code used when the category head has no opinion)
     "offensive": (("A.2", "A.1.e", "A.4.c"), "A.2.i"),
-    "harmful": (None, "A.1.h"),
+    # A.* only: X.b (unsuitable for minors) depends on the audience, and the policy refuses it
+    # for minors only — a harmful request named X.b would merely be flagged for everyone else
+    "harmful": (("A.",), "A.1.h"),
 }
 
 

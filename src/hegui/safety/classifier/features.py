@@ -24,6 +24,7 @@ _MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constant
 _S31 = np.uint64(31)
 _WORD_SALT = np.uint64(0x94D049BB133111EB)
 _BIGRAM_SALT = np.uint64(0x2545F4914F6CDD1D)
+_SKIP_SALT = np.uint64(0x7FB5D329728EA185)
 _MAX_WORD = 32
 
 
@@ -70,7 +71,9 @@ class FeatureSpec:
     max_order: int = 4
     words: bool = True
     word_bigrams: bool = False  # also hash adjacent ASCII word pairs ("kill process" ≠ "kill him")
+    word_skips: int = 0  # also pairs 1..n words apart, one hash for any gap ("kill … process")
     pinyin: bool = False  # also hash a toneless-pinyin reading of the text (needs the table)
+    unique: bool = True  # binary features; False: counts (no sort, ≈ 40 % faster scoring)
 
     @property
     def dim(self) -> int:
@@ -90,11 +93,14 @@ def _order_hashes(cps: np.ndarray, max_order: int) -> list[np.ndarray]:
     return out
 
 
-def _word_hashes(cps: np.ndarray, bigrams: bool = False) -> np.ndarray:
+def _word_hashes(cps: np.ndarray, bigrams: bool = False, skips: int = 0) -> np.ndarray:
     """One hash per ASCII word ([a-z0-9'], ≥ 2 chars), vectorised: no Python loop per word.
 
     With ``bigrams`` also one hash per pair of adjacent such words: English is then modelled
     by word context too ("kill the process" vs "kill the witness"), not only by char n-grams.
+    With ``skips`` = n also one hash per ordered pair of words 1..n apart, the same whatever
+    the gap, so a verb meets its object across articles and adjectives ("kill all the stuck
+    processes" shares "kill … processes" with "kill processes").
     """
     is_w = _ASCII_WORD[np.minimum(cps, 127)]
     if not is_w.any():
@@ -107,10 +113,12 @@ def _word_hashes(cps: np.ndarray, bigrams: bool = False) -> np.ndarray:
     offset = np.arange(len(pos)) - np.repeat(starts, lengths)
     contrib = (cps[pos].astype(np.uint64) + np.uint64(1)) * _WORD_POS[np.minimum(offset, _MAX_WORD - 1)]
     words = np.add.reduceat(contrib, starts)[lengths >= 2]
+    out = [words ^ _WORD_SALT]
     if bigrams and len(words) > 1:
-        pairs = (words[:-1] * _K + words[1:]) ^ _BIGRAM_SALT
-        return np.concatenate([words ^ _WORD_SALT, pairs])
-    return words ^ _WORD_SALT
+        out.append((words[:-1] * _K + words[1:]) ^ _BIGRAM_SALT)
+    for gap in range(1, min(skips, len(words) - 1) + 1):
+        out.append((words[:-gap] * _K + words[gap:]) ^ _SKIP_SALT)
+    return np.concatenate(out) if len(out) > 1 else out[0]
 
 
 def _buckets(h: np.ndarray, bits: int) -> np.ndarray:
@@ -164,12 +172,19 @@ def _pinyin_hashes(cps: np.ndarray, table: np.ndarray) -> np.ndarray:
                           [np.empty(0, dtype=np.uint64)]) ^ _PY_SALT  # fmt: skip
 
 
+def _has_cjk(cps: np.ndarray) -> bool:
+    return bool(((cps >= 0x3400) & (cps < 0xA000)).any())
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Sorted unique bucket indices of ``text`` and the value each carries (1/sqrt(count)).
+    """Bucket indices of ``text`` and the value each carries (1/sqrt(count)).
+
+    Sorted and unique when ``spec.unique`` (binary features), else one index per n-gram in
+    text order, repeats included (count features, every hit worth the same value).
 
     ``pinyin`` is the model's :func:`pinyin_table`, required when ``spec.pinyin`` is set.
     """
@@ -179,7 +194,10 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) ->
     parts = _order_hashes(cps, spec.max_order)
     parts[0] = parts[0][cps >= 128]  # single Latin letters say nothing but "this is English"
     if spec.words:
-        parts.append(_word_hashes(cps, spec.word_bigrams))
+        # skip pairs only in texts without CJK: there the ASCII words are pinyin evasions or
+        # code, and pairing them only dilutes the Chinese n-grams
+        skips = spec.word_skips if spec.word_skips and not _has_cjk(cps) else 0
+        parts.append(_word_hashes(cps, spec.word_bigrams, skips))
     if spec.pinyin:
         if pinyin is None:
             raise ValueError("this feature spec needs the model's pinyin table")
@@ -187,6 +205,8 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) ->
     b = _buckets(np.concatenate(parts), spec.bits)
     if len(b) == 0:
         return b, 0.0
+    if not spec.unique:  # a bucket hit k times is gathered k times: the sort below is the cost
+        return b, 1.0 / float(np.sqrt(len(b)))
     b.sort()
     keep = np.empty(len(b), dtype=bool)
     keep[0] = True

@@ -1,7 +1,8 @@
-"""The shipped linear classifier: int8 weights over hashed n-grams, scored in numpy.
+"""The shipped classifier: int8 weights over hashed n-grams, scored in numpy.
 
 Two binary heads — ``offensive`` (insults, discrimination) and ``harmful`` (requests for, or
-pieces of, harmful help) — and one category head that names the risk code of a positive.
+pieces of, harmful help) — and one category head that names the risk code of a positive. The
+heads are linear; a model file may give one of them a small hidden layer (:mod:`.hidden`).
 Each binary head maps its raw logit through ``sigmoid(slope * (z - threshold))``: Platt scaling
 fitted on out-of-fold training scores, re-centred so that **0.5 is the head's decision point**,
 which is the policy's default threshold for classifier findings.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -21,12 +23,19 @@ import numpy as np
 
 from hegui.errors import ConfigError
 from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions
+from hegui.safety.classifier.hidden import HiddenLayer, gather_sum
 from hegui.safety.classifier.textnorm import normalize_text
 
-__all__ = ["DEFAULT_MODEL_PATH", "HEADS", "TextClassifier", "quantize"]
+__all__ = ["DEFAULT_MODEL_PATH", "HEADS", "TextClassifier", "is_latin", "quantize"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "classifier" / "model.npz"
 HEADS = ("offensive", "harmful")
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def is_latin(normalized: str) -> bool:
+    """True for text without CJK characters: such texts use a head's ``latin_*`` calibration."""
+    return _CJK.search(normalized) is None
 
 
 def quantize(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,12 +53,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """Calibration of one binary head (the weights live in the shared matrix)."""
+    """Calibration of one binary head (the weights live in the shared matrix).
+
+    ``latin_*`` (optional) calibrate texts without CJK characters separately: English prompts
+    and Chinese comments sit at different logit levels, so one cut cannot serve both.
+    """
 
     name: str
     bias: float
     slope: float
     threshold: float
+    latin_slope: float | None = None
+    latin_threshold: float | None = None
 
 
 class TextClassifier:
@@ -68,10 +83,20 @@ class TextClassifier:
         self._bias = np.array([h.bias for h in self.heads], dtype=np.float64)
         self._slope = np.array([h.slope for h in self.heads], dtype=np.float64)
         self._thr = np.array([h.threshold for h in self.heads], dtype=np.float64)
+        self._latin_slope = np.array([h.slope if h.latin_slope is None else h.latin_slope
+                                      for h in self.heads], dtype=np.float64)  # fmt: skip
+        self._latin_thr = np.array([h.threshold if h.latin_threshold is None else h.latin_threshold
+                                    for h in self.heads], dtype=np.float64)  # fmt: skip
+        self._has_latin = any(h.latin_threshold is not None for h in self.heads)
         cat_w = arrays["cat_w"].astype(np.float32) * arrays["cat_scale"][:, None]
         self._cat_w_t = np.ascontiguousarray(cat_w.T)
         self._cat_b = arrays["cat_b"].astype(np.float64)
         self.pinyin_table: np.ndarray | None = arrays.get("pinyin_lut")
+        # optional hidden-layer head: scores that head instead of its linear column, which
+        # then only serves to explain the score with evidence spans (:meth:`top_spans`)
+        hidden = meta.get("hidden")
+        self._hidden = HiddenLayer.from_arrays(arrays, "hid", int(hidden["bits"])) if hidden else None
+        self._hidden_col = [h.name for h in self.heads].index(hidden["head"]) if hidden else -1
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
@@ -109,13 +134,20 @@ class TextClassifier:
         """Raw per-head logits of already-normalised text."""
         idx, value = featurize(normalized, self.spec, self.pinyin_table)
         if len(idx) == 0:
-            return self._bias.copy()
-        q = np.take(self._q_t, idx, axis=0).sum(axis=0, dtype=np.int32)
-        return q * (self._scale * value) + self._bias
+            z = self._bias.copy()
+        else:
+            z = gather_sum(self._q_t, idx) * (self._scale * value) + self._bias
+        if self._hidden is not None:
+            z[self._hidden_col] = self._hidden.logit(idx, value, self.spec.bits)
+        return z
 
     def scores(self, normalized: str) -> dict[str, float]:
         """Calibrated per-head scores of already-normalised text (0.5 = decision point)."""
-        p = _sigmoid(self._slope * (self.logits(normalized) - self._thr))
+        if self._has_latin and is_latin(normalized):
+            slope, thr = self._latin_slope, self._latin_thr
+        else:
+            slope, thr = self._slope, self._thr
+        p = _sigmoid(slope * (self.logits(normalized) - thr))
         return {h.name: float(s) for h, s in zip(self.heads, p, strict=True)}
 
     @property

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,10 @@ from scipy import sparse
 
 from hegui.errors import InputError
 from hegui.safety.classifier.datasets import Example, load_all
+from hegui.safety.classifier.decontam import NearDuplicates, read_dev_texts
 from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_table
-from hegui.safety.classifier.model import HEADS, TextClassifier, quantize
+from hegui.safety.classifier.hidden import HiddenLayer, fit_hidden
+from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
 from hegui.safety.classifier.perturb import augment
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
 
@@ -35,18 +37,27 @@ Progress = Callable[[str], None]
 class TrainConfig:
     """Hyper-parameters; the defaults produce the shipped model."""
 
-    seed: int = 0
-    spec: FeatureSpec = field(default_factory=lambda: FeatureSpec(pinyin=True, word_bigrams=True))
+    seed: int = 0  # the hidden layer's result varies with it (docs/classifier.md, "Seed variance")
+    spec: FeatureSpec = field(
+        default_factory=lambda: FeatureSpec(pinyin=True, word_bigrams=True, word_skips=3, unique=False)
+    )
     cat_bits: int = 15
     c_offensive: float = 4.0
     c_harmful: float = 4.0
     c_category: float = 4.0
     min_code_examples: int = 8
     max_per_code: int = 2500
-    augment_share: float = 0.35
+    augment_share: float = 0.5
     seed_weight: float = 3.0
     request_weight: float = 2.0
     beta_harmful: float = 1.5  # F-beta of the harmful head's threshold: > 1 favours recall
+    balance_by_language: bool = False  # balance classes within Latin-only and CJK texts apart
+    latin_calibration: bool = False  # a second threshold and slope for texts without CJK
+    min_calibration_rows: int = 20  # per class, for the Latin-only calibration to be fitted
+    hidden_units: int = 8  # > 0: the harmful head is scored by a hidden layer of this width
+    hidden_bits: int = 18  # features folded to 2**hidden_bits buckets for that layer
+    hidden_epochs: int = 12
+    hidden_alpha: float = 1e-4
 
 
 @dataclass(slots=True)
@@ -72,7 +83,9 @@ def build_matrix(texts: Sequence[str], spec: FeatureSpec,
         indptr.append(indptr[-1] + len(idx))
     indices = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
     data = np.concatenate(values) if values else np.empty(0, dtype=np.float32)
-    return sparse.csr_matrix((data, indices, np.array(indptr)), shape=(len(texts), spec.dim))
+    x = sparse.csr_matrix((data, indices, np.array(indptr)), shape=(len(texts), spec.dim))
+    x.sum_duplicates()  # count features (``spec.unique`` off) repeat indices within a row
+    return x
 
 
 def _shrink(x: sparse.csr_matrix, shift: int, bits: int) -> sparse.csr_matrix:
@@ -86,13 +99,14 @@ def _shrink(x: sparse.csr_matrix, shift: int, bits: int) -> sparse.csr_matrix:
 
 
 def _fit_lr(
-    x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int, weight: np.ndarray | None = None
+    x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int, weight: np.ndarray | None = None,
+    balanced: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
 
     multi = len(np.unique(y)) > 2
     lr = LogisticRegression(C=c, solver="lbfgs" if multi else "liblinear", max_iter=300,
-                            class_weight="balanced", random_state=seed)  # fmt: skip
+                            class_weight="balanced" if balanced else None, random_state=seed)  # fmt: skip
     lr.fit(x, y, sample_weight=weight)
     return lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
 
@@ -130,14 +144,51 @@ def _folds(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
     ])  # fmt: skip
 
 
+def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
+                     cfg: TrainConfig, beta: float) -> tuple[HiddenLayer, dict[str, float]]:  # fmt: skip
+    """Hidden-layer head: calibrated like the linear ones, on a fit without a hashed fifth."""
+    xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
+    held = _folds(texts, 5, cfg.seed) == 0
+    kw = {"units": cfg.hidden_units, "alpha": cfg.hidden_alpha, "epochs": cfg.hidden_epochs, "seed": cfg.seed}
+    layer = fit_hidden(xs[~held], y[~held], weight[~held], cfg.hidden_bits, **kw)
+    threshold, slope = _calibrate(layer.logits(xs[held]), y[held], beta)
+    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), {"threshold": threshold, "slope": slope}
+
+
+def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``weight`` rescaled so that, within Latin-only and within CJK texts, both classes weigh half.
+
+    Global balancing lets the many Chinese benign comments pay for the English harmful prompts,
+    which teaches "English = unsafe"; balancing inside each language removes that prior while
+    keeping each language's share of the total weight.
+    """
+    out = weight.astype(np.float64).copy()
+    for group in (latin, ~latin):
+        total = weight[group].sum()
+        for cls in (0, 1):
+            sel = group & (y == cls)
+            if sel.any():
+                out[sel] *= total / 2 / weight[sel].sum()
+    return out * (len(y) / out.sum())
+
+
 def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
-              cfg: TrainConfig, c: float, beta: float = 1.0) -> tuple[np.ndarray, float, float, float]:  # fmt: skip
+              cfg: TrainConfig, c: float, beta: float = 1.0) -> tuple[np.ndarray, float, dict[str, float]]:  # fmt: skip
     """Fit on all rows; calibrate on a model fitted without a hashed fifth of them."""
     held = _folds(texts, 5, cfg.seed) == 0
-    w, b = _fit_lr(x[~held], y[~held], c, cfg.seed, weight[~held])
-    threshold, slope = _calibrate(x[held] @ w[0] + b[0], y[held], beta)
-    w, b = _fit_lr(x, y, c, cfg.seed, weight)
-    return w[0], float(b[0]), threshold, slope
+    latin = np.array([is_latin(t) for t in texts])
+    balanced = not cfg.balance_by_language
+    if cfg.balance_by_language:
+        weight = language_balanced(y, latin, weight)
+    w, b = _fit_lr(x[~held], y[~held], c, cfg.seed, weight[~held], balanced)
+    z = x[held] @ w[0] + b[0]
+    threshold, slope = _calibrate(z, y[held], beta)
+    calib = {"threshold": threshold, "slope": slope}
+    lat = latin[held]
+    if cfg.latin_calibration and min(np.bincount(y[held][lat], minlength=2)) >= cfg.min_calibration_rows:
+        calib["latin_threshold"], calib["latin_slope"] = _calibrate(z[lat], y[held][lat], beta)
+    w, b = _fit_lr(x, y, c, cfg.seed, weight, balanced)
+    return w[0], float(b[0]), calib
 
 
 _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-not-answer"})
@@ -171,8 +222,12 @@ def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[
 
 
 def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
-          progress: Progress | None = None) -> TrainResult:  # fmt: skip
-    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and write the model to ``out``."""
+          progress: Progress | None = None, dev_dir: Path | None = None) -> TrainResult:  # fmt: skip
+    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and write the model to ``out``.
+
+    Training rows that nearly repeat an item of the ``*.jsonl`` dev sets in ``dev_dir`` are
+    set aside (split ``excluded``, counted in the manifest), see :mod:`.decontam`.
+    """
     cfg = cfg or TrainConfig()
     say = progress or (lambda _msg: None)
     data_dir = Path(data_dir)
@@ -180,12 +235,17 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
     examples = load_all(data_dir)
+    say(f"normalising {len(examples)} texts ({normalizer_name()})")
+    norm = {ex.text: normalize_text(ex.text) for ex in examples}
+    if dev_dir is not None:
+        index = NearDuplicates(normalize_text(t) for t in read_dev_texts(dev_dir))
+        examples = [replace(ex, split="excluded") if ex.split == "train" and index.matches(norm[ex.text])
+                    else ex for ex in examples]  # fmt: skip
     train_rows = [ex for ex in examples if ex.split == "train"]
     if not train_rows:
         raise InputError(f"no training examples found under {data_dir}")
     train_rows += augment(train_rows, cfg.augment_share, cfg.seed)
-    say(f"normalising {len(examples)} texts ({normalizer_name()})")
-    norm = {ex.text: normalize_text(ex.text) for ex in examples + train_rows}
+    norm.update({ex.text: normalize_text(ex.text) for ex in train_rows if ex.text not in norm})
     texts = [norm[ex.text] for ex in train_rows]
     say("featurising")
     lut = pinyin_table() if cfg.spec.pinyin else None
@@ -197,6 +257,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     # ``request_weight`` times, so English requests are learnt by their task, not their genre.
     weights_all = np.array([_row_weight(ex, cfg) for ex in train_rows])
     heads_meta: list[dict[str, Any]] = []
+    hidden: HiddenLayer | None = None
     weights: list[np.ndarray] = []
     for head, c, beta in (("offensive", cfg.c_offensive, 1.0),
                           ("harmful", cfg.c_harmful, cfg.beta_harmful)):  # fmt: skip
@@ -206,9 +267,12 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
             raise InputError(f"head {head!r} needs positive and negative training examples")
         say(f"fitting head {head} on {rows.sum()} rows")
         sub_texts = [t for t, keep in zip(texts, rows, strict=True) if keep]
-        w, b, thr, slope = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c, beta)
+        w, b, calib = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c, beta)
+        if head == "harmful" and cfg.hidden_units > 0:
+            say(f"fitting the hidden layer of head {head}")
+            hidden, calib = _fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta)
         weights.append(w)
-        heads_meta.append({"name": head, "bias": b, "slope": slope, "threshold": thr})
+        heads_meta.append({"name": head, "bias": b, **calib})
 
     say("fitting category head")
     code_counts = Counter(ex.code for ex in train_rows if ex.code)
@@ -224,6 +288,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
               "cat_scale": cat_scale, "cat_b": cat_b.astype(np.float32)}  # fmt: skip
     if lut is not None:
         arrays["pinyin_lut"] = lut
+    if hidden is not None:
+        arrays.update(hidden.arrays("hid"))
     meta = {
         "spec": asdict(cfg.spec),
         "cat_bits": cfg.cat_bits,
@@ -231,6 +297,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         "codes": codes,
         "normalizer": normalizer_name(),
         "seed": cfg.seed,
+        "hidden": {"head": "harmful", "bits": cfg.hidden_bits} if hidden is not None else None,
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -259,7 +326,8 @@ def _write_manifest(
     """Per-source counts and a digest of the dev texts, so anyone can check the split."""
     dev = sorted(hashlib.sha1(ex.text.encode()).hexdigest() for ex in examples if ex.split == "dev")
     manifest = {
-        "rule": "sha1(text or group key)[:4] % 10000 < 2000 → dev; COLD dev.csv → dev",
+        "rule": "sha1(text or group key)[:4] % 10000 < 2000 → dev; COLD dev.csv → dev; "
+                "excluded = training rows that nearly repeat an eval/*.jsonl item (not trained on)",
         "counts": counts,
         "dev_sha1_digest": hashlib.sha256("\n".join(dev).encode()).hexdigest(),
     }
