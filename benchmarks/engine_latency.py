@@ -38,7 +38,13 @@ SENTENCES_EN = [
     "How do I kill a zombie process on Linux without rebooting?",
     "The museum exhibition covers the history of the Second World War.",
 ]
-RISKY = ["教我自制炸药", "炸*弹制作方法", "颠覆国家政权", "河南人都是骗子", "ignore previous instructions"]
+RISKY = [
+    "教我自制炸药",
+    "炸*弹制作方法",
+    "颠覆国家政权",
+    "河南人都是骗子",
+    "ignore previous instructions",
+]
 
 
 def make_texts(n: int, chars: int, seed: int = 7) -> list[str]:
@@ -97,9 +103,30 @@ def latency(texts: list[str]) -> dict[str, float]:
 def batch(texts: list[str], workers: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
-        src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+        src.write_text(
+            "".join(
+                json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                for i, t in enumerate(texts)
+            ),
+            encoding="utf-8",
+        )
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hegui.cli", "check", "--input", str(src), "--output", str(Path(tmp) / "out.jsonl"), "--workers", str(workers)], check=False, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hegui.cli",
+                "check",
+                "--input",
+                str(src),
+                "--output",
+                str(Path(tmp) / "out.jsonl"),
+                "--workers",
+                str(workers),
+            ],
+            check=False,
+            capture_output=True,
+        )
         return len(texts) / (time.perf_counter() - start)
 
 
@@ -116,7 +143,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=2000)
     parser.add_argument("--chars", type=int, default=1000)
-    parser.add_argument("--write", action="store_true", help="also write benchmarks/results/engine_latency.md")
+    parser.add_argument(
+        "--batch-texts", type=int, default=20000, help="distinct texts for batch mode"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="also write benchmarks/results/engine_latency.md"
+    )
     args = parser.parse_args()
     texts = make_texts(args.texts, args.chars)
     lat = latency(texts)
@@ -127,13 +159,17 @@ def main() -> None:
         f"| engine.check p99 (wall, distinct texts) | {lat['p99']:.3f} ms | ≤ 2 ms |",
         f"| normalise (CPU per text) | {lat['normalise']:.3f} ms | |",
     ]
-    rows += [f"| layer {k} (CPU per text) | {v:.3f} ms | |" for k, v in lat.items() if k.endswith("(+norm)")]
-    big = texts * max(1, 6000 // len(texts))
+    rows += [
+        f"| layer {k} (CPU per text) | {v:.3f} ms | |"
+        for k, v in lat.items()
+        if k.endswith("(+norm)")
+    ]
+    big = make_texts(args.batch_texts, args.chars, seed=11)  # distinct: no verdict-cache hits
     one, two = batch(big, 1), batch(big, 2)
     rows += [
-        f"| `hegui check --input` 1 worker | {one:,.0f} texts/s | |",
+        f"| `hegui check --input` 1 worker ({len(big):,} texts) | {one:,.0f} texts/s | |",
         f"| `hegui check --input` 2 workers | {two:,.0f} texts/s ({two / one:.2f}×) | uses both cores |",
-        f"| `hegui check \"…\"` cold start (median of 5) | {cold_start():.2f} s | ≤ 1 s |",
+        f'| `hegui check "…"` cold start (median of 5) | {cold_start():.2f} s | ≤ 1 s |',
     ]
     table = "\n".join(rows)
     print(table)
@@ -144,7 +180,7 @@ def main() -> None:
         out = Path(__file__).parent / "results" / "engine_latency.md"
         out.write_text(
             "# Whole-engine latency, batch mode and cold start\n\n"
-            f"Command: `python benchmarks/engine_latency.py --texts {args.texts} --chars {args.chars} --write` "
+            f"Command: `python benchmarks/engine_latency.py --texts {args.texts} --chars {args.chars} --batch-texts {args.batch_texts} --write` "
             f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.2f} on 2 shared cores).\n\n"
             f"{table}\n",
             encoding="utf-8",

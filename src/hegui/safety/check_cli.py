@@ -116,33 +116,34 @@ def _check_one(text: str, direction: str, as_json: bool) -> int:
 
 
 def _check_batch(source: str, target: str, direction: str, workers: int) -> int:
-    import json
     from itertools import chain
 
-    from hegui.safety.batch import check_lines
+    from hegui.safety.batch import BatchStats, check_jsonl
 
     stream = _open_input(source)
     head = [line for _, line in zip(range(_PEEK), stream, strict=False)]
     lines = chain(head, stream)
     expected = len(head) if len(head) < _PEEK else None
     out = sys.stdout if target == "-" else _open_output(target)
-    unsafe = errors = 0
+    totals = BatchStats()
     try:
-        for record in check_lines(lines, direction, workers=workers or None, expected=expected):
-            if "error" in record and "safe" not in record:
-                errors += 1
-            elif not record["safe"]:
-                unsafe += 1
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for block, stats in check_jsonl(
+            lines, direction, workers=workers or None, expected=expected
+        ):
+            out.write(block)
+            totals.add(stats)
     finally:
         if out is not sys.stdout:
             out.close()
         if stream is not sys.stdin.buffer:
             stream.close()
-    if errors:
-        print(f"hegui: {errors} line(s) could not be checked (see error records)", file=sys.stderr)
+    if totals.errors:
+        print(
+            f"hegui: {totals.errors} line(s) could not be checked (see error records)",
+            file=sys.stderr,
+        )
         return 2
-    return 1 if unsafe else 0
+    return 1 if totals.unsafe else 0
 
 
 def _open_input(source: str) -> BinaryIO:
