@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
+
 __all__ = ["FeatureSpec", "featurize", "ngram_positions", "pinyin_table"]
 
 _K = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for the rolling hash
@@ -40,6 +42,10 @@ def _splitmix64(seed: int, n: int) -> list[int]:
 
 # one odd multiplier per position inside a word (fixed constants: part of the model format)
 _WORD_POS = np.array(_splitmix64(20261128, _MAX_WORD), dtype=np.uint64)
+_WORD_POS_INT = [int(x) for x in _WORD_POS]
+# texts up to this many characters take the pure-Python word/pinyin paths (bit-identical,
+# cheaper below it: numpy's per-call overhead dominates); longer ones stay vectorised
+SHORT_MAX = 400
 
 
 # Latin-1, general punctuation, CJK symbols, small and full-width forms: where punctuation lives
@@ -180,16 +186,19 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None, *,
+              short_max: int = SHORT_MAX) -> tuple[np.ndarray, float]:  # fmt: skip
     """Bucket indices of ``text`` and the value each carries (1/sqrt(count)).
 
     Sorted and unique when ``spec.unique`` (binary features), else one index per n-gram in
     text order, repeats included (count features, every hit worth the same value).
 
     ``pinyin`` is the model's :func:`pinyin_table`, required when ``spec.pinyin`` is set.
+    ``short_max``: longest text scored with :mod:`.features_short` (0 = numpy only, tests).
     """
     if not text:
         return np.empty(0, dtype=np.int32), 0.0
+    short = len(text) <= short_max
     cps = _PUNCT_TO_SPACE[np.minimum(_codepoints(text), 0xFFFF)]
     parts = _order_hashes(cps, spec.max_order)
     parts[0] = parts[0][cps >= 128]  # single Latin letters say nothing but "this is English"
@@ -197,11 +206,16 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None) ->
         # skip pairs only in texts without CJK: there the ASCII words are pinyin evasions or
         # code, and pairing them only dilutes the Chinese n-grams
         skips = spec.word_skips if spec.word_skips and not _has_cjk(cps) else 0
-        parts.append(_word_hashes(cps, spec.word_bigrams, skips))
+        words = word_hashes_short(text, _WORD_POS_INT, spec.word_bigrams, skips) if short else None
+        parts.append(_word_hashes(cps, spec.word_bigrams, skips) if words is None else words)
     if spec.pinyin:
         if pinyin is None:
             raise ValueError("this feature spec needs the model's pinyin table")
-        parts.append(_pinyin_hashes(cps, pinyin))
+        if short:
+            parts.append(pinyin_hashes_short(text, pinyin, max(_PY_ORDERS), _PY_SALT)
+                         if len(_PY_ORDERS) == 1 else _pinyin_hashes(cps, pinyin))  # fmt: skip
+        else:
+            parts.append(_pinyin_hashes(cps, pinyin))
     b = _buckets(np.concatenate(parts), spec.bits)
     if len(b) == 0:
         return b, 0.0

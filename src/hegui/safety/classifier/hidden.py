@@ -46,8 +46,11 @@ class HiddenLayer:
 
     def logit(self, idx: np.ndarray, value: float, full_bits: int) -> float:
         """Pre-sigmoid output for a text's sorted unique buckets (``featurize`` output)."""
-        small = idx >> (full_bits - self.bits)
-        h = np.maximum(gather_sum(self.w1, small) * (self.scale1 * value) + self.b1, 0.0)
+        return self.logit_from_sums(gather_sum(self.w1, idx >> (full_bits - self.bits)), value)
+
+    def logit_from_sums(self, sums: np.ndarray, value: float) -> float:
+        """:meth:`logit` given the column sums of ``w1`` over the text's rows (fused gathers)."""
+        h = np.maximum(sums * (self.scale1 * value) + self.b1, 0.0)
         return float(h @ self.w2 + self.b2)
 
     def logits(self, x_small: sparse.csr_matrix) -> np.ndarray:
