@@ -14,7 +14,7 @@ import orjson
 
 from hegui.errors import EngineError, InputError, LabelError, StoreError
 
-__all__ = ["GatewayError", "error_body", "to_gateway_error"]
+__all__ = ["GatewayError", "error_body", "to_gateway_error", "upstream_lost"]
 
 
 class GatewayError(Exception):
@@ -58,6 +58,16 @@ def error_body(
     if hegui:
         doc["hegui"] = hegui
     return orjson.dumps(doc)
+
+
+def upstream_lost(detail: str) -> GatewayError:
+    """502 for an upstream connection that ended before its answer was complete."""
+    return GatewayError(
+        502,
+        f"upstream connection lost: {detail}",
+        type="upstream_error",
+        code="upstream_disconnected",
+    )
 
 
 def to_gateway_error(exc: BaseException) -> GatewayError:

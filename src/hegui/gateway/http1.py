@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import httptools
 
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.errors import GatewayError, upstream_lost
 from hegui.gateway.transport import UpstreamConnectError
 
 __all__ = ["Conn", "LostError", "Response"]
@@ -283,14 +283,7 @@ class Response:
 
 
 def _read_error(err: BaseException) -> BaseException:
-    if isinstance(err, LostError):
-        return GatewayError(
-            502,
-            f"upstream connection lost: {err}",
-            type="upstream_error",
-            code="upstream_disconnected",
-        )
-    return err
+    return upstream_lost(str(err)) if isinstance(err, LostError) else err
 
 
 def _stream_error(err: BaseException) -> BaseException:

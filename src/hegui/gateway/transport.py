@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Protocol
 
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.errors import GatewayError, upstream_lost
 
 __all__ = [
     "AiohttpTransport",
@@ -106,12 +106,7 @@ class _AiohttpResponse:
 
 
 def _lost(exc: Exception) -> GatewayError:
-    return GatewayError(
-        502,
-        f"upstream connection lost: {type(exc).__name__}",
-        type="upstream_error",
-        code="upstream_disconnected",
-    )
+    return upstream_lost(type(exc).__name__)
 
 
 class AiohttpTransport:
