@@ -202,3 +202,29 @@ def test_default_settings_mirror_engine_settings() -> None:
     expected = EngineSettings().model_dump()
     expected["lexicons"] = tuple(expected["lexicons"])
     assert asdict(DEFAULT_SETTINGS) == expected
+
+
+def test_verdict_copy_keeps_every_field() -> None:
+    """The cache's field-by-field copy must not drop a field added to Verdict later."""
+    from dataclasses import fields
+
+    from hegui.safety.engine import _copy
+    from hegui.safety.types import RiskHit, Verdict
+
+    ev = Evidence(Layer.LEXICON, 0, 2, "xx", "lexicon", "xx", 0.9)
+    values = {"safe": False, "action": Action.REDACT, "score": 0.9,
+              "risks": [RiskHit("A.4.f", 0.9, [ev])], "redacted": "**", "message": "m",
+              "failed": True, "error": "e"}  # fmt: skip
+    assert set(values) == {f.name for f in fields(Verdict)}
+    original = Verdict(**values)
+    copy = _copy(original)
+    assert copy == original and copy is not original
+    assert copy.risks[0] is not original.risks[0]
+    copy.risks[0].evidence.append(ev)
+    assert len(original.risks[0].evidence) == 1
+
+
+def test_warm_up_runs_every_layer_in_both_directions() -> None:
+    det = SubstringDetector({"炸弹": ("A.1.h", 0.9)})
+    Engine([det]).warm_up()
+    assert len(det.calls) == 2

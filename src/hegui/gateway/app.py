@@ -374,6 +374,7 @@ def create_app(
         from hegui.safety.engine import Engine
 
         engine = Engine.from_settings(settings.engine)
+        engine.warm_up()
     return Gateway(settings, backend, engine, transport, fallback)
 
 

@@ -19,7 +19,12 @@ import numpy as np
 
 from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
 
-__all__ = ["FeatureSpec", "featurize", "ngram_positions", "pinyin_table"]
+__all__ = ["FeatureSpec", "NativeFeatures", "featurize", "ngram_positions", "pinyin_table"]
+
+try:  # the C accelerator (setup.py builds it where a compiler exists; scores are the same)
+    from hegui.safety.classifier import _hashsum
+except ImportError:  # pragma: no cover - depends on the install
+    _hashsum = None
 
 _K = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for the rolling hash
 _MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constant
@@ -227,6 +232,38 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None, *,
     np.not_equal(b[1:], b[:-1], out=keep[1:])
     idx = b[keep]
     return idx, 1.0 / float(np.sqrt(len(idx)))
+
+
+class NativeFeatures:
+    """:func:`featurize` and the weight-row sums over its buckets, in one C call.
+
+    The same hashes as the numpy code above (so the same bucket multiset), and exact integer
+    sums; about 10× faster on a prompt, where numpy's per-call overhead is most of the cost.
+    ``None`` from :meth:`build` when the extension is not installed.
+    """
+
+    def __init__(self, spec: FeatureSpec, pinyin: np.ndarray | None) -> None:
+        if spec.pinyin and pinyin is None:
+            raise ValueError("this feature spec needs the model's pinyin table")
+        if _hashsum is None:
+            raise ImportError("hegui.safety.classifier._hashsum is not built")
+        self._lib = _hashsum
+        self._spec = (spec.bits, spec.max_order, int(spec.words), int(spec.word_bigrams),
+                      spec.word_skips, int(spec.pinyin), int(spec.unique))  # fmt: skip
+        self._tables = (_PUNCT_TO_SPACE, _WORD_POS,
+                        None if pinyin is None else np.ascontiguousarray(pinyin, dtype=np.uint8))  # fmt: skip
+
+    @classmethod
+    def build(cls, spec: FeatureSpec, pinyin: np.ndarray | None) -> NativeFeatures | None:
+        return None if _hashsum is None else cls(spec, pinyin)
+
+    def buckets(self, text: str) -> np.ndarray:
+        """The buckets of ``text``: sorted and unique, or (count features) in no set order."""
+        return np.frombuffer(self._lib.buckets(text, self._spec, self._tables), dtype=np.int32)
+
+    def sums(self, text: str, weights: np.ndarray) -> tuple[tuple[int, ...], int]:
+        """Column sums of ``weights`` (int8, 2**bits rows) over the buckets, and their number."""
+        return self._lib.sums(text, self._spec, self._tables, weights)  # type: ignore[no-any-return]
 
 
 def ngram_positions(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

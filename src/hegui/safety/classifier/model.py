@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -22,7 +23,12 @@ from typing import Any
 import numpy as np
 
 from hegui.errors import ConfigError
-from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions
+from hegui.safety.classifier.features import (
+    FeatureSpec,
+    NativeFeatures,
+    featurize,
+    ngram_positions,
+)
 from hegui.safety.classifier.hidden import HiddenLayer, gather_sum
 from hegui.safety.classifier.textnorm import normalize_text
 
@@ -53,6 +59,10 @@ def quantize(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _sigmoid1(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -700.0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +117,11 @@ class TextClassifier:
         if self._hidden is not None:
             rows = np.arange(self._q_t.shape[0]) >> (self.spec.bits - self._hidden.bits)
             self._fused = np.ascontiguousarray(np.concatenate([self._q_t, self._hidden.w1[rows]], axis=1))
+        self._native = NativeFeatures.build(self.spec, self.pinyin_table)
+        self._native_w = self._q_t if self._fused is None else self._fused
+        self._floats = (self._scale.tolist(), self._bias.tolist())
+        h = self._hidden
+        self._hid_floats = None if h is None else list(zip(h.scale1.tolist(), h.b1.tolist(), h.w2.tolist(), strict=True))
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
@@ -142,6 +157,30 @@ class TextClassifier:
     # -- scoring -------------------------------------------------------------------------
     def logits(self, normalized: str) -> np.ndarray:
         """Raw per-head logits of already-normalised text."""
+        if self._native is not None:
+            return np.array(self._native_logits(normalized))
+        return self._numpy_logits(normalized)
+
+    def _native_logits(self, normalized: str) -> list[float]:
+        """:meth:`_numpy_logits` from the C sums, in Python floats (same operations, same
+        order; only the hidden layer's 8-term dot product may round differently from BLAS)."""
+        assert self._native is not None
+        sums, n = self._native.sums(normalized, self._native_w)
+        value = 1.0 / math.sqrt(n) if n else 0.0
+        nh = len(self.heads)
+        scale, bias = self._floats
+        z = [s * (sc * value) + b for s, sc, b in zip(sums, scale, bias, strict=False)]
+        if self._hid_floats is not None and self._hidden is not None:
+            out = self._hidden.b2
+            for s, (sc, b, w) in zip(sums[nh:], self._hid_floats, strict=True):
+                h = s * (sc * value) + b
+                if h > 0.0:
+                    out += h * w
+            z[self._hidden_col] = out
+        return z
+
+    def _numpy_logits(self, normalized: str) -> np.ndarray:
+        """The reference path: numpy features and gathers."""
         idx, value = featurize(normalized, self.spec, self.pinyin_table)
         if self._fused is not None and self._hidden is not None and 0 < len(idx) <= _FUSED_MAX_ROWS:
             sums = gather_sum(self._fused, idx)
@@ -163,7 +202,11 @@ class TextClassifier:
             slope, thr = self._latin_slope, self._latin_thr
         else:
             slope, thr = self._slope, self._thr
-        p = _sigmoid(slope * (self.logits(normalized) - thr))
+        if self._native is not None:
+            z = self._native_logits(normalized)
+            return {h.name: _sigmoid1(float(a) * (zi - float(t)))
+                    for h, a, zi, t in zip(self.heads, slope, z, thr, strict=True)}  # fmt: skip
+        p = _sigmoid(slope * (self._numpy_logits(normalized) - thr))
         return {h.name: float(s) for h, s in zip(self.heads, p, strict=True)}
 
     @property

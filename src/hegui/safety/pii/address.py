@@ -47,6 +47,7 @@ class AddressRecognizer(Recognizer):
 
     NAME = "address"
     ENTITY = "CN_ADDRESS"
+    PREFILTER = False  # cue words in precheck() are cheaper than a 0.4-0.7 MB automaton
     PATTERNS = (
         Pattern(
             "CN_ADDRESS (province)",
