@@ -122,7 +122,7 @@ class Engine:
             return _default
 
     def warm_up(self) -> None:
-        """Load what the layers build on first use (tables, the PII prefilter), so that a
+        """Load what the layers build on first use (normalisation and pinyin tables), so that a
         server's first request does not pay for it and a frozen GC keeps it out of its passes."""
         for direction in (Direction.INPUT, Direction.OUTPUT):
             self._detect(Doc("预热 warm-up 13800138000 a@example.com 姓名：张三"), direction)

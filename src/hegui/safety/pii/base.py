@@ -128,8 +128,6 @@ class Recognizer:
     INVALID_WITH_CONTEXT: ClassVar[float | None] = None
     MIN_DIGITS: ClassVar[int] = 0
     REQUIRES_ANY: ClassVar[tuple[str, ...]] = ()
-    PREFILTER: ClassVar[bool] = True
-    """Whether :mod:`.prefilter` may skip this recognizer; False where ``precheck`` is cheaper."""
 
     def __init__(self, *, context_window: int = 24, context: tuple[str, ...] | None = None) -> None:
         self.context_window = context_window

@@ -64,7 +64,6 @@ class PersonNameRecognizer(Recognizer):
     ENTITY = "PERSON"
     # Form labels may be glued to the name (联系人张三); 名字 is too common a word without 是/叫/：.
     _LABELS = "(?:姓名|真实姓名|联系人|收件人|收货人|持卡人|户主|申请人|监护人)(?:[:：\\s]+|是|为|叫)?|名字(?:[:：\\s]+|是|为|叫)"
-    PREFILTER = False  # cue words in precheck() are cheaper than a 0.4-0.7 MB automaton
     PATTERNS = (
         Pattern(
             "PERSON (zh label)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 
 from hegui.safety.pii.address import AddressRecognizer
 from hegui.safety.pii.base import PiiEntity, Recognizer, count_digits, fold_width
@@ -18,7 +18,6 @@ from hegui.safety.pii.names import PersonNameRecognizer
 from hegui.safety.pii.network import EmailRecognizer, IpRecognizer
 from hegui.safety.pii.phone import CnLandlineRecognizer, CnMobileRecognizer, PhoneRecognizer
 from hegui.safety.pii.plate import PlateRecognizer
-from hegui.safety.pii.prefilter import Prefilter
 
 __all__ = ["RECOGNIZERS", "analyze", "default_recognizers", "recognizer_names", "resolve_overlaps"]
 
@@ -49,12 +48,6 @@ def default_recognizers() -> tuple[Recognizer, ...]:
     return tuple(cls() for cls in RECOGNIZERS)
 
 
-@lru_cache(maxsize=16)
-def prefilter_for(recognizers: tuple[Recognizer, ...]) -> Prefilter | None:
-    """The Hyperscan prefilter of a recognizer set, compiled once per set."""
-    return Prefilter.build(recognizers)
-
-
 def resolve_overlaps(entities: Iterable[PiiEntity]) -> list[PiiEntity]:
     """Keep a set of non-overlapping entities: higher score, then longer span, then input order."""
     ranked = sorted(enumerate(entities), key=lambda ie: (-ie[1].score, ie[1].start - ie[1].end, ie[0]))
@@ -76,23 +69,18 @@ def analyze(
     min_score: float = 0.0,
     recognizers: Sequence[Recognizer] | None = None,
     overlaps: bool = False,
-    prefilter: bool = True,
 ) -> list[PiiEntity]:
     """Personal information in ``text``, sorted by position; offsets and ``text`` are the original's.
 
     ``entities`` limits the entity types reported, ``min_score`` drops weaker matches, and
     ``overlaps=True`` keeps every match instead of resolving overlapping spans.
-    ``prefilter=False`` runs every recognizer (the prefilter only skips ones that cannot match).
     """
     folded = fold_width(text)
     digits = count_digits(folded)
     wanted = None if entities is None else frozenset(entities)
     found: list[PiiEntity] = []
-    recs = tuple(recognizers) if recognizers is not None else default_recognizers()
-    gate = prefilter_for(recs) if prefilter else None
-    run = gate.candidates(folded) if gate is not None else None
-    for i, rec in enumerate(recs):
-        if (run is not None and i not in run) or (wanted is not None and rec.ENTITY not in wanted):
+    for rec in recognizers if recognizers is not None else default_recognizers():
+        if wanted is not None and rec.ENTITY not in wanted:
             continue
         for e in rec.analyze(folded, digits):
             if e.score < min_score:
