@@ -193,6 +193,9 @@ static int parse(PyObject *text, PyObject *spec, PyObject *tables, Spec *s, Tabl
         PyErr_SetString(PyExc_TypeError, "text must be a str");
         return -1;
     }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0) return -1; /* legacy strings; a no-op from 3.12 on */
+#endif
     if (!PyArg_ParseTuple(spec, "iiiiiii", &s->bits, &s->max_order, &s->words, &s->bigrams,
                           &s->skips, &s->pinyin, &s->unique))
         return -1;
