@@ -89,3 +89,25 @@ def test_high_terms_still_refuse_alone(
     engine: Engine, text: str, direction: Direction, action: Action
 ) -> None:
     assert engine.check(text, direction).action is action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼主明显没jianguo世面。",  # 见过, not 贱国
+        "哈萨克斯坦和苏联不是殖民地与宗zhuguo的关系。",  # 宗主国, not 猪国
+        "我只是想zhichu这一点。",  # 指出, not 支畜
+        "今年去guonan方旅游了。",  # not 国蝻
+    ],
+)
+def test_two_syllable_pinyin_flags_without_refusing(engine: Engine, text: str) -> None:
+    """Two syllables of pinyin are ambiguous: a lone hit is flagged, never refused."""
+    verdict = engine.check(text, Direction.INPUT)
+    assert verdict.action in (Action.ALLOW, Action.FLAG)
+
+
+@pytest.mark.parametrize(
+    "text", ["你们这些zhinazhu都该死", "哪里可以banjiazheng？", "有人要去shaoguoqi"]
+)
+def test_longer_pinyin_still_refuses(engine: Engine, text: str) -> None:
+    assert engine.check(text, Direction.INPUT).action is Action.REFUSE

@@ -1,8 +1,11 @@
 """The lexicon layer as a :class:`~hegui.safety.types.Detector`.
 
 Scores come from the entry's severity: high 1.0, medium 0.7, low 0.4
-(:data:`hegui.safety.lexicon.format.SEVERITIES`). Evidence spans and text are taken from the
-original text through the normaliser's offset map, so ``炸*弹`` is shown as written.
+(:data:`hegui.safety.lexicon.format.SEVERITIES`), except that the pinyin of a two-character
+term counts as medium at most: two syllables are ambiguous (贱国 and 见过 are both "jianguo",
+支畜 and 指出 "zhichu"), so such a hit is flagged and the classifier, which reads pinyin too,
+decides. Evidence spans and text are taken from the original text through the normaliser's
+offset map, so ``炸*弹`` is shown as written.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from hegui.safety.lexicon.format import builtin_dir
+from hegui.safety.lexicon.format import SEVERITIES, builtin_dir
 from hegui.safety.lexicon.matcher import LexiconMatcher
 from hegui.safety.types import Direction, Doc, Evidence, Finding, Layer
 
 __all__ = ["LexiconDetector"]
+
+_SHORT_PINYIN_CAP = SEVERITIES["medium"]
 
 
 class LexiconDetector:
@@ -63,6 +68,8 @@ class LexiconDetector:
         out = []
         for start, end, entry, pattern, variant in self.matcher.find(doc.normalized):
             score = entry.score
+            if variant == "pinyin" and len(entry.term) <= 2:
+                score = min(score, _SHORT_PINYIN_CAP)
             label = entry.term if variant is None else f"{entry.term} ({variant}: {pattern})"
             evidence = Evidence(layer, start, end, text[start:end], name, label, score, score)
             out.append(Finding(entry.code, score, evidence))
