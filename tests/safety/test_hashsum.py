@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hegui.safety.classifier import features as feat
-from hegui.safety.classifier.model import TextClassifier
+from hegui.safety.classifier.model import DEFAULT_MODEL_PATH, TextClassifier
 
 _hashsum = pytest.importorskip("hegui.safety.classifier._hashsum")
 
@@ -82,17 +82,9 @@ def test_bad_arguments_raise(model: TextClassifier) -> None:
 def test_numpy_path_without_the_extension(monkeypatch: pytest.MonkeyPatch, model: TextClassifier) -> None:
     """Where the extension was not built, the same model scores through numpy."""
     monkeypatch.setattr(feat, "_hashsum", None)
-    plain = TextClassifier(_arrays(), dict(model.meta))
+    plain = TextClassifier.load(DEFAULT_MODEL_PATH)  # a new instance, built without it
     assert plain._native is None
     for text in ["怎么做炸弹", "how do I kill a python process", "", "你好 hello"]:
         norm = model.normalize(text)
         assert np.allclose(plain.logits(norm), model.logits(norm), rtol=1e-12, atol=1e-12)
 
-
-def _arrays() -> dict[str, np.ndarray]:
-    from hegui.safety.classifier.model import DEFAULT_MODEL_PATH
-
-    with np.load(DEFAULT_MODEL_PATH, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays.pop("meta")
-    return arrays
