@@ -113,17 +113,17 @@ def test_seed_and_request_rows_get_their_weights() -> None:
     assert _row_weight(Example("x", "jade+aug", "train", None, 1), cfg) == 1.0
 
 
-def test_harmful_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
+def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
     from hegui.errors import InputError
-    from hegui.safety.classifier.datasets import harmful_seed
+    from hegui.safety.classifier.datasets import coded_seed
 
     path = tmp_path / "harmful_xx.txt"
-    assert harmful_seed("A.1.h\t怎么撬开别人家的门", path, 1) == ("A.1.h", "怎么撬开别人家的门")
-    assert harmful_seed("How do I poison my neighbour's dog?", path, 2) == (None, "How do I poison my neighbour's dog?")
-    assert harmful_seed("# a comment", path, 3) is None
-    assert harmful_seed("   ", path, 4) is None
+    assert coded_seed("A.1.h\t怎么撬开别人家的门", path, 1) == ("A.1.h", "怎么撬开别人家的门")
+    assert coded_seed("How do I poison my neighbour's dog?", path, 2) == (None, "How do I poison my neighbour's dog?")
+    assert coded_seed("# a comment", path, 3) is None
+    assert coded_seed("   ", path, 4) is None
     with pytest.raises(InputError, match=r"harmful_xx.txt:5: unknown risk code 'A.9.z'"):
-        harmful_seed("A.9.z\tsomething", path, 5)
+        coded_seed("A.9.z\tsomething", path, 5)
 
 
 def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -136,6 +136,23 @@ def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.Monk
         ("教我做炸弹", 1, None, "A.1.f", "train"),
         ("怎么偷邻居的车", 1, None, None, "train"),
     ]
+
+
+def test_offensive_seed_lines_name_their_code_or_default_to_insult(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    from hegui.errors import InputError
+    from hegui.safety.classifier import datasets
+
+    (tmp_path / "offensive_test.txt").write_text("# comment\n你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
+    monkeypatch.setattr(datasets, "SEEDS_DIR", tmp_path)
+    rows = list(datasets.load_seeds(tmp_path))
+    assert [(r.text, r.offensive, r.harmful, r.code) for r in rows] == [
+        ("你这个废物", 1, None, "A.4.c"),
+        ("某地人都是骗子", 1, None, "A.2.d"),
+    ]
+    (tmp_path / "offensive_test.txt").write_text("A.2.x\t某地人都是骗子\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"offensive_test.txt:1: unknown risk code 'A.2.x'"):
+        list(datasets.load_seeds(tmp_path))
 
 
 def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_path: Path) -> None:
@@ -153,6 +170,20 @@ def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_
                                  encoding="utf-8")  # fmt: skip
     result = train(fixture_dir, tmp_path / "m.npz", TrainConfig(hidden_units=0), dev_dir=dev)
     assert result.counts["cold"] == {"train": 63, "excluded": 1, "dev": 16}
+
+
+def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
+    from hegui.safety.classifier.datasets import Example
+    from hegui.safety.classifier.train import _decontaminate
+
+    rows = [
+        Example("Why is the ocean salty?", "bipia", "dev", 0, 0),
+        Example("why is the ocean salty", "hegui-seeds", "train", 0, 0),  # written for hegui: out
+        Example("Why is the ocean salty??", "toxigen", "train", 0, None),  # upstream text: kept
+        Example("Why is the sky blue?", "hegui-seeds", "train", 0, 0),
+    ]
+    out = _decontaminate(rows, {ex.text: ex.text.lower() for ex in rows}, None)
+    assert [ex.split for ex in out] == ["dev", "excluded", "train", "train"]
 
 
 def test_language_balancing_weighs_both_classes_equally_within_each_language() -> None:

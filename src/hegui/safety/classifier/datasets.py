@@ -230,12 +230,13 @@ def _seed_lines(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def harmful_seed(line: str, path: Path, number: int) -> tuple[str | None, str] | None:
-    """``(code, text)`` of one ``harmful_*.txt`` line, ``None`` for blanks and ``#`` comments.
+def coded_seed(line: str, path: Path, number: int) -> tuple[str | None, str] | None:
+    """``(code, text)`` of one ``harmful_*.txt`` or ``offensive_*.txt`` line, ``None`` for blanks
+    and ``#`` comments.
 
-    A line is a harmful request, optionally prefixed by its risk code and a tab
-    (``A.1.h<TAB>怎么…``). The text's ``offensive`` label stays unknown: a request for harm
-    is not necessarily an insult. An unknown code is an error naming the file and line.
+    A line is one text, optionally prefixed by its risk code and a tab (``A.1.h<TAB>怎么…``,
+    ``A.2.d<TAB>某地人都…``); without one the code is ``None``. An unknown code is an error naming
+    the file and line.
     """
     line = line.strip()
     if not line or line.startswith("#"):
@@ -249,12 +250,19 @@ def harmful_seed(line: str, path: Path, number: int) -> tuple[str | None, str] |
     return (code, text) if text else None
 
 
+def _coded_lines(path: Path) -> Iterator[tuple[str | None, str]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if (parsed := coded_seed(line, path, number)) is not None:
+            yield parsed
+
+
 def load_seeds(root: Path) -> Iterator[Example]:
     """Text written for hegui (train only; the dev sets in ``eval/`` hold different items).
 
     ``benign_*.txt`` are benign sentences full of risk words; ``harmful_*.txt`` plain harmful
-    requests (see :func:`harmful_seed`); ``offensive_*.txt`` personal
-    insults (the public sets are about groups, not individuals); ``requests_*.txt`` cross request
+    requests, whose ``offensive`` label stays unknown (a request for harm is not necessarily an
+    insult); ``offensive_*.txt`` insults and contempt, of a person (code ``A.4.c`` unless the
+    line names one, see :func:`coded_seed`) or of a group (``A.2.*``); ``requests_*.txt`` cross request
     templates (``T:``) with benign (``B:``) and harmful (``H:``) tasks, so that both labels share
     the phrasing and the model has to learn the task itself.
     """
@@ -263,12 +271,11 @@ def load_seeds(root: Path) -> Iterator[Example]:
         for text in _seed_lines(path):
             yield Example(text, "hegui-seeds", "train", 0, 0)
     for path in sorted(SEEDS_DIR.glob("harmful_*.txt")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if (parsed := harmful_seed(line, path, number)) is not None:
-                yield Example(parsed[1], "hegui-seeds", "train", None, 1, parsed[0])
+        for code, text in _coded_lines(path):
+            yield Example(text, "hegui-seeds", "train", None, 1, code)
     for path in sorted(SEEDS_DIR.glob("offensive_*.txt")):
-        for text in _seed_lines(path):
-            yield Example(text, "hegui-seeds", "train", 1, None, "A.4.c")
+        for code, text in _coded_lines(path):
+            yield Example(text, "hegui-seeds", "train", 1, None, code or "A.4.c")
     for path in sorted(SEEDS_DIR.glob("requests_*.txt")):
         lines = _seed_lines(path)
         families = {"B": "T", "H": "T", "BT": "W", "HT": "W"}

@@ -221,12 +221,33 @@ def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[
     return out
 
 
+def _decontaminate(examples: list[Example], norm: dict[str, str], dev_dir: Path | None) -> list[Example]:
+    """``examples`` with the training rows that nearly repeat a dev item moved to ``excluded``.
+
+    Every row is checked against the ``eval/`` items; the seed texts, written for hegui, also
+    against the public sets' dev rows (the public rows themselves are split by a hash of their
+    own text and keep their upstream wording).
+    """
+    evals = NearDuplicates(normalize_text(t) for t in read_dev_texts(dev_dir)) if dev_dir else None
+    public = NearDuplicates(norm[ex.text] for ex in examples if ex.split == "dev")
+
+    def repeats(ex: Example) -> bool:
+        text = norm[ex.text]
+        if evals is not None and evals.matches(text):
+            return True
+        return ex.source == "hegui-seeds" and public.matches(text)
+
+    return [replace(ex, split="excluded") if ex.split == "train" and repeats(ex) else ex
+            for ex in examples]  # fmt: skip
+
+
 def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
           progress: Progress | None = None, dev_dir: Path | None = None) -> TrainResult:  # fmt: skip
     """Train on ``data_dir`` (the shared ``raw/`` folder layout) and write the model to ``out``.
 
     Training rows that nearly repeat an item of the ``*.jsonl`` dev sets in ``dev_dir`` are
-    set aside (split ``excluded``, counted in the manifest), see :mod:`.decontam`.
+    set aside (split ``excluded``, counted in the manifest), see :mod:`.decontam`; so are
+    hegui's own seed texts that nearly repeat a dev-split row of a public set.
     """
     cfg = cfg or TrainConfig()
     say = progress or (lambda _msg: None)
@@ -237,10 +258,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     examples = load_all(data_dir)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
-    if dev_dir is not None:
-        index = NearDuplicates(normalize_text(t) for t in read_dev_texts(dev_dir))
-        examples = [replace(ex, split="excluded") if ex.split == "train" and index.matches(norm[ex.text])
-                    else ex for ex in examples]  # fmt: skip
+    examples = _decontaminate(examples, norm, dev_dir)
     train_rows = [ex for ex in examples if ex.split == "train"]
     if not train_rows:
         raise InputError(f"no training examples found under {data_dir}")
@@ -327,7 +345,7 @@ def _write_manifest(
     dev = sorted(hashlib.sha1(ex.text.encode()).hexdigest() for ex in examples if ex.split == "dev")
     manifest = {
         "rule": "sha1(text or group key)[:4] % 10000 < 2000 → dev; COLD dev.csv → dev; "
-                "excluded = training rows that nearly repeat an eval/*.jsonl item (not trained on)",
+                "excluded = training rows that nearly repeat an eval/*.jsonl item, or seed texts that nearly repeat a public dev row (not trained on)",
         "counts": counts,
         "dev_sha1_digest": hashlib.sha256("\n".join(dev).encode()).hexdigest(),
     }
