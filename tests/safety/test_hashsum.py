@@ -88,3 +88,12 @@ def test_numpy_path_without_the_extension(monkeypatch: pytest.MonkeyPatch, model
         norm = model.normalize(text)
         assert np.allclose(plain.logits(norm), model.logits(norm), rtol=1e-12, atol=1e-12)
 
+
+
+def test_numpy_path_sums_exactly_on_very_long_texts(monkeypatch: pytest.MonkeyPatch, model: TextClassifier) -> None:
+    """Past 2**24 / 127 gathered rows float32 sums would round: both paths must still agree."""
+    monkeypatch.setattr(feat, "_hashsum", None)
+    plain = TextClassifier.load(DEFAULT_MODEL_PATH)
+    text = model.normalize("我们今天去公园散步，教我做炸弹。kill the process now, please. " * 20000)
+    assert len(feat.featurize(text, model.spec, model.pinyin_table, short_max=0)[0]) > 2**24 // 127
+    assert np.allclose(plain.logits(text), model.logits(text), rtol=1e-12, atol=1e-9)

@@ -23,13 +23,20 @@ if TYPE_CHECKING:  # scipy is for training only: importing it costs ≈ 0.1 s of
 __all__ = ["HiddenLayer", "fit_hidden", "gather_sum"]
 
 
-def gather_sum(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Column sums of ``w[rows]`` (int8), exact in float32 below 2**24 / 127 rows.
+_FLOAT32_EXACT_ROWS = 2**24 // 127  # int8 sums over at most this many rows stay exact in float32
 
-    A BLAS vector-matrix product: three times faster than ``sum(axis=0)`` on a tall, narrow
-    int8 block, which numpy reduces column by column.
+
+def gather_sum(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Column sums of ``w[rows]`` (int8), always exact (as the C path's int64 sums are).
+
+    Up to 2**24 / 127 rows, a BLAS vector-matrix product in float32: three times faster than
+    ``sum(axis=0)`` on a tall, narrow int8 block, which numpy reduces column by column. Past
+    that (texts of some 40,000 characters) float32 would round, so the sum runs in int64.
     """
-    block = np.take(w, rows, axis=0).astype(np.float32)
+    block = np.take(w, rows, axis=0)
+    if len(rows) > _FLOAT32_EXACT_ROWS:
+        return block.sum(axis=0, dtype=np.int64).astype(np.float64)
+    block = block.astype(np.float32)
     return np.ones(len(block), dtype=np.float32) @ block
 
 
