@@ -266,6 +266,12 @@ class NativeFeatures:
         return self._lib.sums(text, self._spec, self._tables, weights)  # type: ignore[no-any-return]
 
 
+def separator_mask(text: str) -> np.ndarray:
+    """Where ``text`` has whitespace, a control character or punctuation (read as a space)."""
+    cps = _codepoints(text)
+    return (_PUNCT_TO_SPACE[np.minimum(cps, 0xFFFF)] == 0x20) | (cps <= 0x20)
+
+
 def ngram_positions(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every character n-gram as (bucket, start, end), used to explain a score with spans."""
     cps = _PUNCT_TO_SPACE[np.minimum(_codepoints(text), 0xFFFF)]

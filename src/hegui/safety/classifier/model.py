@@ -23,11 +23,13 @@ from typing import Any
 import numpy as np
 
 from hegui.errors import ConfigError
+from hegui.safety.classifier.evidence import phrase_spans
 from hegui.safety.classifier.features import (
     FeatureSpec,
     NativeFeatures,
     featurize,
     ngram_positions,
+    separator_mask,
 )
 from hegui.safety.classifier.hidden import HiddenLayer, gather_sum
 from hegui.safety.classifier.textnorm import normalize_text
@@ -239,21 +241,14 @@ class TextClassifier:
         return [(self.codes[i], float(p[i])) for i in order if keep[i]]
 
     def top_spans(self, normalized: str, head: str, k: int = 3) -> list[tuple[int, int]]:
-        """Spans (in ``normalized``) of the n-grams that pushed ``head`` up the most, merged."""
+        """Spans (in ``normalized``) of the phrases that pushed ``head`` up the most
+        (:func:`~hegui.safety.classifier.evidence.phrase_spans`)."""
         col = [h.name for h in self.heads].index(head)
         buckets, starts, ends = ngram_positions(normalized, self.spec)
         if len(buckets) == 0:
             return []
-        contrib = self._q_t[buckets, col]
-        best = np.argsort(-contrib, kind="stable")[:k]
-        spans = sorted((int(starts[i]), int(ends[i])) for i in best if contrib[i] > 0)
-        merged: list[tuple[int, int]] = []
-        for s, e in spans:
-            if merged and s <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-            else:
-                merged.append((s, e))
-        return merged
+        weights = self._q_t[buckets, col]
+        return phrase_spans(normalized, starts, ends, weights, separator_mask(normalized), k)
 
 
 @cache
