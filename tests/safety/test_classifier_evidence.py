@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hegui.safety.classifier.evidence import phrase_spans
-from hegui.safety.classifier.features import separator_mask
+from hegui.safety.classifier.features import char_classes
 from hegui.safety.classifier.model import TextClassifier
 
 
 def _spans(text: str, grams: list[tuple[int, int, float]], k: int = 3, max_len: int = 12) -> list[str]:
     s, e, w = (np.array(x) for x in zip(*grams, strict=True))
-    return [text[a:b] for a, b in phrase_spans(text, s, e, w, separator_mask(text), k, max_len)]
+    return [text[a:b] for a, b in phrase_spans(s, e, w, *char_classes(text), k, max_len)]
 
 
 def test_weight_spread_over_characters_gives_the_phrase_not_its_strongest_character() -> None:
@@ -36,7 +36,7 @@ def test_a_long_positive_run_is_cut_to_its_heaviest_window() -> None:
 
 def test_nothing_positive_or_nothing_to_read_gives_no_span() -> None:
     assert _spans("你好", [(0, 1, -1.0), (1, 2, 0.0)]) == []
-    assert phrase_spans("", np.array([], int), np.array([], int), np.array([]), np.array([], bool)) == []
+    assert phrase_spans(np.array([], int), np.array([], int), np.array([]), *char_classes("")) == []
 
 
 @settings(max_examples=200, deadline=None)
@@ -48,8 +48,8 @@ def test_spans_are_in_bounds_ordered_and_never_start_on_a_gap(text: str, data: s
     lengths = np.array(data.draw(st.lists(st.integers(1, 4), min_size=count, max_size=count)))
     ends = np.minimum(starts + lengths, n)
     weights = np.array(data.draw(st.lists(st.floats(-5, 5), min_size=count, max_size=count)))
-    gaps = separator_mask(text)
-    spans = phrase_spans(text, starts, ends, weights, gaps, k=3)
+    gaps, words = char_classes(text)
+    spans = phrase_spans(starts, ends, weights, gaps, words, k=3)
     assert len(spans) <= 3 and spans == sorted(spans)
     for s, e in spans:
         assert 0 <= s < e <= n

@@ -18,15 +18,16 @@ __all__ = ["phrase_spans"]
 MAX_LEN = 12  # characters: a phrase, not a sentence
 
 
-def phrase_spans(text: str, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray,
-                 gaps: np.ndarray, k: int = 3, max_len: int = MAX_LEN) -> list[tuple[int, int]]:  # fmt: skip
-    """Up to ``k`` ``[start, end)`` spans of ``text``, in text order, that carry the most weight.
+def phrase_spans(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, gaps: np.ndarray,
+                 words: np.ndarray, k: int = 3, max_len: int = MAX_LEN) -> list[tuple[int, int]]:  # fmt: skip
+    """Up to ``k`` ``[start, end)`` character spans, in text order, that carry the most weight.
 
     ``starts``/``ends``/``weights``: one entry per n-gram occurrence (``ends > starts``);
-    ``gaps``: where the text has a space or punctuation (such characters never count as
-    positive, so a phrase neither starts nor ends on one).
+    ``gaps``/``words``: per character of the text, whether it is a space or punctuation (never
+    positive, so a phrase neither starts nor ends on one) and whether it belongs to an ASCII
+    word (never cut) — :func:`~hegui.safety.classifier.features.char_classes`.
     """
-    n = len(text)
+    n = len(gaps)
     if n == 0 or len(weights) == 0 or k <= 0:
         return []
     per_char = _per_char(n, starts, ends, weights)
@@ -36,7 +37,7 @@ def phrase_spans(text: str, starts: np.ndarray, ends: np.ndarray, weights: np.nd
         return []
     best = np.argsort(-total, kind="stable")[:k]
     spans = [_best_window(per_char, int(lo[i]), int(hi[i]), max_len) for i in best]
-    return sorted(_whole_words(text, s, e) for s, e in spans)
+    return sorted(_whole_words(words, s, e) for s, e in spans)
 
 
 def _per_char(n: int, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -66,14 +67,10 @@ def _best_window(per_char: np.ndarray, lo: int, hi: int, max_len: int) -> tuple[
     return start, start + max_len
 
 
-def _whole_words(text: str, s: int, e: int) -> tuple[int, int]:
+def _whole_words(words: np.ndarray, s: int, e: int) -> tuple[int, int]:
     """``[s, e)`` widened so that it neither starts nor ends inside an ASCII word."""
-    while s > 0 and _word_char(text[s - 1]) and _word_char(text[s]):
+    while s > 0 and words[s - 1] and words[s]:
         s -= 1
-    while e < len(text) and _word_char(text[e - 1]) and _word_char(text[e]):
+    while e < len(words) and words[e - 1] and words[e]:
         e += 1
     return s, e
-
-
-def _word_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch == "'")

@@ -19,7 +19,7 @@ import numpy as np
 
 from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
 
-__all__ = ["FeatureSpec", "NativeFeatures", "featurize", "ngram_positions", "pinyin_table"]
+__all__ = ["FeatureSpec", "NativeFeatures", "char_classes", "featurize", "ngram_positions", "pinyin_table"]
 
 try:  # the C accelerator (setup.py builds it where a compiler exists; scores are the same)
     from hegui.safety.classifier import _hashsum
@@ -266,10 +266,12 @@ class NativeFeatures:
         return self._lib.sums(text, self._spec, self._tables, weights)  # type: ignore[no-any-return]
 
 
-def separator_mask(text: str) -> np.ndarray:
-    """Where ``text`` has whitespace, a control character or punctuation (read as a space)."""
+def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per character of ``text``: is it a gap (whitespace, control character or punctuation,
+    which the features read as a space), and is it part of an ASCII word (:data:`_ASCII_WORD`)."""
     cps = _codepoints(text)
-    return (_PUNCT_TO_SPACE[np.minimum(cps, 0xFFFF)] == 0x20) | (cps <= 0x20)
+    gaps = (_PUNCT_TO_SPACE[np.minimum(cps, 0xFFFF)] == 0x20) | (cps <= 0x20)
+    return gaps, (cps < 128) & _ASCII_WORD[np.minimum(cps, 127)]
 
 
 def ngram_positions(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

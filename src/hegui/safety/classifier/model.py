@@ -27,9 +27,9 @@ from hegui.safety.classifier.evidence import phrase_spans
 from hegui.safety.classifier.features import (
     FeatureSpec,
     NativeFeatures,
+    char_classes,
     featurize,
     ngram_positions,
-    separator_mask,
 )
 from hegui.safety.classifier.hidden import HiddenLayer, gather_sum
 from hegui.safety.classifier.textnorm import normalize_text
@@ -248,7 +248,7 @@ class TextClassifier:
         if len(buckets) == 0:
             return []
         weights = self._q_t[buckets, col]
-        return phrase_spans(normalized, starts, ends, weights, separator_mask(normalized), k)
+        return phrase_spans(starts, ends, weights, *char_classes(normalized), k)
 
 
 @cache
