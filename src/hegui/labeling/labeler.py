@@ -15,11 +15,12 @@ from hegui.labeling import integrity
 from hegui.labeling.carriers import Carrier, detect, guarded
 from hegui.labeling.model import AigcLabel
 from hegui.labeling.provider import configured_producer, new_content_id
+from hegui.labeling.source import Source, materialise
 
 if TYPE_CHECKING:
     from hegui.config import LabelingSettings
 
-__all__ = ["label_bytes", "label_image_bytes", "new_label"]
+__all__ = ["check_written", "label_bytes", "label_image_bytes", "new_label", "signing_key"]
 
 
 def new_label(
@@ -35,7 +36,7 @@ def new_label(
     return AigcLabel(label, code, produce_id, "", code, produce_id, "")
 
 
-def _signing_key(settings: LabelingSettings | None) -> bytes | None:
+def signing_key(settings: LabelingSettings | None) -> bytes | None:
     if settings is None or settings.signing_key is None:
         return None
     return settings.signing_key.get_secret_value().encode("utf-8")
@@ -55,19 +56,36 @@ def label_bytes(
         raise LabelError(
             f"file is {len(data)} bytes, over the {limit}-byte limit (labeling.max_file_bytes)"
         )
-    mod = fmt or detect(data, filename)
-    key = _signing_key(settings)
+    src = Source.from_bytes(data)
+    mod = fmt or detect(src, filename)
     with guarded(mod.NAME):
-        if key is not None and not label.reserved_code1:
-            label = integrity.sign(key, mod.content_digest(data), label)
-        text = label.to_json()
-        out = mod.write(data, text)
-        back = mod.read(out)
+        text = prepare(mod, src, label, settings).to_json()
+        out = materialise(mod.plan(src, text), src)
+        check_written(mod, src, Source.from_bytes(out), text)
+    return out
+
+
+def prepare(
+    mod: Carrier, src: Source, label: AigcLabel, settings: LabelingSettings | None
+) -> AigcLabel:
+    """``label`` with its integrity value when a signing key is configured."""
+    key = signing_key(settings)
+    if key is not None and not label.reserved_code1:
+        return integrity.sign(key, mod.content_digest(src), label)
+    return label
+
+
+def check_written(mod: Carrier, src: Source, out: Source, text: str) -> None:
+    """Fail unless ``out`` holds exactly the label ``text`` and, where the carrier can tell,
+    its media is laid out exactly as in ``src`` (MP4 sample and fragment offsets)."""
+    back = mod.read(out)
     if len(back) != 1 or back[0].raw != text:
         raise LabelError(
             f"{mod.NAME}: label did not read back after writing (found {len(back)} labels)"
         )
-    return out
+    check = getattr(mod, "check_written", None)
+    if check is not None:
+        check(src, out)
 
 
 def label_image_bytes(

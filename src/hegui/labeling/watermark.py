@@ -86,7 +86,12 @@ class _Layout:
 
 
 def payload_for(produce_id: str) -> bytes:
-    """The 8-byte payload for a ProduceID: the first 64 bits of its SHA-256."""
+    """The 8-byte payload for a ProduceID: its first 16 hex digits when it starts with them (as
+    hegui's UUID-based IDs do), so a blind decode gives the ProduceID's prefix back even after the
+    metadata is stripped; for other IDs, the first 64 bits of its SHA-256."""
+    head = produce_id[:16]
+    if len(head) == 16 and all(c in "0123456789abcdefABCDEF" for c in head):
+        return bytes.fromhex(head)
     return hashlib.sha256(produce_id.encode("utf-8")).digest()[:8]
 
 

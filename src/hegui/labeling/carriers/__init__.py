@@ -2,7 +2,9 @@
 
 Binary formats are recognised by their magic bytes, never by the file name. Text formats
 (Markdown, HTML, plain text) cannot be told apart by magic, so the name's suffix chooses among
-them; a binary suffix on text content (or the reverse) is an error rather than a guess.
+them; a binary suffix on text content (or the reverse) is an error rather than a guess, and
+content that is neither a known format nor UTF-8 text is named for what it looks like (UTF-16
+text, a known but unsupported format) rather than blamed on the nearest parser.
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from typing import cast
 
 from hegui.errors import LabelError
 from hegui.labeling.carriers.base import Carrier, FoundLabel
+from hegui.labeling.source import Source, as_source
 
 __all__ = ["BINARY", "CORRUPT", "SUFFIXES", "Carrier", "FoundLabel", "carrier", "detect", "guarded"]
 
 #: Binary carriers in sniffing order (module names under this package).
-BINARY: tuple[str, ...] = ("png", "jpeg", "webp", "wav", "mp3", "mp4", "pdf", "docx")
+BINARY: tuple[str, ...] = (
+    "png",
+    "jpeg",
+    "webp",
+    "wav",
+    "mp4",
+    "mp3",
+    "pdf",
+    "docx",
+)
 #: Suffix → carrier, for the expectation check and for text kinds.
 SUFFIXES: dict[str, str] = {
     ".png": "png",
@@ -29,6 +41,20 @@ SUFFIXES: dict[str, str] = {
     ".jpeg": "jpeg",
     ".jpe": "jpeg",
     ".webp": "webp",
+    ".gif": "gif",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".heic": "heif",
+    ".heif": "heif",
+    ".avif": "heif",
+    ".flac": "flac",
+    ".ogg": "ogg",
+    ".oga": "ogg",
+    ".opus": "ogg",
+    ".mkv": "matroska",
+    ".mka": "matroska",
+    ".webm": "matroska",
+    ".avi": "avi",
     ".wav": "wav",
     ".wave": "wav",
     ".mp3": "mp3",
@@ -78,20 +104,37 @@ def carrier(name: str) -> Carrier:
     return cast(Carrier, module)
 
 
-def detect(data: bytes, filename: str = "") -> Carrier:
+#: Signatures of formats hegui does not label, so the error can say what the file is.
+_KNOWN_OTHER = (
+    (b"\xff\xfe", "UTF-16 text (little-endian); save it as UTF-8 to label it"),
+    (b"\xfe\xff", "UTF-16 text (big-endian); save it as UTF-8 to label it"),
+    (b"PK\x03\x04", "a ZIP archive that is not an OOXML document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"FLV", "an FLV video"),
+    (b"BM", "a BMP image"),
+)
+
+
+def detect(data: bytes | Source, filename: str = "") -> Carrier:
     """The carrier for ``data``; ``filename`` only breaks ties between text formats."""
+    src = as_source(data)
     suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
     expected = SUFFIXES.get(suffix)
     for name in BINARY:
         mod = carrier(name)
-        if mod.sniff(data):
+        if mod.sniff(src):
             return mod
+    head = src.head(65536)
     if expected is not None and expected not in _TEXT:
         raise LabelError(
             f"content is not {expected.upper()} (by its bytes) although the name ends in {suffix}"
         )
-    if b"\0" in data[:4096]:
+    for magic, what in _KNOWN_OTHER:
+        if head.startswith(magic):
+            raise LabelError(f"unsupported file: {what}")
+    if b"\0" in head[:4096]:
         raise LabelError("unsupported or corrupt file: no known format signature")
+    data = head
     try:
         data[:65536].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -101,8 +144,8 @@ def detect(data: bytes, filename: str = "") -> Carrier:
             ) from None
     if expected in _TEXT:
         return carrier(expected)
-    head = data[:2048].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")):
+    start = data[:2048].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")):
         return carrier("html")
     if data.startswith(b"---\n") or data.startswith(b"---\r\n"):
         return carrier("markdown")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from hegui.labeling.model import ParsedLabel, parse
+from hegui.labeling.source import Piece, Source, as_source
 
-__all__ = ["Carrier", "FoundLabel", "found"]
+__all__ = ["Carrier", "FoundLabel", "found", "whole"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +34,22 @@ def found(raw: str, location: str, form: str, *, intact: bool = True) -> FoundLa
 
 
 class Carrier(Protocol):
-    """A file format that can hold an implicit label (one module per format)."""
+    """A file format that can hold an implicit label (one module per format).
+
+    ``plan`` answers a write with a splice plan (new bytes and spans of the source, see
+    :mod:`hegui.labeling.source`); ``read`` and ``content_digest`` also accept plain bytes.
+    A carrier may add ``check_written(src, out)`` to validate the written file beyond the label.
+    """
 
     NAME: str
 
-    def sniff(self, data: bytes) -> bool: ...
-    def write(self, data: bytes, label_json: str) -> bytes: ...
-    def read(self, data: bytes) -> list[FoundLabel]: ...
-    def content_digest(self, data: bytes) -> bytes: ...
+    def sniff(self, src: Source) -> bool: ...
+    def plan(self, src: Source, label_json: str) -> list[Piece]: ...
+    def read(self, src: Source | bytes) -> list[FoundLabel]: ...
+    def content_digest(self, src: Source | bytes) -> bytes: ...
+
+
+def whole(src: Source | bytes) -> bytes:
+    """All bytes of ``src``, for the formats whose parsers need them in memory (PDF, OOXML, text)."""
+    source = as_source(src)
+    return source.buf if isinstance(source.buf, bytes) else bytes(source.buf[:])

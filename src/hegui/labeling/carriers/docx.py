@@ -16,7 +16,8 @@ import zlib
 from xml.sax.saxutils import escape, unescape
 
 from hegui.errors import LabelError
-from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.base import FoundLabel, found, whole
+from hegui.labeling.source import Piece, Source
 
 NAME = "docx"
 _CUSTOM = "docProps/custom.xml"
@@ -47,9 +48,11 @@ _ZIP_ERRORS = (
 )
 
 
-def sniff(data: bytes) -> bool:
-    return data.startswith(b"PK\x03\x04") and (
-        _TYPES.encode() in data[:4096] or _TYPES.encode() in data[-65536:]
+def sniff(src: Source) -> bool:
+    data = src.buf
+    return src.startswith(b"PK\x03\x04") and (
+        data.find(_TYPES.encode(), 0, 4096) >= 0
+        or data.find(_TYPES.encode(), max(0, len(data) - 65536)) >= 0
     )
 
 
@@ -100,7 +103,8 @@ def _rels_xml(text: str) -> str:
     return text.replace("</Relationships>", rel + "</Relationships>", 1)
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = whole(src)
     with _open(data) as z:
         types, rels = _part(z, _TYPES), _part(z, _RELS)
         if (
@@ -131,10 +135,11 @@ def write(data: bytes, label_json: str) -> bytes:
                     text.encode("utf-8"),
                     zipfile.ZIP_DEFLATED,
                 )
-    return out.getvalue()
+    return [out.getvalue()]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = whole(src)
     with _open(data) as z:
         try:
             text, intact = _part(z, _CUSTOM), True
@@ -164,7 +169,8 @@ def _raw_part(data: bytes, info: zipfile.ZipInfo) -> str:
     return blob.decode("utf-8", "replace")
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    data = whole(src)
     h = hashlib.sha256()
     with _open(data) as z:
         for info in sorted(z.infolist(), key=lambda i: i.filename):

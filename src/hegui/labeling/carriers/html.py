@@ -12,8 +12,9 @@ import hashlib
 import html
 import re
 
-from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.base import FoundLabel, found, whole
 from hegui.labeling.carriers.textfile import decode, encode
+from hegui.labeling.source import Piece, Source
 
 NAME = "html"
 _META = re.compile(
@@ -25,7 +26,7 @@ _HEAD = re.compile(r"<head\b[^>]*>", re.I)
 _HTML = re.compile(r"<html\b[^>]*>", re.I)
 
 
-def sniff(data: bytes) -> bool:
+def sniff(src: Source) -> bool:
     return False  # chosen by suffix or a leading doctype (see carriers.detect)
 
 
@@ -37,7 +38,8 @@ def _tag(label_json: str) -> str:
     )
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = whole(src)
     text, bom = decode(data)
     text = _ANY_META.sub("", text)
     tag = _tag(label_json)
@@ -48,10 +50,11 @@ def write(data: bytes, label_json: str) -> bytes:
         text = text[: root.end()] + "<head>" + tag + "</head>" + text[root.end() :]
     else:
         text = tag + text
-    return encode(text, bom)
+    return [encode(text, bom)]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = whole(src)
     text, _bom = decode(data)
     return [
         found(html.unescape(m.group(1)[1:-1]), "html:head:meta[name=AIGC]", "html-meta")
@@ -59,6 +62,7 @@ def read(data: bytes) -> list[FoundLabel]:
     ]
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    data = whole(src)
     text, _bom = decode(data)
     return hashlib.sha256(_ANY_META.sub("", text).encode("utf-8")).digest()

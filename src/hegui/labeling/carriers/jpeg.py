@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterator
+from typing import Any
 
 from hegui.errors import LabelError
 from hegui.labeling.carriers import xmp
 from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.source import Piece, Source, Span, as_source
 
 NAME = "jpeg"
 _XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
@@ -25,13 +27,13 @@ _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 _MAX_SEGMENT = 65533
 
 
-def sniff(data: bytes) -> bool:
-    return data.startswith(b"\xff\xd8\xff")
+def sniff(src: Source) -> bool:
+    return src.startswith(b"\xff\xd8\xff")
 
 
-def _segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+def _segments(data: Any) -> Iterator[tuple[int, int, int]]:
     """Yield ``(marker, start, end)`` for each segment up to and including SOS's header."""
-    if not sniff(data):
+    if data[:3] != b"\xff\xd8\xff":
         raise LabelError("not a JPEG file (no SOI marker)")
     pos, size = 2, len(data)
     while True:
@@ -59,7 +61,7 @@ def _segments(data: bytes) -> Iterator[tuple[int, int, int]]:
         pos = end
 
 
-def _payload(data: bytes, start: int, end: int) -> bytes:
+def _payload(data: Any, start: int, end: int) -> bytes:
     return data[start + 4 : end]
 
 
@@ -98,7 +100,8 @@ def _decode_exif_text(name: str, value: bytes, big_endian: bool) -> str:
     return value.decode("utf-8", "replace").rstrip("\0 ")
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = src.buf
     out = bytearray(data[:2])
     packet: str | None = None
     insert_at: int | None = None
@@ -133,10 +136,11 @@ def write(data: bytes, label_json: str) -> bytes:
         )
     app1 = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
     at = insert_at if insert_at is not None else last_app_header
-    return bytes(out[:at]) + app1 + bytes(out[at:]) + data[sos_start:]
+    return [bytes(out[:at]) + app1 + bytes(out[at:]), Span(sos_start, len(data))]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = as_source(src).buf
     out: list[FoundLabel] = []
     for marker, start, end in _segments(data):
         body = _payload(data, start, end)
@@ -155,12 +159,14 @@ def read(data: bytes) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    source = as_source(src)
     h = hashlib.sha256()
-    for marker, start, end in _segments(data):
+    for marker, start, end in _segments(source.buf):
         if marker == 0xDA:
-            h.update(data[start:])
+            for block in source.chunks(start):
+                h.update(block)
             break
         if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
-            h.update(data[start:end])
+            h.update(source.buf[start:end])
     return h.digest()

@@ -12,9 +12,10 @@ import hashlib
 import json
 import re
 
-from hegui.labeling.carriers.base import FoundLabel
+from hegui.labeling.carriers.base import FoundLabel, whole
 from hegui.labeling.carriers.textfile import decode, encode, newline_of
 from hegui.labeling.model import FIELD_NAMES, ParsedLabel, parse, parse_mapping
+from hegui.labeling.source import Piece, Source
 
 NAME = "markdown"
 _WHERE = "markdown:front-matter:AIGC"
@@ -23,7 +24,7 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\r?\n)---[ \t]*(?:\r?\n|\Z)", re
 _ENTRY = re.compile(r"^AIGC[ \t]*:[^\r\n]*(?:\r?\n[ \t]+[^\r\n]*)*", re.M)
 
 
-def sniff(data: bytes) -> bool:
+def sniff(src: Source) -> bool:
     return False  # chosen by suffix or by a leading '---' (see carriers.detect)
 
 
@@ -48,16 +49,18 @@ def _strip(text: str) -> str:
     return f"---{nl}{kept}{nl}---{nl}{body}"
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = whole(src)
     text, bom = decode(data)
     nl = newline_of(text)
     front, body = _split(text)
     rest = _ENTRY.sub("", front).strip("\r\n") if front is not None else ""
     head = _block(label_json, nl) + (nl + rest if rest.strip() else "")
-    return encode(f"---{nl}{head}{nl}---{nl}{body}", bom)
+    return [encode(f"---{nl}{head}{nl}---{nl}{body}", bom)]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = whole(src)
     import yaml
 
     text, _bom = decode(data)
@@ -82,6 +85,7 @@ def read(data: bytes) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    data = whole(src)
     text, _bom = decode(data)
     return hashlib.sha256(_strip(text).rstrip("\r\n").encode("utf-8")).digest()

@@ -2,25 +2,33 @@
 
 mutagen is GPL, so the tag is built here. An existing ID3v2.3/2.4 tag keeps every other frame and
 its version; ``TXXX:AIGC`` frames are replaced. Without a tag, an ID3v2.4 tag is prepended. Frames
-are copied as they are (no re-encoding). Essence: every byte after the ID3v2 tag (the audio).
+are copied as they are (no re-encoding) and the tag ends in 1 KiB of padding, as every common
+tagger writes it (ExifTool 12.57 does not see the frames of an unpadded v2.4 tag that is followed
+directly by audio). The audio is a span of the source. Essence: every byte after the ID3v2 tag.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
+from typing import Any
 
 from hegui.errors import LabelError
 from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.source import Piece, Source, Span, as_source
 
 NAME = "mp3"
 _DESC = b"AIGC"
+_PADDING = 1024
 
 
-def sniff(data: bytes) -> bool:
-    if data.startswith(b"ID3"):
+def sniff(src: Source) -> bool:
+    head = src.head(4096)
+    if head.startswith(b"ID3"):
         return True
-    return len(data) > 3 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and (data[1] >> 1) & 3 != 0
+    # A bare MPEG audio stream: two consecutive valid frame headers, so that UTF-16 text or
+    # random bytes that happen to start with 0xFF are not taken for MP3.
+    length = _frame_length(head[:4]) if len(head) >= 4 else 0
+    return length > 0 and (len(head) < length + 4 or _frame_length(head[length : length + 4]) > 0)
 
 
 def _syncsafe(value: bytes) -> int:
@@ -35,9 +43,9 @@ def _to_syncsafe(n: int) -> bytes:
     return bytes(((n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F))
 
 
-def _tag(data: bytes) -> tuple[int, int, int, list[tuple[bytes, bytes, bytes]]]:
+def _tag(data: Any) -> tuple[int, int, int, list[tuple[bytes, bytes, bytes]]]:
     """``(version, flags, tag_end, frames)``; frames are ``(id, flags, body)``. No tag: version 0."""
-    if not data.startswith(b"ID3"):
+    if data[:3] != b"ID3":
         return 0, 0, 0, []
     if len(data) < 10:
         raise LabelError("ID3 tag is truncated")
@@ -46,6 +54,7 @@ def _tag(data: bytes) -> tuple[int, int, int, list[tuple[bytes, bytes, bytes]]]:
     end = 10 + size + (10 if version == 4 and flags & 0x10 else 0)
     if end > len(data):
         raise LabelError("ID3 tag is truncated (its size runs past the end of the file)")
+    data = data[:end]  # the tag itself is metadata; the audio after it is never read here
     if version not in (3, 4):
         raise LabelError(f"ID3v2.{version} tags are not supported (only 2.3 and 2.4)")
     if flags & 0x80:
@@ -95,11 +104,14 @@ def _frame_length(h: bytes) -> int:
     return (72 if layer == 1 and version != 3 else 144) * bitrate // rate + pad
 
 
-def _check_audio(data: bytes, start: int) -> None:
+def _check_audio(src: Source, start: int) -> None:
     """Walk the MPEG frames after the tag; a last frame cut short means the file is truncated."""
-    pos, size = start, len(data)
+    pos, size = start, src.size
+    window, at = b"", start
     while pos + 4 <= size:
-        length = _frame_length(data[pos : pos + 4])
+        if pos + 4 > at + len(window):
+            window, at = src.read(pos, 1 << 20), pos
+        length = _frame_length(window[pos - at : pos - at + 4])
         if length == 0:
             return  # a trailing ID3v1/APE tag or junk: not ours to judge
         if pos + length > size:
@@ -129,9 +141,9 @@ def _is_label(fid: bytes, body: bytes) -> bool:
     return parsed is not None and "AIGC" in parsed[0].upper()
 
 
-def write(data: bytes, label_json: str) -> bytes:
-    version, _flags, end, frames = _tag(data)
-    _check_audio(data, end)
+def plan(src: Source, label_json: str) -> list[Piece]:
+    version, _flags, end, frames = _tag(src.buf)
+    _check_audio(src, end)
     version = version or 4
     body = bytes([3 if version == 4 else 0]) + _DESC + b"\0" + label_json.encode("ascii")
     frames = [f for f in frames if not _is_label(f[0], f[2])] + [(b"TXXX", b"\0\0", body)]
@@ -139,13 +151,15 @@ def write(data: bytes, label_json: str) -> bytes:
         fid + (_to_syncsafe(len(b)) if version == 4 else struct.pack(">I", len(b))) + fl + b
         for fid, fl, b in frames
     )
+    encoded += bytes(_PADDING)
     header = b"ID3" + bytes([version, 0, 0]) + _to_syncsafe(len(encoded))
-    return header + encoded + data[end:]
+    return [header + encoded, Span(end, src.size)]
 
 
-def read(data: bytes) -> list[FoundLabel]:
-    version, _flags, end, frames = _tag(data)
-    _check_audio(data, end)
+def read(src: Source | bytes) -> list[FoundLabel]:
+    source = as_source(src)
+    version, _flags, end, frames = _tag(source.buf)
+    _check_audio(source, end)
     out: list[FoundLabel] = []
     for fid, _fl, body in frames:
         if _is_label(fid, body):
@@ -155,5 +169,6 @@ def read(data: bytes) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
-    return hashlib.sha256(memoryview(data)[_tag(data)[2] :]).digest()
+def content_digest(src: Source | bytes) -> bytes:
+    source = as_source(src)
+    return source.digest((_tag(source.buf)[2], source.size))

@@ -19,13 +19,14 @@ from typing import Any
 
 from hegui.errors import LabelError
 from hegui.labeling.carriers import xmp
-from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.base import FoundLabel, found, whole
+from hegui.labeling.source import Piece, Source
 
 NAME = "pdf"
 
 
-def sniff(data: bytes) -> bool:
-    return data[:1024].lstrip().startswith(b"%PDF-")
+def sniff(src: Source) -> bool:
+    return src.head(1024).lstrip().startswith(b"%PDF-")
 
 
 @contextlib.contextmanager
@@ -63,7 +64,8 @@ def _xmp_stream(root: Any) -> Any:
     return meta.get_object() if meta is not None else None
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = whole(src)
     from pypdf import PdfWriter
 
     _reader(data)  # validate first: clear error on a corrupt file
@@ -88,7 +90,7 @@ def write(data: bytes, label_json: str) -> bytes:
             writer.write(out)
     except _broken() as exc:
         raise LabelError(f"cannot write PDF metadata: {exc}") from None
-    return out.getvalue()
+    return [out.getvalue()]
 
 
 def _broken() -> tuple[type[BaseException], ...]:
@@ -97,7 +99,8 @@ def _broken() -> tuple[type[BaseException], ...]:
     return (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError)
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = whole(src)
     with _quiet():
         try:
             return _read(_reader(data))
@@ -124,7 +127,8 @@ def _read(reader: Any) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    data = whole(src)
     h = hashlib.sha256()
     with _quiet():
         try:

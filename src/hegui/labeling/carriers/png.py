@@ -3,7 +3,9 @@
 Written losslessly: chunks are spliced, pixels (IDAT) are never decoded. An existing XMP packet is
 updated in place; ``tEXt``/``zTXt``/``iTXt`` chunks whose keyword contains ``AIGC`` (the Doubao
 form, PG-20259A Annex B) are removed so that exactly one label remains. Read also accepts those
-text chunks. Essence for the integrity value: every chunk except the text chunks.
+text chunks. Chunks are copied as spans of the source. Essence for the integrity value: every
+chunk except the text chunks, ``eXIf`` and ``tIME``, so another tool's metadata edit is not
+read as tampering with the picture.
 """
 
 from __future__ import annotations
@@ -12,25 +14,28 @@ import hashlib
 import struct
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 from hegui.errors import LabelError
 from hegui.labeling.carriers import xmp
 from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.source import Piece, Source, Span, as_source
 
 NAME = "png"
 _SIG = b"\x89PNG\r\n\x1a\n"
 _XMP_KEY = b"XML:com.adobe.xmp"
 _TEXT_TYPES = (b"tEXt", b"zTXt", b"iTXt")
 _MAX_INFLATE = 16 * 1024 * 1024
+_METADATA = (*_TEXT_TYPES, b"eXIf", b"tIME")
 
 
-def sniff(data: bytes) -> bool:
-    return data.startswith(_SIG)
+def sniff(src: Source) -> bool:
+    return src.startswith(_SIG)
 
 
-def _chunks(data: bytes) -> Iterator[tuple[bytes, int, int, bool]]:
+def _chunks(data: Any) -> Iterator[tuple[bytes, int, int, bool]]:
     """Yield ``(type, start, end, crc_ok)`` per chunk; ``start``/``end`` span the whole chunk."""
-    if not sniff(data):
+    if data[:8] != _SIG:
         raise LabelError("not a PNG file (bad signature)")
     pos, size = 8, len(data)
     while pos < size:
@@ -48,7 +53,7 @@ def _chunks(data: bytes) -> Iterator[tuple[bytes, int, int, bool]]:
     raise LabelError("PNG has no IEND chunk (truncated)")
 
 
-def _crc_ok(data: bytes, start: int, end: int) -> bool:
+def _crc_ok(data: Any, start: int, end: int) -> bool:
     stored: int = struct.unpack_from(">I", data, end - 4)[0]
     return zlib.crc32(data[start + 4 : end - 4]) == stored
 
@@ -84,8 +89,9 @@ def _itxt(keyword: bytes, text: str) -> bytes:
     return _chunk(b"iTXt", keyword + b"\0\0\0\0\0" + text.encode("utf-8"))
 
 
-def write(data: bytes, label_json: str) -> bytes:
-    parts: list[bytes] = []
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = src.buf
+    parts: list[Piece] = []
     packet: str | None = None
     insert_at: int | None = None
     for ctype, start, end, _ok in _chunks(data):
@@ -96,16 +102,17 @@ def write(data: bytes, label_json: str) -> bytes:
                 continue
             if b"AIGC" in keyword.upper():
                 continue
-        parts.append(data[start:end])
+        parts.append(Span(start, end))
         if ctype == b"IHDR" and insert_at is None:
             insert_at = -1  # marker: right after IHDR unless an XMP chunk is found later
     new = _itxt(_XMP_KEY, xmp.set_label(packet, label_json))
     index = 1 if insert_at in (None, -1) else insert_at
     parts.insert(index, new)
-    return _SIG + b"".join(parts)
+    return [_SIG, *parts]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = as_source(src).buf
     out: list[FoundLabel] = []
     for ctype, start, end, ok in _chunks(data):
         if ctype not in _TEXT_TYPES:
@@ -120,9 +127,11 @@ def read(data: bytes) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    source = as_source(src)
     h = hashlib.sha256()
-    for ctype, start, end, _ok in _chunks(data):
-        if ctype not in _TEXT_TYPES:
-            h.update(data[start + 4 : end - 4])
+    for ctype, start, end, _ok in _chunks(source.buf):
+        if ctype not in _METADATA:
+            for block in source.chunks(start + 4, end - 4):
+                h.update(block)
     return h.digest()

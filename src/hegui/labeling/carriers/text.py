@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import re
 
-from hegui.labeling.carriers.base import FoundLabel, found
+from hegui.labeling.carriers.base import FoundLabel, found, whole
 from hegui.labeling.carriers.textfile import decode, encode, newline_of
+from hegui.labeling.source import Piece, Source
 
 NAME = "text"
 _LINE = re.compile(r"^AIGC[ \t]*[:=][ \t]*(\{.*\})[ \t]*\r?$", re.M)
 _STRIP = re.compile(r"^AIGC[ \t]*[:=][ \t]*\{.*\}[ \t]*(?:\r?\n|\Z)", re.M)
 
 
-def sniff(data: bytes) -> bool:
+def sniff(src: Source) -> bool:
     return False  # the fallback for UTF-8 text (see carriers.detect)
 
 
@@ -41,16 +42,18 @@ def _strip(text: str) -> str:
     return "".join(lines)
 
 
-def write(data: bytes, label_json: str) -> bytes:
+def plan(src: Source, label_json: str) -> list[Piece]:
+    data = whole(src)
     text, bom = decode(data)
     nl = newline_of(text)
     body = _strip(text)
     if body and not body.endswith(("\n", "\r")):
         body += nl
-    return encode(f"{body}AIGC: {label_json}{nl}", bom)
+    return [encode(f"{body}AIGC: {label_json}{nl}", bom)]
 
 
-def read(data: bytes) -> list[FoundLabel]:
+def read(src: Source | bytes) -> list[FoundLabel]:
+    data = whole(src)
     text, _bom = decode(data)
     out = []
     for number, line in _candidates(text):
@@ -60,6 +63,7 @@ def read(data: bytes) -> list[FoundLabel]:
     return out
 
 
-def content_digest(data: bytes) -> bytes:
+def content_digest(src: Source | bytes) -> bytes:
+    data = whole(src)
     text, _bom = decode(data)
     return hashlib.sha256(_strip(text).rstrip("\r\n").encode("utf-8")).digest()
