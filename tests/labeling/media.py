@@ -78,14 +78,19 @@ def docx(paragraphs: int) -> bytes:
     return out.getvalue()
 
 
-@functools.cache
-def _ffmpeg(args: tuple[str, ...], suffix: str) -> bytes:
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary of the imageio-ffmpeg wheel (always there, whatever apt installed)."""
     import imageio_ffmpeg
 
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@functools.cache
+def _ffmpeg(args: tuple[str, ...], suffix: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         target = os.path.join(tmp, "out" + suffix)
         subprocess.run(
-            [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *args, target],
+            [ffmpeg_exe(), "-v", "error", "-y", *args, target],
             check=True,
             timeout=60,
         )
@@ -93,8 +98,11 @@ def _ffmpeg(args: tuple[str, ...], suffix: str) -> bytes:
             return fh.read()
 
 
-def mp4(seconds: int = 1, *, faststart: bool = True, size: str = "64x64") -> bytes:
-    """An MPEG-4 video with AAC audio; ``faststart`` puts moov before mdat."""
+def mp4(
+    seconds: int = 1, *, faststart: bool = True, size: str = "64x64", movflags: str = ""
+) -> bytes:
+    """An MPEG-4 video with AAC audio; ``faststart`` puts moov before mdat; ``movflags`` makes
+    other layouts (``frag_keyframe+empty_moov`` for a fragmented file, ``dash`` …)."""
     args = [
         "-f",
         "lavfi",
@@ -111,7 +119,9 @@ def mp4(seconds: int = 1, *, faststart: bool = True, size: str = "64x64") -> byt
         "-c:a",
         "aac",
     ]
-    if faststart:
+    if movflags:
+        args += ["-movflags", movflags]
+    elif faststart:
         args += ["-movflags", "+faststart"]
     return _ffmpeg(tuple(args), ".mp4")
 

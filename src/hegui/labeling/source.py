@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import mmap
 import os
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ __all__ = [
     "as_source",
     "materialise",
     "plan_size",
+    "reader_of",
     "write_plan",
 ]
 
@@ -116,6 +118,40 @@ class Source:
             for block in self.chunks(start, end):
                 h.update(block)
         return h.digest()
+
+
+class _SourceIO(io.RawIOBase):
+    """A seekable read-only file object over a :class:`Source` (``pread``, no shared offset)."""
+
+    def __init__(self, src: Source) -> None:
+        self._src, self._pos = src, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, self._src.size)[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        block = self._src.read(self._pos, len(buffer))
+        buffer[: len(block)] = block
+        self._pos += len(block)
+        return len(block)
+
+
+def reader_of(src: Source) -> IO[bytes]:
+    """A binary file object reading ``src`` (for parsers such as pypdf that want one)."""
+    if src.fd is None:
+        return io.BytesIO(src.buf)
+    return io.BufferedReader(_SourceIO(src), buffer_size=1 << 16)
 
 
 def as_source(data: bytes | bytearray | memoryview | Source) -> Source:

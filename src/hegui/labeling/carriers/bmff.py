@@ -137,22 +137,27 @@ def sidx_patch(buf: bytearray, box_end_in_source: int, shift: Shift) -> None:
 
 
 def media_map(data: Any, top: list[Box], read_at: Callable[[int], bytes]) -> list[int]:
-    """Every absolute media offset the file holds (chunk offsets, fragment base offsets, the
-    moof positions in ``tfra``), in file order of the boxes that hold them."""
+    """Every absolute media position the file implies, in file order: each chunk offset, the
+    first sample of each ``trun`` (fragment base + data offset) and each moof named in ``tfra``.
+    A base that is not stored is the ``moof`` start, which moves with the box itself."""
     out: list[int] = []
+    base = 0
 
-    def walk(start: int, end: int, moof: int | None) -> None:
+    def walk(start: int, end: int, moof: int) -> None:
+        nonlocal base
         for t, s, p, e in boxes(data, start, end):
             if t in _CONTAINERS:
                 walk(p, e, s if t == b"moof" else moof)
             elif t in (b"stco", b"co64"):
                 (n,) = struct.unpack_from(">I", data, p + 4)
-                wide = t == b"co64"
-                fmt, width = (">Q", 8) if wide else (">I", 4)
+                fmt, width = (">Q", 8) if t == b"co64" else (">I", 4)
                 out.extend(struct.unpack_from(fmt, data, p + 8 + i * width)[0] for i in range(n))
             elif t == b"tfhd":
                 flags = int.from_bytes(data[p + 1 : p + 4], "big")
-                out.append(struct.unpack_from(">Q", data, p + 8)[0] if flags & 1 else -1)
+                base = struct.unpack_from(">Q", data, p + 8)[0] if flags & 1 else moof
+            elif t == b"trun":
+                if int.from_bytes(data[p + 1 : p + 4], "big") & 0x1:  # data-offset-present
+                    out.append(base + struct.unpack_from(">i", data, p + 8)[0])
             elif t == b"tfra":
                 version, (n,) = data[p], struct.unpack_from(">I", data, p + 12)
                 sizes = struct.unpack_from(">I", data, p + 8)[0]
@@ -165,7 +170,7 @@ def media_map(data: Any, top: list[Box], read_at: Callable[[int], bytes]) -> lis
                         raise LabelError(f"MP4 tfra entry points at byte {moof_at}, not at a moof")
                     out.append(moof_at)
 
-    for t, _s, p, e in top:
+    for t, s, p, e in top:
         if t in (b"moov", b"moof", b"mfra"):
-            walk(p, e, None)
+            walk(p, e, s)
     return out
