@@ -89,7 +89,7 @@ def mutagen(path: Path) -> str | None:
     f = mg.File(path)
     if f is None or f.tags is None:
         return None
-    for key in f.tags.keys():
+    for key in f.tags.keys():  # noqa: SIM118 - Vorbis comments are a list with .keys()
         if "AIGC" in str(key).upper():
             value = f.tags[key]
             text = getattr(value, "text", value)

@@ -32,7 +32,9 @@ def _function(module: str, name: str) -> Callable[..., Any]:
 
 
 def add_explicit(data: bytes, fmt: str) -> bytes:
-    """``data`` with the visible notice for its format (image overlay, text line, audio cue, video)."""
+    """``data`` with the visible notice for its format (image overlay, text line, audio cue, video).
+
+    Idempotent for images, text and audio: a notice or cue already in place is not added twice."""
     if fmt in _IMAGES:
         return bytes(_function("explicit.image", "add_image_notice")(data))
     if fmt in ("markdown", "text"):
@@ -51,6 +53,8 @@ def add_explicit(data: bytes, fmt: str) -> bytes:
         m = ends[-1] if ends else None
         return (text[: m.start()] + tag + text[m.start() :] if m else text + tag).encode("utf-8")
     if fmt == "wav":
+        if _function("explicit.audio", "has_audio_cue")(data):
+            return data  # already opens with the cue: a second run adds nothing
         return bytes(_function("explicit.audio", "add_audio_cue")(data))
     if fmt == "mp4":
         return bytes(_function("explicit.video", "add_video_notice")(data))

@@ -24,22 +24,9 @@ def sniff(src: Source) -> bool:
     return False  # the fallback for UTF-8 text (see carriers.detect)
 
 
-def _candidates(text: str) -> list[tuple[int, str]]:
-    lines = text.splitlines()
-    if not lines:
-        return []
-    picks = {len(lines) - 1: lines[-1], 0: lines[0]}
-    return sorted(picks.items())
-
-
 def _strip(text: str) -> str:
-    """``text`` without label lines in the first or last position."""
-    lines = text.splitlines(keepends=True)
-    if lines and _STRIP.fullmatch(lines[-1]):
-        lines.pop()
-    if lines and _STRIP.fullmatch(lines[0]):
-        lines.pop(0)
-    return "".join(lines)
+    """``text`` without its label lines."""
+    return "".join(line for line in text.splitlines(keepends=True) if not _STRIP.fullmatch(line))
 
 
 def plan(src: Source, label_json: str) -> list[Piece]:
@@ -56,8 +43,8 @@ def read(src: Source | bytes) -> list[FoundLabel]:
     data = whole(src)
     text, _bom = decode(data)
     out = []
-    for number, line in _candidates(text):
-        m = _LINE.fullmatch(line)
+    for number, line in enumerate(text.splitlines()):
+        m = _LINE.fullmatch(line) if line.startswith("AIGC") else None
         if m:
             out.append(found(m.group(1), f"text:line{number + 1}", "text-line"))
     return out

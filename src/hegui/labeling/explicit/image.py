@@ -1,8 +1,12 @@
 """GB 45438 §5.2 image notice: visible text at an edge or corner, ≥ 5 % of the shortest side tall.
 
 "Text height" is measured on the ink of the rendered glyphs (not the font's nominal size), so
-the rule holds whatever the font's internal leading. The text sits on a translucent dark box
-with a dark outline, which keeps it legible on any background.
+the rule holds whatever the font's internal leading. hegui aims at 5.5 % (:data:`TARGET_RATIO`),
+so that rounding, a resize by the platform or the edge pixels of anti-aliased glyphs cannot take
+the notice under 5 %, and never draws text under :data:`MIN_LEGIBLE_PX` pixels: a picture too
+small for a legible notice is refused with the size it would need. The text sits on a
+translucent dark box with a dark outline, which keeps it legible on any background. Adding a
+notice to a picture that already shows the same notice at the same place changes nothing.
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ from hegui.labeling.fonts import FONT_PATH, require_renderable
 
 __all__ = [
     "MIN_HEIGHT_RATIO",
+    "MIN_LEGIBLE_PX",
     "POSITIONS",
+    "TARGET_RATIO",
     "add_image_notice",
     "check_notice",
+    "has_image_notice",
     "min_text_height",
     "notice_offset",
     "render_notice",
 ]
 
-MIN_HEIGHT_RATIO = 0.05
+MIN_HEIGHT_RATIO = 0.05  # GB 45438 §5.2
+TARGET_RATIO = 0.055  # what hegui draws: a margin over the rule
+MIN_LEGIBLE_PX = 12  # below this, CJK glyphs blur into each other
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "top", "bottom")
 _BOX_RGBA = (0, 0, 0, 150)
 _TEXT_RGBA = (255, 255, 255, 255)
@@ -41,9 +50,10 @@ def check_notice(notice: str) -> None:
     require_renderable(notice)
 
 
-def min_text_height(width: int, height: int, ratio: float = MIN_HEIGHT_RATIO) -> int:
-    """Smallest allowed text height in pixels for a ``width`` × ``height`` picture."""
-    return max(1, math.ceil(ratio * min(width, height)))
+def min_text_height(width: int, height: int, ratio: float = TARGET_RATIO) -> int:
+    """Text height hegui draws for a ``width`` × ``height`` picture: 5.5 % of the shorter side,
+    and never less than :data:`MIN_LEGIBLE_PX`."""
+    return max(MIN_LEGIBLE_PX, math.ceil(ratio * min(width, height)))
 
 
 def render_notice(notice: str, text_height: int) -> Image.Image:
@@ -78,6 +88,8 @@ def notice_offset(
     if bw + 2 * margin > width or bh + 2 * margin > height:
         raise LabelError(
             f"a {bw}x{bh} notice does not fit a {width}x{height} picture; use a shorter notice"
+            f" (text under {MIN_LEGIBLE_PX} px would not be legible, so a picture needs room"
+            f" for at least {bw + 2 * margin}x{bh + 2 * margin} px of notice)"
         )
     x = {"left": margin, "right": width - bw - margin}.get(
         position.rpartition("-")[2], (width - bw) // 2
@@ -103,9 +115,38 @@ def add_image_notice(
     image = source.image
     badge = render_notice(notice, min_text_height(*image.size))
     x, y = notice_offset(image.size, badge.size, position)
+    if _shows(image, badge, (x, y)):
+        return data
     canvas = image.convert("RGBA")
     canvas.alpha_composite(badge, (x, y))
     return save_like(canvas, source)
+
+
+def has_image_notice(
+    data: bytes,
+    *,
+    notice: str = "AI生成",
+    position: str = "bottom-right",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> bool:
+    """True when the picture already shows the notice hegui would draw, where it would draw it."""
+    image = open_image(data, max_pixels=max_pixels).image
+    badge = render_notice(notice, min_text_height(*image.size))
+    return _shows(image, badge, notice_offset(image.size, badge.size, position))
+
+
+def _shows(image: Image.Image, badge: Image.Image, at: tuple[int, int]) -> bool:
+    """The badge's opaque pixels (glyphs and outline) match the picture there (JPEG-tolerant)."""
+    import numpy as np
+
+    ink = np.asarray(badge)
+    opaque = ink[..., 3] == 255
+    if not opaque.any():
+        return False
+    x, y = at
+    region = image.convert("RGB").crop((x, y, x + badge.width, y + badge.height))
+    diff = np.abs(np.asarray(region, dtype=np.int16) - ink[..., :3].astype(np.int16))
+    return bool(np.mean(diff[opaque]) < 24)
 
 
 def _font_for_ink_height(notice: str, text_height: int) -> ImageFont.FreeTypeFont:
