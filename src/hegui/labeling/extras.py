@@ -41,6 +41,10 @@ def add_explicit(data: bytes, fmt: str) -> bytes:
         add = _function("explicit.text", "add_text_notice")
         bom = data.startswith(b"\xef\xbb\xbf")
         text = data[3 if bom else 0 :].decode("utf-8")
+        if fmt == "text":  # the label line goes last on write; the notice goes before it
+            from hegui.labeling.carriers.text import strip_label
+
+            text = strip_label(text)
         labelled: str = add(text)
         return (b"\xef\xbb\xbf" if bom else b"") + labelled.encode("utf-8")
     if fmt == "html":

@@ -25,10 +25,11 @@ def sniff(src: Source) -> bool:
     head = src.head(4096)
     if head.startswith(b"ID3"):
         return True
-    # A bare MPEG audio stream: two consecutive valid frame headers, so that UTF-16 text or
-    # random bytes that happen to start with 0xFF are not taken for MP3.
+    # A bare MPEG audio stream: two consecutive valid frame headers, so that UTF-16 text
+    # (BOM FF FE) or other bytes that happen to start with 0xFF are not taken for MP3.
     length = _frame_length(head[:4]) if len(head) >= 4 else 0
-    return length > 0 and (len(head) < length + 4 or _frame_length(head[length : length + 4]) > 0)
+    second = head[length : length + 4]
+    return length > 0 and len(second) == 4 and _frame_length(second) > 0
 
 
 def _syncsafe(value: bytes) -> int:

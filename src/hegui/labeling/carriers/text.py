@@ -24,8 +24,8 @@ def sniff(src: Source) -> bool:
     return False  # the fallback for UTF-8 text (see carriers.detect)
 
 
-def _strip(text: str) -> str:
-    """``text`` without its label lines."""
+def strip_label(text: str) -> str:
+    """``text`` without its label lines (so a notice can be placed relative to the content)."""
     return "".join(line for line in text.splitlines(keepends=True) if not _STRIP.fullmatch(line))
 
 
@@ -33,7 +33,7 @@ def plan(src: Source, label_json: str) -> list[Piece]:
     data = whole(src)
     text, bom = decode(data)
     nl = newline_of(text)
-    body = _strip(text)
+    body = strip_label(text)
     if body and not body.endswith(("\n", "\r")):
         body += nl
     return [encode(f"{body}AIGC: {label_json}{nl}", bom)]
@@ -53,4 +53,4 @@ def read(src: Source | bytes) -> list[FoundLabel]:
 def content_digest(src: Source | bytes) -> bytes:
     data = whole(src)
     text, _bom = decode(data)
-    return hashlib.sha256(_strip(text).rstrip("\r\n").encode("utf-8")).digest()
+    return hashlib.sha256(strip_label(text).rstrip("\r\n").encode("utf-8")).digest()
