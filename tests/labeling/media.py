@@ -150,6 +150,45 @@ def ffmpeg_mp3(seconds: int = 1) -> bytes:
     return _ffmpeg(("-f", "lavfi", "-i", f"sine=d={seconds}", "-c:a", "libmp3lame"), ".mp3")
 
 
+def still(fmt: str, width: int, height: int, **options: object) -> bytes:
+    """A GIF, TIFF or AVIF picture made with Pillow (noise, so that sizes differ)."""
+    pixels = np.random.default_rng(width).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    picture = Image.fromarray(pixels, "RGB")
+    if fmt == "GIF":
+        picture = picture.convert("P")
+    out = io.BytesIO()
+    picture.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def animated_gif(frames: int = 3) -> bytes:
+    rng = np.random.default_rng(frames)
+    pictures = [
+        Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).convert("P")
+        for _ in range(frames)
+    ]
+    out = io.BytesIO()
+    pictures[0].save(out, "GIF", save_all=True, append_images=pictures[1:], loop=0, duration=80)
+    return out.getvalue()
+
+
+def audio(codec: str, suffix: str, seconds: int = 1) -> bytes:
+    """A sine tone encoded by ffmpeg (``flac``, ``libopus``, ``libvorbis`` …)."""
+    return _ffmpeg(("-f", "lavfi", "-i", f"sine=d={seconds}", "-c:a", codec), suffix)
+
+
+def video(suffix: str, *codec: str, seconds: int = 1) -> bytes:
+    """A short test pattern with a tone, muxed by ffmpeg into ``suffix``'s container."""
+    return _ffmpeg(
+        (
+            "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10",
+            "-f", "lavfi", "-i", f"sine=d={seconds}",
+            "-t", str(seconds), *codec,
+        ),
+        suffix,
+    )  # fmt: skip
+
+
 def text_doc(kind: str, lines: int) -> bytes:
     body = "\n".join(f"第{i}行 line {i}" for i in range(lines))
     if kind == "html":
@@ -171,7 +210,23 @@ MAKERS: dict[str, tuple[str, list]] = {
     ),
     "jpeg": (".jpg", [lambda: image("JPEG", 8, 8), lambda: image("JPEG", 640, 480)]),
     "webp": (".webp", [lambda: image("WEBP", 16, 16), lambda: image("WEBP", 300, 200)]),
+    "gif": (".gif", [lambda: still("GIF", 8, 8), animated_gif]),
+    "tiff": (
+        ".tif",
+        [lambda: still("TIFF", 8, 8), lambda: still("TIFF", 200, 150, compression="tiff_lzw")],
+    ),
+    "heif": (".avif", [lambda: still("AVIF", 16, 16), lambda: still("AVIF", 320, 240)]),
     "wav": (".wav", [lambda: wav(0.01), lambda: wav(3.0, 44100)]),
+    "flac": (".flac", [lambda: audio("flac", ".flac"), lambda: audio("flac", ".flac", 5)]),
+    "ogg": (".ogg", [lambda: audio("libopus", ".opus"), lambda: audio("libvorbis", ".ogg", 3)]),
+    "matroska": (
+        ".mkv",
+        [
+            lambda: video(".mkv", "-c:v", "mpeg4", "-c:a", "aac"),
+            lambda: video(".webm", "-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"),
+        ],
+    ),
+    "avi": (".avi", [lambda: video(".avi", "-c:v", "mpeg4", "-c:a", "pcm_s16le")]),
     "mp3": (".mp3", [lambda: mp3(3), lambda: mp3(400), ffmpeg_mp3]),
     "mp4": (".mp4", [lambda: mp4(1), lambda: mp4(2, faststart=False)]),
     "pdf": (".pdf", [lambda: pdf(1), lambda: pdf(30)]),
