@@ -224,7 +224,7 @@ def check_written(src: Source, out: Source) -> None:
 
 def read(src: Source | bytes) -> list[FoundLabel]:
     data = as_source(src).buf
-    _segment_, children = _segment(data)
+    children = _segment(data)[1]
     out: list[FoundLabel] = []
     for eid, _s, b, e in children:
         if eid != _TAGS:
@@ -240,5 +240,5 @@ def read(src: Source | bytes) -> list[FoundLabel]:
 
 def content_digest(src: Source | bytes) -> bytes:
     source = as_source(src)
-    _segment_, children = _segment(source.buf)
+    children = _segment(source.buf)[1]
     return source.digest(*[(s, e) for eid, s, _b, e in children if eid == _CLUSTER])

@@ -159,7 +159,7 @@ def plan(src: Source, label_json: str) -> list[Piece]:
 
 def read(src: Source | bytes) -> list[FoundLabel]:
     data = as_source(src).buf
-    _serial, codec, _pages_, packets = _headers(data)
+    _serial, codec, _header_pages, packets = _headers(data)
     comments = vorbis.parse(_comment_body(codec, packets[0]), "OGG")
     return [
         found(value, f"ogg:{codec}:comment:{key}", "vorbis-comment")
