@@ -1,0 +1,226 @@
+"""The interop matrix: every carrier × independent reader × transformation, run for real.
+
+For each sample (made here with Pillow, ffmpeg, pypdf, openpyxl, never downloaded) the label is
+written by hegui with an integrity key, then:
+
+- *readers*: ExifTool, ffprobe, MediaInfo, pdfinfo, mutagen and openpyxl read the file; a cell
+  is ✓ when the tool shows exactly the JSON hegui wrote, ✗ when it reads the format but not the
+  label, · when the tool does not handle the format;
+- *transformations*: what ``hegui verify`` says after a remux (``ffmpeg -c copy``), an ExifTool
+  EXIF edit, an ExifTool XMP edit, ``exiftool -all=``, a relabel, a propagation and a cut to
+  half the size (``n/a`` where the tool refuses to write the format).
+
+:func:`render` turns the result into the Markdown block kept in ``docs/labeling.md``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hegui.config import LabelingSettings
+from hegui.labeling import label_file, new_label, verify_file
+
+from . import readers
+from .media import MAKERS, animated_gif, audio, docx, ffmpeg_exe, mp4, pdf, still, text_doc, video
+
+PRODUCER = "001191440300708461136T1XGW3"
+PLATFORM = "001191440300708461136T2XGW3"
+KEY = LabelingSettings(signing_key="interop-key", producer=PRODUCER)
+AV = {"wav", "mp3", "flac", "ogg", "opus", "mp4", "mp4-frag", "mov", "m4a", "mkv", "webm", "avi"}
+AUDIO_TAGS = {"mp3", "flac", "ogg", "opus", "mp4", "mp4-frag", "mov", "m4a", "wav"}
+READS = {
+    "exiftool": None,  # tried on everything
+    "ffprobe": AV,
+    "mediainfo": AV,
+    "pdfinfo": {"pdf"},
+    "mutagen": AUDIO_TAGS,
+    "openpyxl": {"xlsx"},
+}
+TRANSFORMS = ("remux", "exif edit", "xmp edit", "exiftool -all=", "relabel", "propagate", "cut")
+
+
+def _xlsx() -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "生成内容"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+#: sample name -> (file suffix, maker)
+SAMPLES: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "png": (".png", MAKERS["png"][1][1]),
+    "jpeg": (".jpg", MAKERS["jpeg"][1][1]),
+    "webp": (".webp", MAKERS["webp"][1][1]),
+    "gif": (".gif", animated_gif),
+    "tiff": (".tif", lambda: still("TIFF", 120, 90)),
+    "avif": (".avif", lambda: still("AVIF", 120, 90)),
+    "wav": (".wav", MAKERS["wav"][1][1]),
+    "mp3": (".mp3", lambda: audio("libmp3lame", ".mp3")),
+    "flac": (".flac", lambda: audio("flac", ".flac")),
+    "ogg": (".ogg", lambda: audio("libvorbis", ".ogg")),
+    "opus": (".opus", lambda: audio("libopus", ".opus")),
+    "m4a": (".m4a", lambda: audio("aac", ".m4a")),
+    "mp4": (".mp4", lambda: mp4(1)),
+    "mp4-frag": (".mp4", lambda: mp4(2, movflags="frag_keyframe+empty_moov")),
+    "mov": (".mov", lambda: video(".mov", "-c:v", "mpeg4", "-c:a", "aac")),
+    "mkv": (".mkv", lambda: video(".mkv", "-c:v", "mpeg4", "-c:a", "aac")),
+    "webm": (
+        ".webm",
+        lambda: video(".webm", "-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"),
+    ),
+    "avi": (".avi", lambda: video(".avi", "-c:v", "mpeg4", "-c:a", "pcm_s16le")),
+    "pdf": (".pdf", lambda: pdf(2)),
+    "docx": (".docx", lambda: docx(3)),
+    "xlsx": (".xlsx", _xlsx),
+    "markdown": (".md", lambda: text_doc("markdown", 5)),
+    "html": (".html", lambda: text_doc("html", 5)),
+    "text": (".txt", lambda: text_doc("text", 5)),
+}
+
+
+@dataclass
+class Row:
+    sample: str
+    valid: str
+    readers: dict[str, str]
+    transforms: dict[str, str]
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _valid(name: str, path: Path) -> bool:
+    """An independent check that the labelled file is still a good file of its kind."""
+    if name in AV:
+        proc = _run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0", "-f", "null", "-"])
+        return proc.returncode == 0 and not proc.stderr.strip()
+    if name == "pdf":
+        return readers.qpdf_clean(path)
+    if name in ("docx", "xlsx"):
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    if name in ("markdown", "html", "text"):
+        path.read_bytes().decode("utf-8")
+        return True
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        for frame in range(getattr(picture, "n_frames", 1)):
+            picture.seek(frame)
+            picture.load()
+    return True
+
+
+def _status(path: Path) -> str:
+    report = verify_file(path, settings=KEY)
+    return report.status
+
+
+def _exiftool_write(path: Path, *args: str) -> bool:
+    proc = _run([readers.need("exiftool"), "-q", "-q", "-overwrite_original", *args, str(path)])
+    return proc.returncode == 0 and "Error" not in proc.stderr
+
+
+def _transform(name: str, what: str, src: Path, work: Path) -> str:
+    path = work / f"{what.replace(' ', '_').replace('=', '')}{src.suffix}"
+    shutil.copyfile(src, path)
+    if what == "remux":
+        if name not in AV:
+            return "·"
+        out = work / f"remuxed{src.suffix}"
+        proc = _run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(path),
+                "-map",
+                "0",
+                "-c",
+                "copy",
+                "-map_metadata",
+                "0",
+                str(out),
+            ]
+        )
+        return _status(out) if proc.returncode == 0 else "n/a"
+    if what == "exif edit":
+        return _status(path) if _exiftool_write(path, "-EXIF:Artist=Ann") else "n/a"
+    if what == "xmp edit":
+        return _status(path) if _exiftool_write(path, "-XMP-dc:Creator=Ann") else "n/a"
+    if what == "exiftool -all=":
+        return _status(path) if _exiftool_write(path, "-all=") else "n/a"
+    if what == "relabel":
+        label_file(path, label=new_label(producer=PRODUCER, warn=False), settings=KEY)
+        return _status(path)
+    if what == "propagate":
+        result = label_file(path, propagator=PLATFORM, settings=KEY)
+        kept = result.label.content_producer == PRODUCER
+        return _status(path) if kept else "producer lost"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return _status(path)
+
+
+def build() -> list[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hegui-interop-") as tmp:
+        for name, (suffix, make) in SAMPLES.items():
+            work = Path(tmp) / name
+            work.mkdir()
+            path = work / f"labelled{suffix}"
+            path.write_bytes(make())
+            written = label_file(path, label=new_label(producer=PRODUCER, warn=False), settings=KEY)
+            expected = written.label.to_json()
+            seen = {}
+            for reader, formats in READS.items():
+                if formats is not None and name not in formats:
+                    seen[reader] = "·"
+                    continue
+                seen[reader] = "✓" if readers.read_with(reader, path) == expected else "✗"
+            valid = "✓" if _valid(name, path) and _status(path) == "found" else "✗"
+            changes = {what: _transform(name, what, path, work) for what in TRANSFORMS}
+            rows.append(Row(name, valid, seen, changes))
+    return rows
+
+
+def versions() -> str:
+    exif = _run([readers.need("exiftool"), "-ver"]).stdout.strip()
+    probe = _run([readers.need("ffprobe"), "-version"]).stdout.split("\n")[0].split(" ")[2]
+    media = _run([readers.need("mediainfo"), "--Version"]).stdout.strip().splitlines()[-1]
+    poppler = _run([readers.need("pdfinfo"), "-v"]).stderr.splitlines()[0].split()[-1]
+    import mutagen
+    import openpyxl
+
+    return (
+        f"ExifTool {exif}, ffprobe {probe}, {media.replace('MediaInfoLib - ', 'MediaInfo ')}, "
+        f"pdfinfo (poppler) {poppler}, mutagen {mutagen.version_string}, openpyxl {openpyxl.__version__}"
+    )
+
+
+def render(rows: list[Row]) -> str:
+    head = ["sample", "file valid", *READS, *TRANSFORMS]
+    lines = [
+        f"Readers: {versions()}.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for row in rows:
+        cells = [row.sample, row.valid, *row.readers.values(), *row.transforms.values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
