@@ -4,7 +4,7 @@ mutagen is GPL, so the tag is built here. An existing ID3v2.3/2.4 tag keeps ever
 its version; ``TXXX:AIGC`` frames are replaced. Without a tag, an ID3v2.4 tag is prepended. Frames
 are copied as they are (no re-encoding) and the tag ends in 1 KiB of padding, as every common
 tagger writes it (ExifTool 12.57 does not see the frames of an unpadded v2.4 tag that is followed
-directly by audio). The audio is a span of the source. Essence: every byte after the ID3v2 tag.
+directly by audio). The audio is a span of the source. Essence: the MPEG audio frames.
 """
 
 from __future__ import annotations
@@ -171,5 +171,16 @@ def read(src: Source | bytes) -> list[FoundLabel]:
 
 
 def content_digest(src: Source | bytes) -> bytes:
+    """The audio frames: after the ID3v2 tag, without a leading Xing/Info/VBRI frame (an encoder
+    or muxer summary that a remux rewrites) and without a trailing ID3v1 tag."""
     source = as_source(src)
-    return source.digest((_tag(source.buf)[2], source.size))
+    start, end = _tag(source.buf)[2], source.size
+    head = source.read(start, 4)
+    length = _frame_length(head) if len(head) == 4 else 0
+    if length and any(
+        m in source.read(start, min(length, 200)) for m in (b"Xing", b"Info", b"VBRI")
+    ):
+        start += length
+    if end - start >= 128 and source.read(end - 128, 3) == b"TAG":
+        end -= 128
+    return source.digest((start, end))

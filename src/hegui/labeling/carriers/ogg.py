@@ -5,7 +5,7 @@ the setup header follows it on the same pages. Those header pages are rebuilt, p
 *same number of pages*, so every later page keeps its sequence number and CRC and is copied as
 one span. When the new comment cannot fit that many pages (a header page already full), the
 file is refused rather than renumbered. Page CRCs use the Ogg polynomial (0x04C11DB7, not
-reflected), computed with ``zlib`` on bit-reversed bytes. Essence: every page after the headers.
+reflected), computed with ``zlib`` on bit-reversed bytes. Essence: the audio packets' bytes.
 """
 
 from __future__ import annotations
@@ -168,6 +168,14 @@ def read(src: Source | bytes) -> list[FoundLabel]:
 
 
 def content_digest(src: Source | bytes) -> bytes:
+    """The packet bytes after the headers, without page framing: a remux that re-pages the
+    same packets (``ffmpeg -c copy``) keeps it, an edit of the audio does not."""
     source = as_source(src)
-    _serial, _codec, pages, _packets = _headers(source.buf)
-    return source.digest((pages[-1][1], source.size))
+    data = source.buf
+    _serial, _codec, pages, _packets = _headers(data)
+    ranges, pos = [], pages[-1][1]
+    while pos < source.size:
+        start, end, lacing, _serial, _flags = _page(data, pos)
+        ranges.append((end - sum(lacing), end))
+        pos = end
+    return source.digest(*ranges)
