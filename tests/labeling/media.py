@@ -241,3 +241,45 @@ SIZES = [(name, i) for name, (_s, makers) in MAKERS.items() for i in range(len(m
 def make(name: str, index: int = 0) -> tuple[str, bytes]:
     suffix, makers = MAKERS[name]
     return suffix, makers[index]()
+
+
+def sparse_mp4(path: str | os.PathLike[str], size: int, *, chunks: int = 4096) -> None:
+    """A structurally valid MP4 of ``size`` bytes whose mdat is a hole (no disk, no memory):
+    ftyp, a moov whose stco points into mdat, then the mdat. For memory-bound tests."""
+    import struct
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+    ftyp = box(b"ftyp", b"isom\0\0\2\0isomiso2mp41")
+    moov_size = len(
+        box(
+            b"moov",
+            box(
+                b"trak",
+                box(b"mdia", box(b"minf", box(b"stbl", box(b"stco", bytes(8 + 4 * chunks))))),
+            ),
+        )
+    )
+    mdat_at = len(ftyp) + moov_size
+    step = (size - mdat_at - 16) // chunks
+    offsets = b"".join(struct.pack(">I", mdat_at + 16 + i * step) for i in range(chunks))
+    stco = box(b"stco", struct.pack(">II", 0, chunks) + offsets)
+    moov = box(b"moov", box(b"trak", box(b"mdia", box(b"minf", box(b"stbl", stco)))))
+    head = ftyp + moov + struct.pack(">I4sQ", 1, b"mdat", size - mdat_at)
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size)
+
+
+def sparse_wav(path: str | os.PathLike[str], size: int) -> None:
+    """A 16-bit stereo WAV of ``size`` bytes whose samples are a hole (silence)."""
+    import struct
+
+    data = size - 44
+    fmt = struct.pack("<HHIIHH", 1, 2, 44100, 44100 * 4, 4, 16)
+    head = b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<I", 16) + fmt
+    head += b"data" + struct.pack("<I", data)
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size)
