@@ -123,7 +123,10 @@ def round_trip_suite() -> list[dict[str, object]]:
                 identical = len(back) == 1 and back[0].raw == label.to_json()
                 false_pos = _status(tmp, suffix, data) != "none"
                 bad = label.to_json().replace('"Label":"1"', '"Label":"7"')
-                json_tamper = _status(tmp, suffix, _write(mod, out, bad)) in ("malformed", "tampered")
+                json_tamper = _status(tmp, suffix, _write(mod, out, bad)) in (
+                    "malformed",
+                    "tampered",
+                )
                 signed = label_bytes(
                     data, new_label(producer=PRODUCER), settings=KEYED, filename="x" + suffix
                 )

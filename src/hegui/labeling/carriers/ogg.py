@@ -175,7 +175,7 @@ def content_digest(src: Source | bytes) -> bytes:
     _serial, _codec, pages, _packets = _headers(data)
     ranges, pos = [], pages[-1][1]
     while pos < source.size:
-        start, end, lacing, _serial, _flags = _page(data, pos)
+        _start, end, lacing, _serial, _flags = _page(data, pos)
         ranges.append((end - sum(lacing), end))
         pos = end
     return source.digest(*ranges)
