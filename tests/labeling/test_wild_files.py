@@ -283,6 +283,28 @@ def test_unsupported_content_is_named(tmp_path: Path, name: str, data: bytes, me
     assert "MP3" not in report.error and "MP4" not in report.error
 
 
+def test_label_carried_to_matroska_by_an_ffmpeg_remux_is_found(tmp_path: Path) -> None:
+    from .media import ffmpeg_exe, mp4_ffmpeg_labelled
+
+    label = new_label(producer=PRODUCER, warn=False)
+    src = tmp_path / "a.mp4"
+    src.write_bytes(mp4_ffmpeg_labelled(label.to_json()))
+    for suffix in (".mkv", ".webm"):
+        out = tmp_path / f"copy{suffix}"
+        codecs = (
+            ["-c", "copy"]
+            if suffix == ".mkv"
+            else ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"]
+        )
+        subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-i", str(src), *codecs, str(out)],
+            check=True,
+            timeout=120,
+        )
+        report = verify_file(out)
+        assert report.status == "found" and report.label == label.to_dict(), suffix
+
+
 def test_out_in_an_unwritable_folder_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
