@@ -27,7 +27,7 @@ from hegui.config import LabelingSettings
 from hegui.labeling import label_file, new_label, verify_file
 
 from . import readers
-from .media import MAKERS, animated_gif, audio, docx, ffmpeg_exe, mp4, pdf, still, text_doc, video
+from .media import MAKERS, animated_gif, audio, docx, mp4, pdf, run_ffmpeg, still, text_doc, video
 
 PRODUCER = "001191440300708461136T1XGW3"
 PLATFORM = "001191440300708461136T2XGW3"
@@ -104,7 +104,7 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
 def _valid(name: str, path: Path) -> bool:
     """An independent check that the labelled file is still a good file of its kind."""
     if name in AV:
-        proc = _run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0", "-f", "null", "-"])
+        proc = run_ffmpeg("-i", str(path), "-map", "0", "-f", "null", "-")
         return proc.returncode == 0 and not proc.stderr.strip()
     if name == "pdf":
         return readers.qpdf_clean(path)
@@ -140,22 +140,8 @@ def _transform(name: str, what: str, src: Path, work: Path) -> str:
         if name not in AV:
             return "·"
         out = work / f"remuxed{src.suffix}"
-        proc = _run(
-            [
-                ffmpeg_exe(),
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(path),
-                "-map",
-                "0",
-                "-c",
-                "copy",
-                "-map_metadata",
-                "0",
-                str(out),
-            ]
+        proc = run_ffmpeg(
+            "-y", "-i", str(path), "-map", "0", "-c", "copy", "-map_metadata", "0", str(out)
         )
         return _status(out) if proc.returncode == 0 else "n/a"
     if what == "exif edit":

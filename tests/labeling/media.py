@@ -85,6 +85,17 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
+def run_ffmpeg(*args: str) -> subprocess.CompletedProcess[str]:
+    """``ffmpeg -v error ARGS`` (text output, not checked: callers judge the result)."""
+    return subprocess.run(
+        [ffmpeg_exe(), "-v", "error", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @functools.cache
 def _ffmpeg(args: tuple[str, ...], suffix: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:

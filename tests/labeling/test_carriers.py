@@ -12,7 +12,7 @@ from PIL import Image
 from hegui.config import LabelingSettings
 from hegui.errors import LabelError
 from hegui.labeling import label_bytes, new_label
-from hegui.labeling.carriers import detect
+from hegui.labeling.carriers import BINARY, detect
 from hegui.labeling.model import AigcLabel
 
 from .media import MAKERS, SIZES, make, mp4, mp4_ffmpeg_labelled
@@ -156,26 +156,7 @@ def test_size_limit_is_enforced() -> None:
         label_bytes(make("png", 1)[1], _label(), settings=LabelingSettings(max_file_bytes=100))
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "png",
-        "jpeg",
-        "webp",
-        "gif",
-        "tiff",
-        "heif",
-        "wav",
-        "mp3",
-        "flac",
-        "ogg",
-        "matroska",
-        "avi",
-        "mp4",
-        "pdf",
-        "docx",
-    ],
-)
+@pytest.mark.parametrize("name", BINARY)
 def test_truncated_files_are_refused(name: str) -> None:
     data = make(name, {"mp3": 2, "avi": 0}.get(name, 1))[1]
     cut = data[: len(data) // 2]

@@ -4,7 +4,6 @@ decode to exactly the same frames as the original; a write that would break them
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from hegui.errors import LabelError
 from hegui.labeling import label_file, new_label, verify_file
 from hegui.labeling.carriers import bmff
 
-from .media import ffmpeg_exe, mp4
+from .media import mp4, run_ffmpeg
 
 PRODUCER = "001191440300708461136T1XGW3"
 FLAGS = {
@@ -26,26 +25,7 @@ FLAGS = {
 
 def _frames(path: Path) -> list[str]:
     """Per-packet checksums of every stream: equal lists mean the file demuxes identically."""
-    proc = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-f",
-            "framemd5",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_ffmpeg("-i", str(path), "-map", "0", "-c", "copy", "-f", "framemd5", "-")
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     return [line for line in proc.stdout.splitlines() if not line.startswith("#")]
 

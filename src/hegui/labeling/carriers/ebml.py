@@ -13,32 +13,30 @@ Element = tuple[int, int, int, int]  # (id, element start, payload start, payloa
 UNKNOWN = -1
 
 
-def read_id(data: Any, pos: int) -> tuple[int, int]:
-    """``(id, length)`` of the element ID at ``pos`` (IDs keep their marker bits)."""
+def _field(data: Any, pos: int, longest: int, what: str) -> tuple[int, int, int]:
+    """``(raw value with its length marker, length, value without it)`` of the variable-length
+    field at ``pos`` (EBML IDs keep the marker, sizes drop it)."""
     if pos >= len(data):
-        raise LabelError("Matroska is truncated (an element ID runs past the end)")
+        raise LabelError(f"Matroska is truncated (an element {what} runs past the end)")
     first = data[pos]
     length = 1
-    while length <= 4 and not first & (0x80 >> (length - 1)):
+    while length <= longest and not first & (0x80 >> (length - 1)):
         length += 1
-    if length > 4 or pos + length > len(data):
-        raise LabelError(f"corrupt Matroska: bad element ID at byte {pos}")
-    return int.from_bytes(data[pos : pos + length], "big"), length
+    if length > longest or pos + length > len(data):
+        raise LabelError(f"corrupt Matroska: bad element {what} at byte {pos}")
+    raw = int.from_bytes(data[pos : pos + length], "big")
+    return raw, length, raw & ((1 << (7 * length)) - 1)
+
+
+def read_id(data: Any, pos: int) -> tuple[int, int]:
+    """``(id, length)`` of the element ID at ``pos`` (IDs keep their marker bits)."""
+    raw, length, _value = _field(data, pos, 4, "ID")
+    return raw, length
 
 
 def read_size(data: Any, pos: int) -> tuple[int, int]:
     """``(size, length)`` of the size field at ``pos``; :data:`UNKNOWN` for an unknown size."""
-    if pos >= len(data):
-        raise LabelError("Matroska is truncated (an element size runs past the end)")
-    first = data[pos]
-    length = 1
-    while length <= 8 and not first & (0x80 >> (length - 1)):
-        length += 1
-    if length > 8 or pos + length > len(data):
-        raise LabelError(f"corrupt Matroska: bad element size at byte {pos}")
-    value = first & (0xFF >> length)
-    for i in range(1, length):
-        value = (value << 8) | data[pos + i]
+    _raw, length, value = _field(data, pos, 8, "size")
     return (UNKNOWN if value == (1 << (7 * length)) - 1 else value), length
 
 

@@ -16,7 +16,7 @@ import math
 from PIL import Image, ImageDraw, ImageFont
 
 from hegui.errors import LabelError
-from hegui.labeling.explicit.raster import DEFAULT_MAX_PIXELS, open_image, save_like
+from hegui.labeling.explicit.raster import DEFAULT_MAX_PIXELS, SourceImage, open_image, save_like
 from hegui.labeling.explicit.text import is_valid_notice
 from hegui.labeling.fonts import FONT_PATH, require_renderable
 
@@ -111,14 +111,11 @@ def add_image_notice(
     and PNG text chunks are carried over. The input bytes are never modified.
     """
     check_notice(notice)
-    source = open_image(data, max_pixels=max_pixels)
-    image = source.image
-    badge = render_notice(notice, min_text_height(*image.size))
-    x, y = notice_offset(image.size, badge.size, position)
-    if _shows(image, badge, (x, y)):
+    source, badge, at = _place(data, notice, position, max_pixels)
+    if _shows(source.image, badge, at):
         return data
-    canvas = image.convert("RGBA")
-    canvas.alpha_composite(badge, (x, y))
+    canvas = source.image.convert("RGBA")
+    canvas.alpha_composite(badge, at)
     return save_like(canvas, source)
 
 
@@ -130,9 +127,17 @@ def has_image_notice(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> bool:
     """True when the picture already shows the notice hegui would draw, where it would draw it."""
-    image = open_image(data, max_pixels=max_pixels).image
-    badge = render_notice(notice, min_text_height(*image.size))
-    return _shows(image, badge, notice_offset(image.size, badge.size, position))
+    source, badge, at = _place(data, notice, position, max_pixels)
+    return _shows(source.image, badge, at)
+
+
+def _place(
+    data: bytes, notice: str, position: str, max_pixels: int
+) -> tuple[SourceImage, Image.Image, tuple[int, int]]:
+    """The decoded picture, the badge for its size, and where the badge goes."""
+    source = open_image(data, max_pixels=max_pixels)
+    badge = render_notice(notice, min_text_height(*source.image.size))
+    return source, badge, notice_offset(source.image.size, badge.size, position)
 
 
 def _shows(image: Image.Image, badge: Image.Image, at: tuple[int, int]) -> bool:
