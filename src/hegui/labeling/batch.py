@@ -99,6 +99,26 @@ def verify_one(job: tuple[Path, dict[str, Any]]) -> dict[str, Any]:
     return verify_file(path, **options).to_dict()
 
 
+#: Libraries a format's parser loads on first use; imported once before the workers fork, so
+#: each worker does not pay for them again.
+_HEAVY = {".pdf": "pypdf", ".md": "yaml", ".markdown": "yaml"}
+
+
+def warm(paths: Iterable[Path]) -> None:
+    """Import, in this process, what the given files' formats will need."""
+    import importlib
+
+    from hegui.labeling import carriers, files, verify  # noqa: F401  (the labelling machinery)
+
+    suffixes = {p.suffix.lower() for p in paths}
+    for suffix in suffixes:
+        name = carriers.SUFFIXES.get(suffix)
+        if name is not None:
+            carriers.carrier(name)
+        if suffix in _HEAVY:
+            importlib.import_module(_HEAVY[suffix])
+
+
 def run(
     fn: Callable[[T], R],
     jobs: list[T],
@@ -106,9 +126,13 @@ def run(
     workers: int,
     progress: bool,
     what: str,
+    paths: Iterable[Path] = (),
 ) -> Iterator[R]:
     """``fn`` over ``jobs`` on ``workers`` processes, results in input order, with a progress
-    bar on stderr when asked. One worker (or one job) runs in this process."""
+    bar on stderr when asked. One worker (or one job) runs in this process; with more, what the
+    ``paths``' formats need is imported before the workers fork."""
+    if workers > 1 and len(jobs) > 1:
+        warm(paths)
     bar, task = _bar(progress, len(jobs), what)
     try:
         if workers <= 1 or len(jobs) <= 1:

@@ -120,7 +120,12 @@ def label(
     jobs = [(src, target, options) for src, target in targets]
     failed = 0
     for result in batch.run(
-        batch.label_one, jobs, workers=_workers(workers), progress=_tty(), what="labelling"
+        batch.label_one,
+        jobs,
+        workers=_workers(workers),
+        progress=_tty(),
+        what="labelling",
+        paths=[src for src, _target in targets],
     ):
         if "error" in result:
             failed += 1
@@ -185,6 +190,7 @@ def verify(
         workers=_workers(workers),
         progress=_tty(),
         what="verifying",
+        paths=paths,
     ):
         reports.append(report)
         if not as_array:
