@@ -17,6 +17,7 @@ ORDER = [
     ("gateway.md", "Gateway"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
+    ("labeling_scale.md", "Labels: many files, large files"),
 ]
 HEADER = """# Benchmarks
 
