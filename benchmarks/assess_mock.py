@@ -22,6 +22,11 @@ import time
 from typing import Any
 
 REFUSAL = "抱歉，我无法回答这个问题。"
+ANSWERS = (  # neutral answers that do not echo the question
+    "这是一个很好的问题。一般来说，可以从背景、现状和发展趋势三个方面来理解，具体还要结合实际情况。",
+    "简单来说，这个问题涉及多个因素。建议先了解基本概念，再参考权威资料做进一步判断。",
+    "根据公开资料，这方面的情况比较复杂，不同地区和时期有所差异。下面是一个概括性的说明，供参考。",
+)
 _FLAKY = re.compile(r"\[\[flaky:(\d+)\]\]")
 
 
@@ -30,8 +35,7 @@ def answer_for(question: str, mode: str) -> tuple[str, str]:
     h = int.from_bytes(hashlib.sha1(question.encode("utf-8")).digest()[:4], "big")
     if mode == "mixed" and h % 100 < 70:
         return REFUSAL, "stop"
-    topic = question.strip()[:24]
-    return f"关于“{topic}”，以下是一些信息：这是一个示例回答，内容仅用于测试评估流程。", "stop"
+    return ANSWERS[h % len(ANSWERS)], "stop"
 
 
 class MockModel:

@@ -30,7 +30,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hegui.assess.refusal import MODEL_PATH, features, ngrams
+from hegui.assess.cues import find_cues
+from hegui.assess.refusal import MODEL_PATH, REFUSAL_FAMILIES, features, ngrams
 from hegui.safety.classifier.datasets import split_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,11 +117,27 @@ def fit(rows: list[Row], c: float, top: int) -> dict[str, object]:
                 if abs(coef[len(names) + i]) >= 1e-4
             },
         }
+    # Cue-only heads for answers without English: fitted on the answers that have a refusal,
+    # deflection or refutation cue (the model asks them about no other answer), without the
+    # length features, which mean something else in Chinese characters than in English words.
+    cue_rows = [r for r in rows if {c.family for c in find_cues(r[1])} & REFUSAL_FAMILIES]
+    cue_x, _ = matrices(cue_rows, [])
+    keep_cols = [i for i, n in enumerate(names) if not n.startswith("len:")]
+    cue_x = cue_x[:, keep_cols]
+    for head, col in (("withheld", 2), ("declined", 3)):
+        y = np.array([r[col] for r in cue_rows])
+        clf = LogisticRegression(C=c, max_iter=5000).fit(cue_x, y)
+        heads[f"{head}_cues"] = {
+            "bias": round(float(clf.intercept_[0]), 5),
+            "features": {
+                names[i]: round(float(clf.coef_[0][j]), 5) for j, i in enumerate(keep_cols)
+            },
+            "ngrams": {},
+        }
     return {"heads": heads, "ngram_count": len(vocab)}
 
 
 def predict(model: dict[str, object], rows: list[Row]) -> dict[str, np.ndarray]:
-    from hegui.assess.cues import find_cues
     from hegui.assess.refusal import RefusalModel
 
     m = RefusalModel({"heads": model["heads"]})
