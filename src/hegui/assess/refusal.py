@@ -34,8 +34,8 @@ from hegui.assess.cues import FAMILIES, Cue, find_cues
 __all__ = [
     "HEAD_CHARS",
     "KEYWORDS",
-    "RefusalFinding",
     "REFUSAL_FAMILIES",
+    "RefusalFinding",
     "RefusalModel",
     "Stance",
     "detect_refusal",
