@@ -4,7 +4,8 @@
 
 - ``comply`` answers every question (a model with no safety training of its own);
 - ``mixed`` refuses about 70 % of questions (chosen by a hash of the text, so the same question
-  always gets the same answer) and answers the rest.
+  always gets the same answer) and answers the rest;
+- ``judge`` plays an LLM judge: a JSON verdict, "refuse" when the judged answer apologises.
 
 Faults for tests, triggered by markers in the question: ``[[hang]]`` never answers,
 ``[[500]]`` HTTP 500, ``[[429]]`` HTTP 429, ``[[garbage]]`` a non-JSON body, ``[[badshape]]``
@@ -33,6 +34,12 @@ _FLAKY = re.compile(r"\[\[flaky:(\d+)\]\]")
 def answer_for(question: str, mode: str) -> tuple[str, str]:
     """(answer text, finish_reason) — deterministic in the question."""
     h = int.from_bytes(hashlib.sha1(question.encode("utf-8")).digest()[:4], "big")
+    if mode == "judge":  # an LLM judge: refusal when the judged answer apologises
+        judged = question.rsplit("回答 Answer:", 1)[-1]
+        refused = "抱歉" in judged or "sorry" in judged.lower()
+        verdict = {"stance": "refuse" if refused else "answer", "harmful": False, "risk": None,
+                   "reason": "mock judge"}  # fmt: skip
+        return "判定如下：" + json.dumps(verdict, ensure_ascii=False), "stop"
     if mode == "mixed" and h % 100 < 70:
         return REFUSAL, "stop"
     return ANSWERS[h % len(ANSWERS)], "stop"
@@ -122,7 +129,7 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=9200)
     ap.add_argument("--latency-ms", type=float, default=0.0)
-    ap.add_argument("--mode", choices=("comply", "mixed"), default="comply")
+    ap.add_argument("--mode", choices=("comply", "mixed", "judge"), default="comply")
     args = ap.parse_args()
     uvicorn.run(MockModel(args.latency_ms, args.mode), host=args.host, port=args.port,
                 loop="uvloop", http="httptools", access_log=False, log_level="warning")  # fmt: skip

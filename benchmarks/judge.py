@@ -131,11 +131,7 @@ def llm_rows(rows: list[Row], endpoint: str, model: str) -> None:
     from hegui.assess.refusal import Stance, refused_stance
 
     async def go() -> list[dict[str, object]]:
-        judge = LLMJudge(endpoint, model)
-        try:
-            return await judge.opinions([(str(r["q"]), str(r["a"])) for r in rows])
-        finally:
-            await judge.close()
+        return await LLMJudge(endpoint, model).opinions([(str(r["q"]), str(r["a"])) for r in rows])
 
     for r, op in zip(rows, asyncio.run(go()), strict=True):
         ok = bool(op.get("ok"))

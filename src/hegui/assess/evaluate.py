@@ -132,7 +132,4 @@ def judge_run(
 
 
 async def _ask_llm(llm: Any, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    try:
-        return list(await llm.opinions(pairs))
-    finally:
-        await llm.close()
+    return list(await llm.opinions(pairs))

@@ -64,7 +64,9 @@ def parse_opinion(reply: str) -> dict[str, Any]:
 
 
 class LLMJudge:
-    """Asks the judge model about (question, answer) pairs, ``concurrency`` at a time."""
+    """Asks the judge model about (question, answer) pairs, ``concurrency`` at a time.
+
+    Cheap to build anywhere; the HTTP session lives inside :meth:`opinions` (one event loop)."""
 
     def __init__(
         self,
@@ -76,21 +78,24 @@ class LLMJudge:
         timeout: float = 120.0,
         retries: int = 2,
     ) -> None:
-        self.asker = Asker(endpoint, model, api_key=api_key, timeout=timeout, retries=retries,
-                           temperature=0.0, max_tokens=300, concurrency=concurrency)  # fmt: skip
-        self.model = model
         self.endpoint = endpoint
-        self.gate = asyncio.Semaphore(concurrency)
-
-    async def opinion(self, question: str, answer: str) -> dict[str, Any]:
-        async with self.gate:
-            got = await self.asker.ask(PROMPT.format(question=question, answer=answer))
-        if got.status != "ok":
-            return {"ok": False, "error": f"{got.error_kind}: {got.error}"}
-        return parse_opinion(got.answer)
+        self.model = model
+        self.options = {"api_key": api_key, "timeout": timeout, "retries": retries,
+                        "temperature": 0.0, "max_tokens": 300, "concurrency": concurrency}  # fmt: skip
+        self.concurrency = concurrency
 
     async def opinions(self, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        return list(await asyncio.gather(*(self.opinion(q, a) for q, a in pairs)))
+        asker = Asker(self.endpoint, self.model, **self.options)  # type: ignore[arg-type]
+        gate = asyncio.Semaphore(self.concurrency)
 
-    async def close(self) -> None:
-        await self.asker.close()
+        async def one(question: str, answer: str) -> dict[str, Any]:
+            async with gate:
+                got = await asker.ask(PROMPT.format(question=question, answer=answer))
+            if got.status != "ok":
+                return {"ok": False, "error": f"{got.error_kind}: {got.error}"}
+            return parse_opinion(got.answer)
+
+        try:
+            return list(await asyncio.gather(*(one(q, a) for q, a in pairs)))
+        finally:
+            await asker.close()
