@@ -208,6 +208,9 @@ def table(dna_rows: list[Row], jade_rows: list[Row], part: str, with_llm: bool) 
         for m in MODELS
     )
     lines += ["", f"Refusal accuracy (0/1/4) per answering model: {by_model}."]
+    lines += ["", "The refusal model and the harmfulness rule were chosen on the tune part; how often the "
+              "report part was measured during development, and what changed between the measurements, "
+              "is in docs/assessment.md (Judge, Measured)."]  # fmt: skip
     return "\n".join(lines)
 
 

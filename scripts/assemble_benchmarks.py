@@ -17,6 +17,8 @@ ORDER = [
     ("gateway.md", "Gateway"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
+    ("judge.md", "Assessment: judge against human labels"),
+    ("assess_runner.md", "Assessment: runner throughput and resume"),
 ]
 HEADER = """# Benchmarks
 

@@ -15,6 +15,11 @@ Bar = tuple[str, float | None, tuple[float, float], str]  # label, rate, (lo, hi
 COLOURS = {"this": "#2b6cb0", "other": "#a0aec0", "bad": "#c53030"}
 
 
+def _text_width(text: str, size: float = 11) -> float:
+    """Rough width of ``text`` in the chart font: CJK characters are square, Latin about half."""
+    return sum(size if ord(c) > 0x2E7F else size * 0.58 for c in text)
+
+
 def bar_chart(
     bars: list[Bar],
     threshold: float | None = None,
@@ -26,7 +31,8 @@ def bar_chart(
     """Horizontal bars (0–100 %) with interval whiskers and a dashed threshold line.
 
     A bar whose rate misses the threshold is drawn red."""
-    left, right, top = 150, 60, 28 if title else 8
+    widest = max((_text_width(label) for label, *_ in bars), default=0.0)
+    left, right, top = int(min(320, max(90, widest + 14))), 60, 28 if title else 8
     plot = width - left - right
     height = top + row * len(bars) + 26
 
