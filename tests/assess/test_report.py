@@ -141,3 +141,15 @@ def test_report_of_an_unjudged_folder_is_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "hegui.cli", "assess", "report", str(tmp_path),
                            "--out", str(tmp_path / "r.html")], capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2 and "no summary.json" in proc.stderr
+
+
+def test_shipped_font_covers_every_character_of_the_banks_and_templates() -> None:
+    from hegui.assess.bank import BUILTIN_DIR
+    from hegui.assess.report import missing_glyphs
+
+    here = BUILTIN_DIR.parent
+    texts = [p.read_text(encoding="utf-8") for p in [*BUILTIN_DIR.glob("*.jsonl"), *here.glob("templates/*")]]
+    covered = set((here / "fonts" / "report-chars.txt").read_text(encoding="utf-8"))
+    lacking = {c for t in texts for c in t if c.isprintable() and not c.isspace() and c not in covered}
+    assert lacking == set(), "rebuild the font: python scripts/subset_font.py --target report"
+    assert missing_glyphs("𠀀") in ("𠀀", "")  # beyond GB 2312: named unless a system font has it
