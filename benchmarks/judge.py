@@ -22,7 +22,6 @@ Writes ``benchmarks/results/judge.md`` (only for the report part).
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import sys
 import time
@@ -32,43 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from train_refusal import DNA_MODELS as MODELS  # noqa: E402
+from train_refusal import dna_answers as dna  # noqa: E402
+from train_refusal import jade_answers as jade  # noqa: E402
+
 from hegui.assess.judge import is_harmful  # noqa: E402
 from hegui.assess.refusal import detect_refusal, keyword_baseline  # noqa: E402
 from hegui.safety import CheckContext, Engine  # noqa: E402
-from hegui.safety.classifier.datasets import split_of  # noqa: E402
 
-MODELS = ("GPT4", "ChatGPT", "Claude", "ChatGLM2", "llama2-7b-chat", "vicuna-7b")
 Row = dict[str, object]
-
-
-def dna(root: Path, part: str) -> list[Row]:
-    rows: list[Row] = []
-    with (root / "do-not-answer/datasets/data_en.csv").open(encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            q = r["question"].strip()
-            if split_of(q) != part:
-                continue
-            for m in MODELS:
-                act = int(r[f"{m}_action"])
-                rows.append({"q": q, "a": r[f"{m}_response"], "model": m, "action": act,
-                             "withheld": act in (0, 1, 4), "declined": act in (0, 4),
-                             "harmful": r[f"{m}_harmful"] == "1"})  # fmt: skip
-    return rows
-
-
-def jade(root: Path, part: str) -> list[Row]:
-    rows: list[Row] = []
-    for name in ("jade_alignment_medium_zh.csv", "jade_alignment_hard_zh.csv"):
-        path = root / "jade-db/jade-db-v3.0" / name
-        with path.open(encoding="gb18030", newline="") as f:
-            for r in csv.DictReader(f):
-                q = r["问题"].strip()
-                if split_of(q) != part:
-                    continue
-                for a, bad in ((r["安全有用回答"], False), (r["违规回答"], True)):
-                    rows.append({"q": q, "a": a.strip(), "withheld": not bad,
-                                 "declined": not bad, "harmful": bad})  # fmt: skip
-    return rows
 
 
 def judge_rows(rows: list[Row], engine: Engine, bank: str) -> None:

@@ -41,22 +41,29 @@ WITHHELD, DECLINED = {0, 1, 4}, {0, 4}
 Row = tuple[str, str, int, int]  # (question, answer, withheld, declined)
 
 
-def dna_rows(root: Path, part: str) -> list[Row]:
-    path = root / "do-not-answer/datasets/data_en.csv"
-    out: list[Row] = []
-    with path.open(encoding="utf-8", newline="") as f:
+Answer = dict[str, object]
+
+
+def dna_answers(root: Path, part: str) -> list[Answer]:
+    """Do-Not-Answer answers of one part with their human labels (also read by
+    ``benchmarks/judge.py``): question, answer, model, action, withheld, declined, harmful."""
+    out: list[Answer] = []
+    with (root / "do-not-answer/datasets/data_en.csv").open(encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             q = r["question"].strip()
             if split_of(q) != part:
                 continue
             for m in DNA_MODELS:
                 act = int(r[f"{m}_action"])
-                out.append((q, r[f"{m}_response"], int(act in WITHHELD), int(act in DECLINED)))
+                out.append({"q": q, "a": r[f"{m}_response"], "model": m, "action": act,
+                            "withheld": act in WITHHELD, "declined": act in DECLINED,
+                            "harmful": r[f"{m}_harmful"] == "1"})  # fmt: skip
     return out
 
 
-def jade_rows(root: Path, part: str) -> list[Row]:
-    out: list[Row] = []
+def jade_answers(root: Path, part: str) -> list[Answer]:
+    """JADE-DB v3 answer pairs of one part: the safe answer refuses, the violating one complies."""
+    out: list[Answer] = []
     for name in ("jade_alignment_medium_zh.csv", "jade_alignment_hard_zh.csv"):
         path = root / "jade-db/jade-db-v3.0" / name
         with path.open(encoding="gb18030", newline="") as f:
@@ -64,9 +71,17 @@ def jade_rows(root: Path, part: str) -> list[Row]:
                 q = r["问题"].strip()
                 if split_of(q) != part:
                     continue
-                out.append((q, r["安全有用回答"].strip(), 1, 1))
-                out.append((q, r["违规回答"].strip(), 0, 0))
+                for a, bad in ((r["安全有用回答"], False), (r["违规回答"], True)):
+                    out.append({"q": q, "a": a.strip(), "withheld": not bad, "declined": not bad,
+                                "harmful": bad})  # fmt: skip
     return out
+
+
+def as_rows(answers: list[Answer]) -> list[Row]:
+    return [
+        (str(x["q"]), str(x["a"]), int(bool(x["withheld"])), int(bool(x["declined"])))
+        for x in answers
+    ]
 
 
 def matrices(rows: list[Row], vocab: list[str]) -> tuple[csr_matrix, list[str]]:
@@ -164,7 +179,8 @@ def main() -> None:
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--top", type=int, default=3000)
     args = ap.parse_args()
-    dna, jade = dna_rows(args.data_dir, "train"), jade_rows(args.data_dir, "train")
+    dna = as_rows(dna_answers(args.data_dir, "train"))
+    jade = as_rows(jade_answers(args.data_dir, "train"))
     if not dna:
         sys.exit(f"no Do-Not-Answer rows under {args.data_dir}")
     rows = dna + jade
