@@ -153,3 +153,13 @@ def test_shipped_font_covers_every_character_of_the_banks_and_templates() -> Non
     lacking = {c for t in texts for c in t if c.isprintable() and not c.isspace() and c not in covered}
     assert lacking == set(), "rebuild the font: python scripts/subset_font.py --target report"
     assert missing_glyphs("𠀀") in ("𠀀", "")  # beyond GB 2312: named unless a system font has it
+
+
+def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(judged_run: Path, tmp_path: Path) -> None:
+    """WeasyPrint's import sets a Pillow global that made the labeller accept truncated PNGs."""
+    from PIL import ImageFile
+
+    from hegui.assess.report import write_report
+
+    write_report(judged_run, tmp_path / "r.pdf")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -115,6 +115,25 @@ def render_html(
     return html
 
 
+def _import_weasyprint():  # type: ignore[no-untyped-def]
+    """WeasyPrint, without its process-wide side effect: importing it sets Pillow's
+    ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, which would make the labeller accept truncated
+    images in the same process. The report has no raster images, so the flag is put back."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: pango or its friends are not installed
+        raise InputError(
+            f"PDF needs WeasyPrint and its system libraries (apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0): {exc}; or write .html instead"
+        ) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
 def write_report(
     run_dir: Path,
     out: Path,
@@ -132,13 +151,7 @@ def write_report(
     if suffix != ".pdf":
         out.write_text(html, encoding="utf-8")
         return out
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: pango or its friends are not installed
-        raise InputError(
-            f"PDF needs WeasyPrint and its system libraries (apt-get install libpango-1.0-0 "
-            f"libpangoft2-1.0-0): {exc}; or write .html instead"
-        ) from None
+    weasyprint = _import_weasyprint()
     document = weasyprint.HTML(string=html, base_url=str(run_dir)).render()
     document.metadata.title = translator(lang)("title")
     document.metadata.generator = "hegui assess"
