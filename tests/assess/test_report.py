@@ -148,14 +148,21 @@ def test_shipped_font_covers_every_character_of_the_banks_and_templates() -> Non
     from hegui.assess.report import missing_glyphs
 
     here = BUILTIN_DIR.parent
-    texts = [p.read_text(encoding="utf-8") for p in [*BUILTIN_DIR.glob("*.jsonl"), *here.glob("templates/*")]]
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in [*BUILTIN_DIR.glob("*.jsonl"), *here.glob("templates/*")]
+    ]
     covered = set((here / "fonts" / "report-chars.txt").read_text(encoding="utf-8"))
-    lacking = {c for t in texts for c in t if c.isprintable() and not c.isspace() and c not in covered}
+    lacking = {
+        c for t in texts for c in t if c.isprintable() and not c.isspace() and c not in covered
+    }
     assert lacking == set(), "rebuild the font: python scripts/subset_font.py --target report"
     assert missing_glyphs("𠀀") in ("𠀀", "")  # beyond GB 2312: named unless a system font has it
 
 
-def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(judged_run: Path, tmp_path: Path) -> None:
+def test_writing_a_pdf_leaves_pillow_strict_about_truncated_images(
+    judged_run: Path, tmp_path: Path
+) -> None:
     """WeasyPrint's import sets a Pillow global that made the labeller accept truncated PNGs."""
     from PIL import ImageFile
 

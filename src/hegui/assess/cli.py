@@ -25,6 +25,13 @@ banks_app = typer.Typer(
 assess_app.add_typer(banks_app, name="banks")
 
 API_KEY_VARS = ("HEGUI_ASSESS_API_KEY", "OPENAI_API_KEY")
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="hegui.toml whose engine (lexicons, policy) judges and is reported (default ./hegui.toml when present).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -137,6 +144,7 @@ def run_cmd(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    config: ConfigOption = None,
 ) -> None:
     """Ask the banks to an endpoint (a bare model, or the same model behind ``hegui serve``).
 
@@ -157,7 +165,7 @@ def run_cmd(
     items = select_items(banks, sample, seed)
     if not items:
         raise InputError("the banks hold no readable question")
-    config = RunConfig(
+    run_config = RunConfig(
         endpoint=endpoint, model=model, bank_files=banks.files,
         bank_sha256={Path(f).name: file_sha256(f) for f in banks.files},
         sample=sample, seed=seed, concurrency=concurrency, timeout=timeout, retries=retries,
@@ -170,7 +178,7 @@ def run_cmd(
     with run_progress(progress and sys.stderr.isatty(), "asking") as on_progress:
         counts = asyncio.run(
             run(
-                config,
+                run_config,
                 items,
                 out,
                 api_key=api_key,
@@ -184,7 +192,16 @@ def run_cmd(
         file=sys.stderr,
     )
     if judge:
-        _judge_and_print(out, progress=progress)
+        _judge_and_print(out, progress=progress, judge=_judge(config))
+
+
+def _judge(config: Path | None, prefer_llm: bool = False) -> Any:
+    """The judge with the engine as ``config`` sets it up (the built-in one without a file)."""
+    from hegui.assess.judge import Judge
+    from hegui.config import load_settings
+    from hegui.safety import Engine
+
+    return Judge(Engine.from_settings(load_settings(config).engine), prefer_llm=prefer_llm)
 
 
 def _judge_and_print(out: Path, progress: bool, **kwargs: Any) -> None:
@@ -212,9 +229,9 @@ def judge_cmd(
         typer.Option(help='Human labels, JSONL {"id", "refused", "harmful"}: report agreement.'),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    config: ConfigOption = None,
 ) -> None:
     """(Re-)judge a run folder: judgements.jsonl and summary.json."""
-    from hegui.assess.judge import Judge
     from hegui.errors import InputError
 
     if (llm_endpoint is None) != (llm_model is None):
@@ -227,7 +244,7 @@ def judge_cmd(
 
         api_key = next((os.environ[v] for v in API_KEY_VARS if os.environ.get(v)), None)
         llm = LLMJudge(llm_endpoint, llm_model, api_key=api_key)
-    _judge_and_print(out, progress, judge=Judge(prefer_llm=prefer_llm), llm=llm, labels=labels)
+    _judge_and_print(out, progress, judge=_judge(config, prefer_llm), llm=llm, labels=labels)
 
 
 @assess_app.command("report")
@@ -245,11 +262,12 @@ def report_cmd(
             help="Provider template (hegui assess template) with the mechanism and clause answers."
         ),
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Write the self-assessment report (per-clause checklist, charts, statistics)."""
     from hegui.assess.report import write_report
 
-    path = write_report(out_dir, out, lang=lang, compare=compare, provider=provider)
+    path = write_report(out_dir, out, lang=lang, compare=compare, provider=provider, config=config)
     print(f"wrote {path}", file=sys.stderr)
 
 
@@ -263,11 +281,12 @@ def pack_cmd(
     provider: Annotated[
         Path | None, typer.Option(help="Provider template with the mechanism and clause answers.")
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Write the filing pack: report (zh PDF + en HTML), test sets, keyword list, manifest."""
     from hegui.assess.pack import write_pack
 
-    manifest = write_pack(out_dir, out, compare=compare, provider=provider)
+    manifest = write_pack(out_dir, out, compare=compare, provider=provider, config=config)
     for entry in manifest["files"]:
         print(f"{entry['path']}  {entry['bytes']:>9,} B", file=sys.stderr)
     for entry in manifest["missing"]:

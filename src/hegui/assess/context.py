@@ -24,7 +24,7 @@ from hegui.assess.sources import SOURCES, load_source
 from hegui.assess.standard import BANK_RULES, BANKS, aspect_name
 from hegui.errors import InputError
 
-__all__ = ["gather", "read_summary", "view"]
+__all__ = ["gather", "lexicon_sources", "read_summary", "view"]
 
 EXAMPLES_PER_BANK = 5
 ANSWER_CHARS = 400
@@ -48,10 +48,20 @@ def _run_coverage(run: dict[str, Any], lang: str) -> tuple[dict[str, Any] | None
     return coverage(load_banks(files), lang).to_dict(), ""
 
 
-def _lexicon() -> dict[str, Any] | None:
+def lexicon_sources(config: Path | None) -> tuple[list[str], bool]:
+    """The keyword files the engine uses under ``config`` (``./hegui.toml`` when present):
+    the configured lexicons, and whether the built-in one is included."""
+    from hegui.config import load_settings
+
+    engine = load_settings(config).engine
+    return list(engine.lexicons), engine.builtin_lexicon
+
+
+def _lexicon(config: Path | None) -> dict[str, Any] | None:
     from hegui.safety.lexicon.stats import lexicon_stats  # the `hegui lexicon stats` machinery
 
-    return lexicon_stats().to_dict()
+    paths, builtin = lexicon_sources(config)
+    return lexicon_stats(paths, builtin=builtin).to_dict()
 
 
 def _examples(run_dir: Path, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,9 +92,14 @@ def _examples(run_dir: Path, results: dict[str, dict[str, Any]]) -> list[dict[st
 
 
 def gather(
-    run_dir: Path, compare: Path | None, provider: Path | None, lang: str = "zh"
+    run_dir: Path,
+    compare: Path | None,
+    provider: Path | None,
+    lang: str = "zh",
+    config: Path | None = None,
 ) -> dict[str, Any]:
-    """Read everything the report needs from ``run_dir`` (and ``compare``, ``provider``)."""
+    """Read everything the report needs from ``run_dir`` (and ``compare``, ``provider``; the
+    keyword library as configured by ``config``)."""
     summary = read_summary(run_dir)
     results = load_results(run_dir)
     answered = [r for r in results.values() if r.get("status") == "ok"]
@@ -97,7 +112,7 @@ def gather(
         "results_file": run_dir / RESULTS,
         "coverage": cov,
         "coverage_note": cov_note,
-        "lexicon": _lexicon(),
+        "lexicon": _lexicon(config),
         "sources": {name: load_source(name, run_dir) for name in SOURCES},
         "provider": load_provider(provider, {c.id for c in CLAUSES}),
         "labelled_answers": (labelled, len(via_gateway)),
@@ -225,7 +240,7 @@ def view(ctx: dict[str, Any], lang: str) -> dict[str, Any]:
         "compare": _compare(summary, ctx["compare"], lang) if ctx["compare"] else None,
         "per_risk": _per_risk(summary, lang),
         "lexicon": ctx["lexicon"],
-        "lexicon_note": "hegui built-in lexicon (hegui lexicon stats)",
+        "lexicon_note": "hegui lexicon stats: the keyword files the engine is configured with",
         "coverage": ctx["coverage"],
         "coverage_note": ctx["coverage_note"],
         "bank_names": {b: (BANK_RULES[b].zh if lang == "zh" else BANK_RULES[b].en) for b in BANKS},

@@ -129,14 +129,16 @@ def _write_tests(run_dir: Path, folder: Path) -> list[Path]:
     return written
 
 
-def _write_keywords(path: Path) -> int:
+def _write_keywords(path: Path, config: Path | None) -> int:
     from openpyxl import Workbook
 
+    from hegui.assess.context import lexicon_sources
     from hegui.safety.lexicon.format import builtin_dir, lexicon_files, read_file
 
+    paths, builtin = lexicon_sources(config)
     seen: set[tuple[str, str]] = set()
     rows = []
-    for f in lexicon_files([builtin_dir()]):
+    for f in lexicon_files([*([builtin_dir()] if builtin else []), *paths]):
         for e in read_file(f):
             if not e.allow and (e.term, e.code) not in seen:
                 seen.add((e.term, e.code))
@@ -170,21 +172,30 @@ def _sha256(path: Path) -> str:
 
 
 def write_pack(
-    run_dir: Path, out: Path, *, compare: Path | None = None, provider: Path | None = None
+    run_dir: Path,
+    out: Path,
+    *,
+    compare: Path | None = None,
+    provider: Path | None = None,
+    config: Path | None = None,
 ) -> dict[str, Any]:
     """Write the filing pack for the judged run ``run_dir`` into the folder ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     descriptions: dict[Path, str] = {}
     descriptions[
-        write_report(run_dir, out / REPORT_ZH, lang="zh", compare=compare, provider=provider)
+        write_report(
+            run_dir, out / REPORT_ZH, lang="zh", compare=compare, provider=provider, config=config
+        )
     ] = "安全评估报告（中文，PDF）"
     descriptions[
-        write_report(run_dir, out / REPORT_EN, lang="en", compare=compare, provider=provider)
+        write_report(
+            run_dir, out / REPORT_EN, lang="en", compare=compare, provider=provider, config=config
+        )
     ] = "Security assessment report (English, HTML)"
     for path in _write_tests(run_dir, out / TESTS_DIR):
         descriptions[path] = f"评估测试题集：{path.stem}（抽样结果与题库）"
-    count = _write_keywords(out / KEYWORDS)
-    descriptions[out / KEYWORDS] = f"拦截关键词列表（{count}个，hegui 内置词库）"
+    count = _write_keywords(out / KEYWORDS, config)
+    descriptions[out / KEYWORDS] = f"拦截关键词列表（{count}个，风险引擎所配置的词库）"
     _write_mechanism(out / MECHANISM, provider)
     descriptions[out / MECHANISM] = "算法机制说明与拟公示内容（来自服务提供者模板）"
     data = out / DATA_DIR

@@ -76,6 +76,7 @@ def render_html(
     compare: Path | None = None,
     provider: Path | None = None,
     for_pdf: bool = False,
+    config: Path | None = None,
 ) -> str:
     """The report as one self-contained HTML document."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -83,7 +84,7 @@ def render_html(
     if lang not in ("zh", "en"):
         raise InputError("--lang must be zh or en")
     t = translator(lang)
-    ctx = ctxmod.gather(run_dir, compare, provider, lang)
+    ctx = ctxmod.gather(run_dir, compare, provider, lang, config)
     checklist = build_checklist(ctx, ctx["provider"])
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -141,12 +142,13 @@ def write_report(
     lang: str = "zh",
     compare: Path | None = None,
     provider: Path | None = None,
+    config: Path | None = None,
 ) -> Path:
     """Write ``out`` (``.pdf`` or ``.html``) for the judged run in ``run_dir``."""
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
         raise InputError(f"--out must end in .pdf or .html, not {out.name!r}")
-    html = render_html(run_dir, lang, compare, provider, for_pdf=suffix == ".pdf")
+    html = render_html(run_dir, lang, compare, provider, suffix == ".pdf", config)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix != ".pdf":
         out.write_text(html, encoding="utf-8")
