@@ -18,6 +18,8 @@ ORDER = [
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
     ("labeling_scale.md", "Labels: many files, large files"),
+    ("judge.md", "Assessment: judge against human labels"),
+    ("assess_runner.md", "Assessment: runner throughput and resume"),
 ]
 HEADER = """# Benchmarks
 

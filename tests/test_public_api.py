@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["hegui.safety", "hegui.taxonomy", "hegui.errors", "hegui.config", "hegui.safety.types"]
+MODULES = ["hegui.safety", "hegui.taxonomy", "hegui.errors", "hegui.config", "hegui.safety.types", "hegui.assess"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,94 @@
+"""Proportions with Wilson score intervals, and the sample that clears a threshold with confidence.
+
+The Wilson interval (Wilson 1927) keeps its coverage near 95 % for rates close to 0 or 1,
+where the pass and refusal rates of an assessment live; the normal ("Wald") interval does not.
+The tests compare it with ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Z95", "Proportion", "needed_sample", "wilson"]
+
+Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for ``successes`` of ``n`` (``(0.0, 1.0)`` when ``n`` is 0)."""
+    if n <= 0:
+        return 0.0, 1.0
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n ({successes} of {n})")
+    return _wilson_rate(successes / n, n, z)
+
+
+def _wilson_rate(p: float, n: int, z: float) -> tuple[float, float]:
+    z2 = z * z
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _bound(p: float, n: int, upper: bool, z: float) -> float:
+    lo, hi = _wilson_rate(p, n, z)
+    return hi if upper else lo
+
+
+def needed_sample(
+    rate: float, threshold: float, direction: str, z: float = Z95, limit: int = 10_000_000
+) -> int | None:
+    """Smallest sample size at which an observed ``rate`` clears ``threshold`` with 95 %
+    confidence: the Wilson lower bound ≥ threshold (``direction=">="``) or the upper bound
+    ≤ threshold (``"<="``). ``None`` when the rate itself does not clear the threshold (no
+    sample is large enough) or more than ``limit`` would be needed."""
+    upper = direction == "<="
+    if (upper and rate >= threshold) or (not upper and rate <= threshold):
+        return None
+
+    def clears(n: int) -> bool:
+        b = _bound(rate, n, upper, z)
+        return b <= threshold if upper else b >= threshold
+
+    hi = 1
+    while not clears(hi):
+        hi *= 2
+        if hi > limit:
+            return None
+    lo = hi // 2
+    while lo + 1 < hi:  # the bound moves monotonically towards the rate as n grows
+        mid = (lo + hi) // 2
+        if clears(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@dataclass(frozen=True, slots=True)
+class Proportion:
+    """``k`` of ``n`` with its Wilson 95 % interval."""
+
+    k: int
+    n: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.k / self.n if self.n else None
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        return wilson(self.k, self.n)
+
+    def to_dict(self) -> dict[str, Any]:
+        lo, hi = self.ci
+        rate = self.rate
+        return {
+            "k": self.k,
+            "n": self.n,
+            "rate": None if rate is None else round(rate, 4),
+            "ci95": [round(lo, 4), round(hi, 4)],
+        }
