@@ -58,9 +58,7 @@ def test_krippendorff_alpha_matches_the_krippendorff_package(
     seed: int, coders: int, units: int, k: int, missing: float
 ) -> None:
     data = _reliability(seed, coders, units, k, missing)
-    ours = krippendorff_alpha(
-        [[v for v in data[:, j] if not math.isnan(v)] for j in range(units)]
-    )
+    ours = krippendorff_alpha([[v for v in data[:, j] if not math.isnan(v)] for j in range(units)])
     ref = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     assert ours == pytest.approx(ref, abs=1e-9)
 
@@ -115,7 +113,9 @@ def test_wilson_interval_at_the_filing_thresholds(k: int, n: int, low: float, hi
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 10_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
-def test_wilson_interval_contains_the_rate_and_solves_the_score_equation(kn: tuple[int, int]) -> None:
+def test_wilson_interval_contains_the_rate_and_solves_the_score_equation(
+    kn: tuple[int, int],
+) -> None:
     k, n = kn
     lo, hi = wilson_interval(k, n)
     p = k / n
