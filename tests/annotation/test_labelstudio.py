@@ -371,3 +371,26 @@ def test_any_export_survives_parse_store_and_render(doc: list[dict[str, Any]]) -
     rendered = orjson.loads(render_label_studio(_as_stored(doc, _PROJECT), _PROJECT))
     assert rendered == original
     assert doc == original  # parsing does not mutate its input
+
+
+def test_label_studio_tasks_known_by_their_label_studio_id_export_to_importable_jsonl(
+    ready: Setup, store: Store
+) -> None:
+    """Found by the benchmark: such tasks lost their id in JSONL and could not come back."""
+    from hegui.annotation.jsonl import parse_jsonl
+
+    _import(store, label_studio_export())
+    with store.read() as conn:
+        lines = render_jsonl(load_tasks(conn, "p1"), id_field="id")
+    assert [orjson.loads(line)["id"] for line in lines.splitlines()] == ["1", "2", "3", "4"]
+    store.write(lambda c: create_project(c, "p2", double_share=0.5, seed=7, actor=ACTOR))
+
+    def again(c: Any) -> ImportReport:
+        items = parse_jsonl(lines, get_project(c, "p2"), source="out.jsonl")
+        return import_tasks(
+            c, "p2", items, actor=ACTOR, fmt="jsonl", source="out.jsonl", sha256="0" * 64
+        )
+
+    assert store.write(again).annotations_added == 6
+    with store.read() as conn:
+        assert render_jsonl(load_tasks(conn, "p2")) == lines

@@ -116,7 +116,7 @@ def _register_tasks(app: typer.Typer) -> None:
             project = get_project(c, project_id)
             tasks = load_tasks(c, project.id)
             if fmt == "jsonl":
-                return render_jsonl(tasks), len(tasks)
+                return render_jsonl(tasks, id_field=project.id_field), len(tasks)
             return render_label_studio(tasks, project, user_map=users), len(tasks)
 
         data, count = run_read(url, config, run)
@@ -166,9 +166,14 @@ def _register_tasks(app: typer.Typer) -> None:
         """Write a person's blind work file: their open tasks, no one else's labels."""
         from hegui.annotation.assign import work_for
         from hegui.annotation.jsonl import render_jsonl
+        from hegui.annotation.projects import get_project
 
-        tasks = run_read(url, config, lambda c: work_for(c, project_id, person))
-        write_output(out, render_jsonl(tasks, blind=True))
+        id_field, tasks = run_read(
+            url,
+            config,
+            lambda c: (get_project(c, project_id).id_field, work_for(c, project_id, person)),
+        )
+        write_output(out, render_jsonl(tasks, id_field=id_field, blind=True))
         if str(out) != "-":
             typer.echo(f"wrote {len(tasks)} tasks for {person} to {out}")
 
@@ -180,10 +185,13 @@ def _register_review(app: typer.Typer) -> None:
     ) -> None:
         """Write the disputed tasks (with both annotations) for a reviewer to adjudicate."""
         from hegui.annotation.jsonl import render_jsonl
+        from hegui.annotation.projects import get_project
         from hegui.annotation.review import disputes
 
-        tasks = run_read(url, config, lambda c: disputes(c, project_id))
-        write_output(out, render_jsonl(tasks))
+        id_field, tasks = run_read(
+            url, config, lambda c: (get_project(c, project_id).id_field, disputes(c, project_id))
+        )
+        write_output(out, render_jsonl(tasks, id_field=id_field))
         if str(out) != "-":
             typer.echo(f"wrote {len(tasks)} disputed tasks to {out}")
 
@@ -239,16 +247,26 @@ def _register_review(app: typer.Typer) -> None:
     ) -> None:
         """Draw a random verification sample for a reviewer and write it blind."""
         from hegui.annotation.jsonl import render_jsonl
+        from hegui.annotation.projects import get_project
         from hegui.annotation.review import draw_verification_sample
 
-        drawn = run_write(
+        id_field, drawn = run_write(
             url,
             config,
-            lambda c: draw_verification_sample(
-                c, project_id, reviewer=reviewer, size=size, share=share, seed=seed, actor=_actor()
+            lambda c: (
+                get_project(c, project_id).id_field,
+                draw_verification_sample(
+                    c,
+                    project_id,
+                    reviewer=reviewer,
+                    size=size,
+                    share=share,
+                    seed=seed,
+                    actor=_actor(),
+                ),
             ),
         )
-        write_output(out, render_jsonl(drawn, blind=True))
+        write_output(out, render_jsonl(drawn, id_field=id_field, blind=True))
         if str(out) != "-":
             typer.echo(f"drew {len(drawn)} tasks for {reviewer} to verify; wrote {out}")
 

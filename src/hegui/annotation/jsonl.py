@@ -93,14 +93,17 @@ def parse_jsonl(
     return out
 
 
-def render_jsonl(tasks: Iterable[TaskOut], *, blind: bool = False) -> bytes:
+def render_jsonl(tasks: Iterable[TaskOut], *, id_field: str = "id", blind: bool = False) -> bytes:
     """One line per task: its data plus, unless blind, annotations, reviews, final labels, state.
 
     Blind lines carry only the task's own fields and ``"labels": null`` for the annotator to fill.
+    A task whose data has no ``id_field`` (a Label Studio task known by its Label Studio id) gets
+    its id there, so every line can be imported again.
     """
     lines = []
     for task in tasks:
         obj = dict(task.data)
+        obj.setdefault(id_field, task.ext_id)
         if blind:
             obj["labels"] = None
         else:
