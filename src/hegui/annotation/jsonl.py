@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from hegui.annotation.jsonlines import read_jsonl
+from hegui.annotation.jsonlines import bulk, read_jsonl
 from hegui.annotation.labels import split_labels
 from hegui.annotation.projects import Project
 from hegui.annotation.records import (
@@ -64,6 +64,7 @@ def _annotation(obj: Any, where: str) -> AnnotationIn:
     )
 
 
+@bulk()
 def parse_jsonl(
     raw: bytes, project: Project, *, source: str, annotator: str | None = None
 ) -> list[TaskIn]:
@@ -93,6 +94,7 @@ def parse_jsonl(
     return out
 
 
+@bulk()
 def render_jsonl(tasks: Iterable[TaskOut], *, id_field: str = "id", blind: bool = False) -> bytes:
     """One line per task: its data plus, unless blind, annotations, reviews, final labels, state.
 

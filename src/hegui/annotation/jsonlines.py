@@ -6,15 +6,35 @@ reads integers beyond 64 bits) and its message, with line and column, goes into 
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
 
 from hegui.errors import InputError
 
-__all__ = ["dumps", "loads", "read_jsonl"]
+__all__ = ["bulk", "dumps", "loads", "read_jsonl"]
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk load or export builds its objects.
+
+    A 100,000-task file becomes millions of dicts and lists that all stay alive; the collector
+    would walk them again at every generation-2 pass (measured: ``orjson.loads`` of a 77 MB
+    export took 4× the CPU with it on). Reference counting still frees everything that dies;
+    only cycles wait until the block ends. Nested blocks keep the outermost state.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def loads(raw: bytes | str, *, source: str) -> Any:

@@ -9,12 +9,14 @@ so two equal sets are two equal strings and agreement can compare strings.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from hegui import taxonomy
 from hegui.errors import InputError
 
 __all__ = [
     "NONE",
+    "LabelChecker",
     "default_label_set",
     "display_name",
     "join_labels",
@@ -88,6 +90,29 @@ def normalise_labels(value: object, allowed: Iterable[str], *, where: str) -> st
     if NONE in codes and len(codes) > 1:
         raise InputError(f"{where}: {NONE!r} cannot be combined with risk codes")
     return join_labels(codes)
+
+
+class LabelChecker:
+    """:func:`normalise_labels` for one label set, remembering the lists it has accepted.
+
+    Bulk imports see the same few label lists over and over; a remembered list costs one dict
+    lookup instead of a validation and a sort.
+    """
+
+    def __init__(self, allowed: Iterable[str]) -> None:
+        self.allowed = tuple(allowed)
+        self._known: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, value: object, *, where: str) -> str:
+        if isinstance(value, list):
+            key = tuple(value)
+            try:
+                return self._known[key]
+            except (KeyError, TypeError):
+                pass
+        joined = normalise_labels(value, self.allowed, where=where)
+        self._known[tuple(value)] = joined  # type: ignore[arg-type]  # a list of codes by now
+        return joined
 
 
 def _order(code: str) -> int:

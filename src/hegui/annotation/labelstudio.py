@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from hegui.annotation.jsonlines import loads
+from hegui.annotation.jsonlines import bulk, loads
 from hegui.annotation.labels import join_labels, normalise_labels, split_labels
 from hegui.annotation.projects import Project
 from hegui.annotation.records import (
@@ -138,6 +138,7 @@ def _check_predictions(preds: Any, project: Project, allowed: Iterable[str], whe
             normalise_labels(result[pos]["value"]["choices"], allowed, where=pwhere)
 
 
+@bulk()
 def parse_label_studio(
     raw: bytes,
     project: Project,
@@ -233,6 +234,7 @@ def _render_annotation(
     return doc
 
 
+@bulk()
 def render_label_studio(
     tasks: Iterable[TaskOut], project: Project, *, user_map: Mapping[str, str] | None = None
 ) -> bytes:

@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, String, select, type_coerce
 
 from hegui.annotation.exams import Eligibility
-from hegui.annotation.jsonlines import dumps
-from hegui.annotation.labels import normalise_labels
+from hegui.annotation.fastsql import insert_many, utc
+from hegui.annotation.jsonlines import bulk, dumps
+from hegui.annotation.labels import LabelChecker
 from hegui.annotation.projects import Project, get_project
 from hegui.annotation.records import AnnotationIn, AnnotationOut, ReviewOut, TaskIn, TaskOut
 from hegui.annotation.rules import get_rules
@@ -134,6 +135,7 @@ def _source_id(value: Any, where: str) -> str | None:
     return text or None
 
 
+@bulk()
 def import_tasks(
     conn: Connection,
     project_id: str,
@@ -150,12 +152,12 @@ def import_tasks(
     now = now or utcnow()
     report = ImportReport(project.id, fmt, source, sha256)
     known = _load_known(conn, project, [item.ext_id for item in items])
-    label_sets: dict[str, tuple[str, ...]] = {}
+    label_sets: dict[str, LabelChecker] = {}
     eligibility: dict[str, Eligibility] = {}
 
-    def checks(version: str) -> tuple[tuple[str, ...], Eligibility]:
+    def checks(version: str) -> tuple[LabelChecker, Eligibility]:
         if version not in label_sets:
-            label_sets[version] = get_rules(conn, version).labels
+            label_sets[version] = LabelChecker(get_rules(conn, version).labels)
             eligibility[version] = Eligibility(conn, version, now=now)
         return label_sets[version], eligibility[version]
 
@@ -172,7 +174,7 @@ def import_tasks(
         seen[ext_id] = item.where
         stored = known.ids.get(ext_id)
         version = stored[1] if stored else project.rules_version
-        allowed, eligible = checks(version)
+        check_labels, eligible = checks(version)
         if stored is None:
             text = item.data.get(project.text_field)
             if not isinstance(text, str) or not text.strip():
@@ -209,7 +211,7 @@ def import_tasks(
             if ann.cancelled and ann.labels in (None, []):
                 labels = ""
             else:
-                labels = normalise_labels(ann.labels, allowed, where=ann.where)
+                labels = check_labels(ann.labels, where=ann.where)
             eligible.require(ann.annotator, "annotate", where=ann.where)
             live += not ann.cancelled
             if stored is not None:
@@ -249,7 +251,7 @@ def import_tasks(
         task["double_annotation"] = task["ext_id"] in drawn or task["ext_id"] in multi
     report.double_selected = sum(t["double_annotation"] for t in new_tasks)
     if new_tasks:
-        conn.execute(insert(annotation_tasks), new_tasks)
+        insert_many(conn, annotation_tasks, new_tasks)
         known.ids.update(
             (r.ext_id, (r.id, r.rules_version))
             for r in conn.execute(
@@ -261,8 +263,9 @@ def import_tasks(
             )
         )
     if new_annotations:
-        conn.execute(
-            insert(annotations),
+        insert_many(
+            conn,
+            annotations,
             [
                 {
                     "task_id": known.ids[ext_id][0],
@@ -290,51 +293,66 @@ def import_tasks(
     return report
 
 
+@bulk()
 def load_tasks(
     conn: Connection, project_id: str, *, ext_ids: Sequence[str] | None = None
 ) -> list[TaskOut]:
     """The project's tasks (or those named) with annotations and reviews, in import order."""
     project = get_project(conn, project_id)
-    query = (
-        select(annotation_tasks)
-        .where(annotation_tasks.c.project_id == project.id)
-        .order_by(annotation_tasks.c.id)
+    t = annotation_tasks.c
+    rows = conn.execute(
+        select(t.id, t.ext_id, t.source_id, t.rules_version, t.double_annotation, t.data, t.extra)
+        .where(t.project_id == project.id)
+        .order_by(t.id)
     )
-    if ext_ids is not None:
-        wanted = set(ext_ids)
-        rows = [r for r in conn.execute(query) if r.ext_id in wanted]
-    else:
-        rows = list(conn.execute(query))
+    wanted = set(ext_ids) if ext_ids is not None else None
+    loads = orjson.loads
     tasks = {
-        r.id: TaskOut(
-            id=r.id,
-            ext_id=r.ext_id,
-            source_id=r.source_id,
-            rules_version=r.rules_version,
-            double_annotation=bool(r.double_annotation),
-            data=orjson.loads(r.data),
-            extra=orjson.loads(r.extra) if r.extra is not None else None,
+        task_id: TaskOut(
+            task_id,
+            ext_id,
+            source_id,
+            rules_version,
+            bool(double),
+            loads(data),
+            loads(extra) if extra is not None else None,
         )
-        for r in rows
+        for task_id, ext_id, source_id, rules_version, double, data, extra in rows
+        if wanted is None or ext_id in wanted
     }
     if not tasks:
         return []
-    in_project = select(annotation_tasks.c.id).where(annotation_tasks.c.project_id == project.id)
-    for r in conn.execute(
-        select(annotations).where(annotations.c.task_id.in_(in_project)).order_by(annotations.c.id)
+    in_project = select(t.id).where(t.project_id == project.id)
+    a = annotations.c
+    raw_time = type_coerce(a.created_at, String)
+    for task_id, *fields in conn.execute(
+        select(
+            a.task_id,
+            a.id,
+            a.annotator_id,
+            a.labels,
+            a.cancelled,
+            raw_time,
+            a.lead_time,
+            a.origin,
+            a.extra,
+        )
+        .where(a.task_id.in_(in_project))
+        .order_by(a.id)
     ):
-        task = tasks.get(r.task_id)
+        task = tasks.get(task_id)
         if task is not None:
+            ann_id, annotator, labels, cancelled, created_at, lead_time, origin, extra = fields
             task.annotations.append(
                 AnnotationOut(
-                    id=r.id,
-                    annotator=r.annotator_id,
-                    labels=r.labels,
-                    cancelled=bool(r.cancelled),
-                    created_at=r.created_at,
-                    lead_time=r.lead_time,
-                    origin=r.origin,
-                    extra=orjson.loads(r.extra) if r.extra is not None else None,
+                    ann_id,
+                    annotator,
+                    labels,
+                    bool(cancelled),
+                    utc(created_at),
+                    lead_time,
+                    origin,
+                    loads(extra) if extra is not None else None,
                 )
             )
     for r in conn.execute(
