@@ -17,6 +17,7 @@ ORDER = [
     ("gateway.md", "Gateway"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
+    ("annotation.md", "Annotation: 100,000-task project export and import"),
 ]
 HEADER = """# Benchmarks
 
