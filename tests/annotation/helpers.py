@@ -10,9 +10,12 @@ from sqlalchemy import Connection
 
 from hegui.annotation.default_rules import default_rules_markdown
 from hegui.annotation.exams import ExamItem, set_exam, take_exam
-from hegui.annotation.projects import create_project
+from hegui.annotation.jsonl import parse_jsonl
+from hegui.annotation.projects import create_project, get_project
 from hegui.annotation.roster import add_annotator
 from hegui.annotation.rules import publish_rules
+from hegui.annotation.tasks import ImportReport, import_tasks
+from hegui.store.db import Store
 
 ACTOR = "test"
 GOLD = [("e0", "A.2.e"), ("e1", "none"), ("e2", "A.2.d"), ("e3", "none"), ("e4", "A.1.g")]
@@ -57,3 +60,23 @@ def task_rows(n: int, *, prefix: str = "t") -> list[dict[str, Any]]:
     return [
         {"id": f"{prefix}{i}", "text": f"第{i}条评论", "source_id": "cold-dev"} for i in range(n)
     ]
+
+
+def import_jsonl(
+    store: Store,
+    rows: list[dict[str, Any]] | bytes,
+    *,
+    project: str = "p1",
+    annotator: str | None = None,
+    source: str = "tasks.jsonl",
+) -> ImportReport:
+    """Parse JSON Lines (rows or bytes) for ``project`` and import them in one transaction."""
+    raw = rows if isinstance(rows, bytes) else jsonl(rows)
+
+    def run(c: Connection) -> ImportReport:
+        items = parse_jsonl(raw, get_project(c, project), source=source, annotator=annotator)
+        return import_tasks(
+            c, project, items, actor=ACTOR, fmt="jsonl", source=source, sha256="0" * 64
+        )
+
+    return store.write(run)

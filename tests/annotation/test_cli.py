@@ -32,6 +32,17 @@ def run(*args: str, code: int = 0) -> str:
     return result.output.strip()
 
 
+def _hegui(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a child process (exit code 2 and stderr come from main())."""
+    url = f"sqlite:///{work / 'cli.db'}"
+    return subprocess.run(
+        [sys.executable, "-m", "hegui.cli", *args, "--url", url],
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+
+
 def _seat_people(work: Path) -> None:
     run("annotate", "rules", "default", "--version", "r1", "-o", "rules.md")
     assert "published security rules r1 (32 labels)" in run(
@@ -157,23 +168,7 @@ def test_bad_input_exits_2_with_one_line_naming_the_item(work: Path) -> None:
     rows = task_rows(3)
     rows[1]["labels"], rows[1]["annotator"] = ["A.9.z"], "alice"
     (work / "bad.jsonl").write_bytes(jsonl(rows))
-    env_url = f"sqlite:///{work / 'cli.db'}"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hegui.cli",
-            "annotate",
-            "import",
-            "p1",
-            "bad.jsonl",
-            "--url",
-            env_url,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=work,
-    )
+    proc = _hegui(work, "annotate", "import", "p1", "bad.jsonl")
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         "hegui: error: bad.jsonl line 2 (id t1): unknown label 'A.9.z' (the rules allow "
@@ -185,22 +180,7 @@ def test_bad_input_exits_2_with_one_line_naming_the_item(work: Path) -> None:
     (work / "broken.json").write_text(
         '[{"id": 1, "data": {"text": "x"}, "annotations": [{"completed_by": 10, "result": []}]}]'
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hegui.cli",
-            "annotate",
-            "import",
-            "p1",
-            "broken.json",
-            "--url",
-            env_url,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=work,
-    )
+    proc = _hegui(work, "annotate", "import", "p1", "broken.json")
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         "hegui: error: broken.json task #1 (id 1) annotation #1: no 'choices' result from 'risk' "

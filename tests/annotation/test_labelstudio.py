@@ -21,7 +21,7 @@ from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
 from hegui.store.schema import annotation_tasks, annotations, utcnow
-from tests.annotation.helpers import ACTOR, Setup, jsonl, task_rows
+from tests.annotation.helpers import ACTOR, Setup, import_jsonl, task_rows
 from tests.annotation.labelstudio_docs import USER_MAP, label_studio_export
 
 
@@ -109,15 +109,7 @@ def test_hegui_tasks_go_to_label_studio_and_come_back(ready: Setup, store: Store
     ]
     rows[1]["labels"], rows[1]["annotator"] = ["A.1.g", "A.2.d"], "dan"
 
-    def load(c: Any) -> ImportReport:
-        from hegui.annotation.jsonl import parse_jsonl
-
-        items = parse_jsonl(jsonl(rows), get_project(c, "p1"), source="t.jsonl")
-        return import_tasks(
-            c, "p1", items, actor=ACTOR, fmt="jsonl", source="t.jsonl", sha256="0" * 64
-        )
-
-    store.write(load)
+    import_jsonl(store, rows)
     store.write(lambda c: create_project(c, "p2", double_share=0.5, seed=7, actor=ACTOR))
     exported = _export(store, user_map={})
     assert exported[0]["data"] == {k: v for k, v in rows[0].items() if k != "annotations"}
@@ -142,15 +134,7 @@ def test_hegui_tasks_go_to_label_studio_and_come_back(ready: Setup, store: Store
 def test_the_user_map_turns_annotators_back_into_label_studio_users(
     ready: Setup, store: Store
 ) -> None:
-    raw = jsonl([{"id": "t0", "text": "x", "labels": ["none"], "annotator": "alice"}])
-
-    def load(c: Any) -> None:
-        from hegui.annotation.jsonl import parse_jsonl
-
-        items = parse_jsonl(raw, get_project(c, "p1"), source="t.jsonl")
-        import_tasks(c, "p1", items, actor=ACTOR, fmt="jsonl", source="t.jsonl", sha256="0" * 64)
-
-    store.write(load)
+    import_jsonl(store, [{"id": "t0", "text": "x", "labels": ["none"], "annotator": "alice"}])
     assert _export(store, user_map={"10": "alice"})[0]["annotations"][0]["completed_by"] == 10
 
 
@@ -377,7 +361,6 @@ def test_label_studio_tasks_known_by_their_label_studio_id_export_to_importable_
     ready: Setup, store: Store
 ) -> None:
     """Found by the benchmark: such tasks lost their id in JSONL and could not come back."""
-    from hegui.annotation.jsonl import parse_jsonl
 
     _import(store, label_studio_export())
     with store.read() as conn:
@@ -385,12 +368,6 @@ def test_label_studio_tasks_known_by_their_label_studio_id_export_to_importable_
     assert [orjson.loads(line)["id"] for line in lines.splitlines()] == ["1", "2", "3", "4"]
     store.write(lambda c: create_project(c, "p2", double_share=0.5, seed=7, actor=ACTOR))
 
-    def again(c: Any) -> ImportReport:
-        items = parse_jsonl(lines, get_project(c, "p2"), source="out.jsonl")
-        return import_tasks(
-            c, "p2", items, actor=ACTOR, fmt="jsonl", source="out.jsonl", sha256="0" * 64
-        )
-
-    assert store.write(again).annotations_added == 6
+    assert import_jsonl(store, lines, project="p2").annotations_added == 6
     with store.read() as conn:
         assert render_jsonl(load_tasks(conn, "p2")) == lines

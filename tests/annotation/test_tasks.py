@@ -12,24 +12,18 @@ from sqlalchemy import func, select
 from hegui.annotation.jsonl import parse_jsonl, render_jsonl
 from hegui.annotation.projects import Project, create_project, get_project
 from hegui.annotation.records import TaskIn
-from hegui.annotation.tasks import ImportReport, double_draw, import_tasks, load_tasks
+from hegui.annotation.tasks import ImportReport, double_draw, load_tasks
 from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
 from hegui.store.schema import annotation_tasks, annotations
-from tests.annotation.helpers import ACTOR, Setup, jsonl, task_rows
+from tests.annotation.helpers import ACTOR, Setup, import_jsonl, jsonl, task_rows
 
 
 def _import(
     store: Store, raw: bytes, *, project: str = "p1", annotator: str | None = None
 ) -> ImportReport:
-    def run(c: Any) -> ImportReport:
-        items = parse_jsonl(raw, get_project(c, project), source="tasks.jsonl", annotator=annotator)
-        return import_tasks(
-            c, project, items, actor=ACTOR, fmt="jsonl", source="tasks.jsonl", sha256="0" * 64
-        )
-
-    return store.write(run)
+    return import_jsonl(store, raw, project=project, annotator=annotator)
 
 
 def _counts(store: Store) -> tuple[int, int, int]:

@@ -9,35 +9,38 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from hegui.annotation.assign import assign_tasks, unassign, work_for
-from hegui.annotation.jsonl import parse_jsonl, render_jsonl
-from hegui.annotation.projects import get_project
+from hegui.annotation.jsonl import render_jsonl
 from hegui.annotation.quality import qa_report
 from hegui.annotation.report import render_html
 from hegui.annotation.review import (
     Decision,
-    adjudicate,
     disputes,
     draw_verification_sample,
-    verify,
+    record_reviews,
 )
 from hegui.annotation.roster import add_annotator, set_status
-from hegui.annotation.tasks import ImportReport, import_tasks, load_tasks
+from hegui.annotation.tasks import ImportReport, load_tasks
 from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
-from tests.annotation.helpers import ACTOR, Setup, jsonl, task_rows
+from tests.annotation.helpers import ACTOR, Setup, import_jsonl, task_rows
 
 
 def _import(store: Store, rows: list[dict[str, Any]], annotator: str | None = None) -> ImportReport:
-    def run(c: Any) -> ImportReport:
-        items = parse_jsonl(
-            jsonl(rows), get_project(c, "p1"), source="f.jsonl", annotator=annotator
-        )
-        return import_tasks(
-            c, "p1", items, actor=ACTOR, fmt="jsonl", source="f.jsonl", sha256="0" * 64
-        )
+    return import_jsonl(store, rows, annotator=annotator, source="f.jsonl")
 
-    return store.write(run)
+
+def _adjudicate(store: Store, ext_id: str, labels: list[str], reviewer: str) -> None:
+    store.write(
+        lambda c: record_reviews(
+            c,
+            "p1",
+            [Decision(ext_id, labels, None, "adj.jsonl line 1")],
+            kind="adjudication",
+            reviewer=reviewer,
+            actor=ACTOR,
+        )
+    )
 
 
 def _label(person: str, ext_id: str) -> list[str]:
@@ -143,8 +146,16 @@ def test_adjudication_settles_disputes_by_someone_who_did_not_annotate(
         for i, t in enumerate(open_disputes, 1)
     ]
     with pytest.raises(InputError, match="'alice' does not hold the reviewer role"):
-        store.write(lambda c: adjudicate(c, "p1", decisions, reviewer="alice", actor=ACTOR))
-    report = store.write(lambda c: adjudicate(c, "p1", decisions, reviewer="carol", actor=ACTOR))
+        store.write(
+            lambda c: record_reviews(
+                c, "p1", decisions, kind="adjudication", reviewer="alice", actor=ACTOR
+            )
+        )
+    report = store.write(
+        lambda c: record_reviews(
+            c, "p1", decisions, kind="adjudication", reviewer="carol", actor=ACTOR
+        )
+    )
     assert report.recorded == len(open_disputes)
     with store.read() as conn:
         assert disputes(conn, "p1") == []
@@ -157,25 +168,9 @@ def test_adjudication_settles_disputes_by_someone_who_did_not_annotate(
     with pytest.raises(
         InputError, match=f"task '{undisputed.ext_id}' has no disagreement to adjudicate"
     ):
-        store.write(
-            lambda c: adjudicate(
-                c,
-                "p1",
-                [Decision(undisputed.ext_id, ["none"], None, "x")],
-                reviewer="erin",
-                actor=ACTOR,
-            )
-        )
+        _adjudicate(store, undisputed.ext_id, ["none"], "erin")
     with pytest.raises(InputError, match="already has a adjudication by 'carol'"):
-        store.write(
-            lambda c: adjudicate(
-                c,
-                "p1",
-                [Decision(decisions[0].ext_id, ["none"], None, "x")],
-                reviewer="erin",
-                actor=ACTOR,
-            )
-        )
+        _adjudicate(store, decisions[0].ext_id, ["none"], "erin")
 
 
 def test_an_annotator_of_a_task_cannot_review_it(ready: Setup, store: Store) -> None:
@@ -187,15 +182,7 @@ def test_an_annotator_of_a_task_cannot_review_it(ready: Setup, store: Store) -> 
     with pytest.raises(
         InputError, match=f"'erin' annotated task '{mine[0].ext_id}' and cannot review it"
     ):
-        store.write(
-            lambda c: adjudicate(
-                c,
-                "p1",
-                [Decision(mine[0].ext_id, ["none"], None, "d1")],
-                reviewer="erin",
-                actor=ACTOR,
-            )
-        )
+        _adjudicate(store, mine[0].ext_id, ["none"], "erin")
 
 
 def _annotate_all_as(store: Store, person: str) -> None:
@@ -211,10 +198,11 @@ def test_verification_sample_is_blind_random_and_only_drawn_tasks_are_verified(
     with store.read() as conn:
         open_disputes = disputes(conn, "p1")
     store.write(
-        lambda c: adjudicate(
+        lambda c: record_reviews(
             c,
             "p1",
             [Decision(t.ext_id, ["A.2.d"], None, "x") for t in open_disputes],
+            kind="adjudication",
             reviewer="erin",
             actor=ACTOR,
         )
@@ -233,8 +221,14 @@ def test_verification_sample_is_blind_random_and_only_drawn_tasks_are_verified(
         Decision(t.ext_id, _label("alice", t.ext_id), None, f"v{i}") for i, t in enumerate(drawn)
     ]
     with pytest.raises(InputError, match="was not drawn for verification by 'erin'"):
-        store.write(lambda c: verify(c, "p1", truth[:1], reviewer="erin", actor=ACTOR))
-    store.write(lambda c: verify(c, "p1", truth, reviewer="carol", actor=ACTOR))
+        store.write(
+            lambda c: record_reviews(
+                c, "p1", truth[:1], kind="verification", reviewer="erin", actor=ACTOR
+            )
+        )
+    store.write(
+        lambda c: record_reviews(c, "p1", truth, kind="verification", reviewer="carol", actor=ACTOR)
+    )
     with store.read() as conn:
         report = qa_report(conn, "p1")
     acc = report["verification"]

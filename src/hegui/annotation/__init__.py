@@ -17,7 +17,6 @@ from typing import Any
 
 __all__ = [
     "add_annotator",
-    "adjudicate",
     "assign_tasks",
     "create_project",
     "default_rules_markdown",
@@ -28,18 +27,17 @@ __all__ = [
     "parse_label_studio",
     "publish_rules",
     "qa_report",
+    "record_reviews",
     "record_training",
     "render_html",
     "render_jsonl",
     "render_label_studio",
     "set_exam",
     "take_exam",
-    "verify",
 ]
 
 _WHERE = {
     "add_annotator": "hegui.annotation.roster",
-    "adjudicate": "hegui.annotation.review",
     "assign_tasks": "hegui.annotation.assign",
     "create_project": "hegui.annotation.projects",
     "default_rules_markdown": "hegui.annotation.default_rules",
@@ -50,13 +48,13 @@ _WHERE = {
     "parse_label_studio": "hegui.annotation.labelstudio",
     "publish_rules": "hegui.annotation.rules",
     "qa_report": "hegui.annotation.quality",
+    "record_reviews": "hegui.annotation.review",
     "record_training": "hegui.annotation.roster",
     "render_html": "hegui.annotation.report",
     "render_jsonl": "hegui.annotation.jsonl",
     "render_label_studio": "hegui.annotation.labelstudio",
     "set_exam": "hegui.annotation.exams",
     "take_exam": "hegui.annotation.exams",
-    "verify": "hegui.annotation.review",
 }
 
 

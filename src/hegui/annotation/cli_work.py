@@ -208,13 +208,14 @@ def _register_review(app: typer.Typer) -> None:
             from hegui.annotation.projects import get_project
 
             raw = read_input(file)
-            record = review.adjudicate if kind == "adjudication" else review.verify
 
             def run(c: Connection) -> Any:
                 decisions = review.parse_decisions(
                     raw, get_project(c, project_id), source=str(file)
                 )
-                return record(c, project_id, decisions, reviewer=reviewer, actor=_actor())
+                return review.record_reviews(
+                    c, project_id, decisions, kind=kind, reviewer=reviewer, actor=_actor()
+                )
 
             report = run_write(url, config, run)
             _emit(

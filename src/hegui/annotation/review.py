@@ -34,14 +34,16 @@ from hegui.store import audit
 from hegui.store.schema import annotation_assignments, annotation_reviews, utcnow
 
 __all__ = [
+    "ROLE_OF",
     "Decision",
     "ReviewReport",
-    "adjudicate",
     "disputes",
     "draw_verification_sample",
     "parse_decisions",
-    "verify",
+    "record_reviews",
 ]
+
+ROLE_OF = {"adjudication": "adjudicate", "verification": "verify"}  # review kind -> task role
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +85,21 @@ def disputes(conn: Connection, project_id: str) -> list[TaskOut]:
     return [t for t in load_tasks(conn, project_id) if t.state() == "disputed"]
 
 
-def _record(
+def record_reviews(
     conn: Connection,
     project_id: str,
     decisions: Sequence[Decision],
     *,
     kind: str,
-    role: str,
     reviewer: str,
     actor: str,
-    now: datetime | None,
+    now: datetime | None = None,
 ) -> ReviewReport:
+    """Record a reviewer's labels, all or nothing: ``adjudication`` of disputed tasks, or
+    ``verification`` of the tasks drawn for them by :func:`draw_verification_sample`."""
+    if kind not in ROLE_OF:
+        raise InputError(f"review kind must be one of {', '.join(ROLE_OF)}, not {kind!r}")
+    role = ROLE_OF[kind]
     project = get_project(conn, project_id)
     now = now or utcnow()
     Eligibility(conn, project.rules_version, now=now).require(
@@ -171,50 +177,6 @@ def _record(
         at=now,
     )
     return report
-
-
-def adjudicate(
-    conn: Connection,
-    project_id: str,
-    decisions: Sequence[Decision],
-    *,
-    reviewer: str,
-    actor: str,
-    now: datetime | None = None,
-) -> ReviewReport:
-    """Record a reviewer's final labels for disputed tasks (all or nothing)."""
-    return _record(
-        conn,
-        project_id,
-        decisions,
-        kind="adjudication",
-        role="adjudicate",
-        reviewer=reviewer,
-        actor=actor,
-        now=now,
-    )
-
-
-def verify(
-    conn: Connection,
-    project_id: str,
-    decisions: Sequence[Decision],
-    *,
-    reviewer: str,
-    actor: str,
-    now: datetime | None = None,
-) -> ReviewReport:
-    """Record a reviewer's labels for tasks drawn for them by :func:`draw_verification_sample`."""
-    return _record(
-        conn,
-        project_id,
-        decisions,
-        kind="verification",
-        role="verify",
-        reviewer=reviewer,
-        actor=actor,
-        now=now,
-    )
 
 
 def draw_verification_sample(
