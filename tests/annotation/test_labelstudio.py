@@ -20,7 +20,7 @@ from hegui.annotation.tasks import ImportReport, import_tasks, load_tasks
 from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
-from hegui.store.schema import annotation_tasks, annotations, utcnow
+from hegui.store.schema import annotation_tasks, task_annotations, utcnow
 from tests.annotation.helpers import ACTOR, Setup, import_jsonl, task_rows
 from tests.annotation.labelstudio_docs import USER_MAP, label_studio_export
 
@@ -142,7 +142,7 @@ def _counts(store: Store) -> tuple[int, int, int]:
     with store.read() as conn:
         return (
             conn.execute(select(func.count()).select_from(annotation_tasks)).scalar_one(),
-            conn.execute(select(func.count()).select_from(annotations)).scalar_one(),
+            conn.execute(select(func.count()).select_from(task_annotations)).scalar_one(),
             audit.verify(conn).events,
         )
 

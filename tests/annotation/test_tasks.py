@@ -16,7 +16,7 @@ from hegui.annotation.tasks import ImportReport, double_draw, load_tasks
 from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
-from hegui.store.schema import annotation_tasks, annotations
+from hegui.store.schema import annotation_tasks, task_annotations
 from tests.annotation.helpers import ACTOR, Setup, import_jsonl, jsonl, task_rows
 
 
@@ -29,7 +29,7 @@ def _import(
 def _counts(store: Store) -> tuple[int, int, int]:
     with store.read() as conn:
         tasks = conn.execute(select(func.count()).select_from(annotation_tasks)).scalar_one()
-        anns = conn.execute(select(func.count()).select_from(annotations)).scalar_one()
+        anns = conn.execute(select(func.count()).select_from(task_annotations)).scalar_one()
         return tasks, anns, audit.verify(conn).events
 
 

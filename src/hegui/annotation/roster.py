@@ -226,7 +226,8 @@ def record_training(
         "held_on": held,
         "recorded_at": now,
     }
-    new_id = conn.execute(insert(annotator_trainings).values(**values)).inserted_primary_key[0]
+    key = conn.execute(insert(annotator_trainings).values(**values)).inserted_primary_key
+    assert key is not None
     audit.append(
         conn,
         actor=actor,
@@ -235,7 +236,9 @@ def record_training(
         after={**values, "recorded_at": now.isoformat()},
         at=now,
     )
-    return Training(id=int(new_id), **values)
+    return Training(
+        int(key[0]), annotator_id, rules_version, topic, float(hours), trainer, held, now
+    )
 
 
 def trainings(conn: Connection, annotator_id: str | None = None) -> list[Training]:

@@ -34,7 +34,7 @@ from hegui.store.schema import (
     annotation_assignments,
     annotation_reviews,
     annotation_tasks,
-    annotations,
+    task_annotations,
     utcnow,
 )
 
@@ -96,31 +96,35 @@ def _load_known(conn: Connection, project: Project, ext_ids: list[str]) -> _Know
     matched = [ids[e][0] for e in ext_ids if e in ids]
     known = _Known(ids, {}, {}, defaultdict(dict), defaultdict(set))
     for chunk in _chunks(matched):
-        for r in conn.execute(
+        for task_id, data in conn.execute(
             select(annotation_tasks.c.id, annotation_tasks.c.data).where(
                 annotation_tasks.c.id.in_(chunk)
             )
         ):
-            known.texts[r.id] = orjson.loads(r.data).get(project.text_field)
-        for r in conn.execute(
+            known.texts[task_id] = orjson.loads(data).get(project.text_field)
+        for task_id, person, labels, cancelled in conn.execute(
             select(
-                annotations.c.task_id,
-                annotations.c.annotator_id,
-                annotations.c.labels,
-                annotations.c.cancelled,
-            ).where(annotations.c.task_id.in_(chunk))
+                task_annotations.c.task_id,
+                task_annotations.c.annotator_id,
+                task_annotations.c.labels,
+                task_annotations.c.cancelled,
+            ).where(task_annotations.c.task_id.in_(chunk))
         ):
-            known.annotations[(r.task_id, r.annotator_id)] = (r.labels, bool(r.cancelled))
-        for r in conn.execute(
-            select(annotation_assignments).where(annotation_assignments.c.task_id.in_(chunk))
+            known.annotations[(task_id, person)] = (labels, bool(cancelled))
+        for task_id, person, role in conn.execute(
+            select(
+                annotation_assignments.c.task_id,
+                annotation_assignments.c.person_id,
+                annotation_assignments.c.role,
+            ).where(annotation_assignments.c.task_id.in_(chunk))
         ):
-            known.roles[r.task_id][r.person_id] = r.role
-        for r in conn.execute(
+            known.roles[task_id][person] = role
+        for task_id, person in conn.execute(
             select(annotation_reviews.c.task_id, annotation_reviews.c.reviewer_id).where(
                 annotation_reviews.c.task_id.in_(chunk)
             )
         ):
-            known.reviewers[r.task_id].add(r.reviewer_id)
+            known.reviewers[task_id].add(person)
     return known
 
 
@@ -265,7 +269,7 @@ def import_tasks(
     if new_annotations:
         insert_many(
             conn,
-            annotations,
+            task_annotations,
             [
                 {
                     "task_id": known.ids[ext_id][0],
@@ -323,7 +327,7 @@ def load_tasks(
     if not tasks:
         return []
     in_project = select(t.id).where(t.project_id == project.id)
-    a = annotations.c
+    a = task_annotations.c
     raw_time = type_coerce(a.created_at, String)
     for task_id, *fields in conn.execute(
         select(

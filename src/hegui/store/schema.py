@@ -42,7 +42,6 @@ __all__ = [
     "annotation_reviews",
     "annotation_rules",
     "annotation_tasks",
-    "annotations",
     "annotator_trainings",
     "annotators",
     "api_keys",
@@ -52,6 +51,7 @@ __all__ = [
     "metadata",
     "minors_usage",
     "sanction_events",
+    "task_annotations",
     "usage_records",
     "utcnow",
     "violations",
@@ -250,9 +250,7 @@ annotation_rules = Table(
 annotation_exams = Table(
     "annotation_exams",
     metadata,
-    Column(
-        "rules_version", String(64), ForeignKey("annotation_rules.version"), primary_key=True
-    ),
+    Column("rules_version", String(64), ForeignKey("annotation_rules.version"), primary_key=True),
     Column("pass_mark", Float, nullable=False),
     Column("valid_days", Integer, nullable=True),
     Column("items_sha256", String(64), nullable=False),
@@ -313,7 +311,9 @@ annotation_exam_attempts = Table(
     Column("score", Float, nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("answers", Text, nullable=False),
-    Index("ix_annotation_exam_attempts_annotator_id_rules_version", "annotator_id", "rules_version"),
+    Index(
+        "ix_annotation_exam_attempts_annotator_id_rules_version", "annotator_id", "rules_version"
+    ),
 )
 
 annotation_projects = Table(
@@ -362,8 +362,9 @@ annotation_assignments = Table(
     Index("ix_annotation_assignments_person_id_role", "person_id", "role"),
 )
 
-annotations = Table(
-    "annotations",
+# (not named ``annotations``: that name is taken by ``from __future__ import annotations``)
+task_annotations = Table(
+    "task_annotations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("task_id", Integer, ForeignKey("annotation_tasks.id"), nullable=False),
@@ -374,7 +375,7 @@ annotations = Table(
     Column("lead_time", Float, nullable=True),
     Column("origin", String(16), nullable=False),
     Column("extra", Text, nullable=True),
-    Index("ix_annotations_task_id_annotator_id", "task_id", "annotator_id", unique=True),
+    Index("ix_task_annotations_task_id_annotator_id", "task_id", "annotator_id", unique=True),
 )
 
 annotation_reviews = Table(

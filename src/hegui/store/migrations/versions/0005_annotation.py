@@ -227,7 +227,7 @@ def upgrade() -> None:
         "ix_annotation_reviews_task_id_kind", "annotation_reviews", ["task_id", "kind"], unique=True
     )
     op.create_table(
-        "annotations",
+        "task_annotations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("annotator_id", sa.String(length=64), nullable=False),
@@ -238,26 +238,28 @@ def upgrade() -> None:
         sa.Column("origin", sa.String(length=16), nullable=False),
         sa.Column("extra", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["annotator_id"], ["annotators.id"], name=op.f("fk_annotations_annotator_id_annotators")
+            ["annotator_id"],
+            ["annotators.id"],
+            name=op.f("fk_task_annotations_annotator_id_annotators"),
         ),
         sa.ForeignKeyConstraint(
             ["task_id"],
             ["annotation_tasks.id"],
-            name=op.f("fk_annotations_task_id_annotation_tasks"),
+            name=op.f("fk_task_annotations_task_id_annotation_tasks"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_annotations")),
     )
     op.create_index(
-        "ix_annotations_task_id_annotator_id",
-        "annotations",
+        "ix_task_annotations_task_id_annotator_id",
+        "task_annotations",
         ["task_id", "annotator_id"],
         unique=True,
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_annotations_task_id_annotator_id", table_name="annotations")
-    op.drop_table("annotations")
+    op.drop_index("ix_task_annotations_task_id_annotator_id", table_name="task_annotations")
+    op.drop_table("task_annotations")
     op.drop_index("ix_annotation_reviews_task_id_kind", table_name="annotation_reviews")
     op.drop_table("annotation_reviews")
     op.drop_index("ix_annotation_assignments_person_id_role", table_name="annotation_assignments")
