@@ -169,7 +169,7 @@ def test_an_annotator_without_a_passed_exam_gets_no_task(ready: Setup, store: St
     rows = [*task_rows(3), {"id": "t3", "text": "x", "labels": ["none"], "annotator": "fay"}]
     with pytest.raises(
         InputError,
-        match=r"line 4 \(id t3\): 'fay' has not taken the exam for rules r1; only people who passed",
+        match=r"line 4 \(id t3\): 'fay' has not taken the exam for rules r1; only people who passed the exam",
     ):
         _import(store, jsonl(rows))
     store.write(lambda c: take_exam(c, "fay", "r1", {"e0": ["A.2.e"]}, actor=ACTOR))

@@ -307,3 +307,14 @@ def test_every_step_left_an_intact_audit_trail(ready: Setup, store: Store) -> No
         "annotation.assign",
     ):
         assert action in actions
+
+
+def test_a_verifier_cannot_also_annotate_the_task(ready: Setup, store: Store) -> None:
+    _finished_project(store)
+    drawn = store.write(
+        lambda c: draw_verification_sample(c, "p1", reviewer="erin", size=1, actor=ACTOR)
+    )
+    with pytest.raises(
+        InputError, match=f"'erin' holds the 'verify' role in task '{drawn[0].ext_id}'"
+    ):
+        _import(store, [{"id": drawn[0].ext_id, "labels": ["none"]}], annotator="erin")

@@ -339,24 +339,25 @@ class Eligibility:
             return f"{person!r} does not hold the {needed} role"
         if status != "active":
             return f"{person!r} is {status}"
+        only = "only people who passed the exam of a task's rules version get tasks"
         if not self.has_exam:
-            return f"rules {self.rules_version} have no exam yet, so nobody has passed it"
+            return f"rules {self.rules_version} have no exam yet, so nobody has passed it; {only}"
         attempt = self.attempts.get(person)
         if attempt is None:
-            return f"{person!r} has not taken the exam for rules {self.rules_version}"
+            return f"{person!r} has not taken the exam for rules {self.rules_version}; {only}"
         if not attempt.passed:
             return (
                 f"{person!r} did not pass the exam for rules {self.rules_version} "
-                f"(latest score {attempt.score:.0%})"
+                f"(latest score {attempt.score:.0%}); {only}"
             )
         if self.valid_days is not None and attempt.at + timedelta(days=self.valid_days) < self.now:
             return (
                 f"{person!r} passed the exam for rules {self.rules_version} on "
-                f"{attempt.at.date()}, which expired after {self.valid_days} days"
+                f"{attempt.at.date()}, which expired after {self.valid_days} days; {only}"
             )
         return None
 
     def require(self, person: str, role: str, *, where: str) -> None:
         why = self.reason(person, role)
         if why is not None:
-            raise InputError(f"{where}: {why}; only people who passed the current exam get tasks")
+            raise InputError(f"{where}: {why}")

@@ -224,8 +224,8 @@ def import_tasks(
                 role = roles.get(ann.annotator)
                 if role is not None and role != "annotate":
                     raise InputError(
-                        f"{ann.where}: {ann.annotator!r} is the {role} reviewer of task {ext_id!r} "
-                        "and cannot also annotate it"
+                        f"{ann.where}: {ann.annotator!r} holds the {role!r} role in task "
+                        f"{ext_id!r} and cannot also annotate it"
                     )
                 if ann.annotator in known.reviewers.get(task_id, set()):
                     raise InputError(
