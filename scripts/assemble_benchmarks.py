@@ -20,6 +20,7 @@ ORDER = [
     ("labeling_scale.md", "Labels: many files, large files"),
     ("judge.md", "Assessment: judge against human labels"),
     ("assess_runner.md", "Assessment: runner throughput and resume"),
+    ("annotation.md", "Annotation: 100,000-task project export and import"),
 ]
 HEADER = """# Benchmarks
 

@@ -34,6 +34,16 @@ __all__ = [
     "accounts",
     "agreement_acceptances",
     "agreements",
+    "annotation_assignments",
+    "annotation_exam_attempts",
+    "annotation_exam_items",
+    "annotation_exams",
+    "annotation_projects",
+    "annotation_reviews",
+    "annotation_rules",
+    "annotation_tasks",
+    "annotator_trainings",
+    "annotators",
     "api_keys",
     "audit_events",
     "audit_head",
@@ -41,6 +51,7 @@ __all__ = [
     "metadata",
     "minors_usage",
     "sanction_events",
+    "task_annotations",
     "usage_records",
     "utcnow",
     "violations",
@@ -216,4 +227,166 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# --- annotation governance (hegui.annotation) -------------------------------------------------
+# Only the tables; the rules (who may annotate what, blind double annotation, one role per person
+# per task, adjudication, verification samples) live in hegui.annotation. Label sets are stored as
+# comma-joined sorted risk codes ("A.2.d,A.2.e", or "none"), so equal labels are equal strings.
+
+annotation_rules = Table(
+    "annotation_rules",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_by", String(100), nullable=False),
+)
+
+annotation_exams = Table(
+    "annotation_exams",
+    metadata,
+    Column("rules_version", String(64), ForeignKey("annotation_rules.version"), primary_key=True),
+    Column("pass_mark", Float, nullable=False),
+    Column("valid_days", Integer, nullable=True),
+    Column("items_sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+annotation_exam_items = Table(
+    "annotation_exam_items",
+    metadata,
+    Column(
+        "rules_version",
+        String(64),
+        ForeignKey("annotation_exams.rules_version"),
+        primary_key=True,
+    ),
+    Column("item_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("labels", String(400), nullable=False),
+)
+
+annotators = Table(
+    "annotators",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("roles", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+annotator_trainings = Table(
+    "annotator_trainings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("annotator_id", String(64), ForeignKey("annotators.id"), nullable=False, index=True),
+    Column("rules_version", String(64), ForeignKey("annotation_rules.version"), nullable=True),
+    Column("topic", String(200), nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("trainer", String(200), nullable=False),
+    Column("held_on", String(10), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+annotation_exam_attempts = Table(
+    "annotation_exam_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("annotator_id", String(64), ForeignKey("annotators.id"), nullable=False),
+    Column(
+        "rules_version", String(64), ForeignKey("annotation_exams.rules_version"), nullable=False
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("answers", Text, nullable=False),
+    Index(
+        "ix_annotation_exam_attempts_annotator_id_rules_version", "annotator_id", "rules_version"
+    ),
+)
+
+annotation_projects = Table(
+    "annotation_projects",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("rules_version", String(64), ForeignKey("annotation_rules.version"), nullable=False),
+    Column("double_share", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("id_field", String(100), nullable=False),
+    Column("text_field", String(100), nullable=False),
+    Column("source_field", String(100), nullable=False),
+    Column("from_name", String(100), nullable=False),
+    Column("to_name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+# ``data`` is the task as it came (JSON text, kept verbatim: the corpus sample record or Label
+# Studio's ``data``); ``extra`` keeps Label Studio's other task fields (its id, predictions, meta…)
+# verbatim so an export gives back what was imported.
+annotation_tasks = Table(
+    "annotation_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("annotation_projects.id"), nullable=False),
+    Column("ext_id", String(200), nullable=False),
+    Column("source_id", String(64), nullable=True),
+    Column("rules_version", String(64), ForeignKey("annotation_rules.version"), nullable=False),
+    Column("double_annotation", Boolean, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("extra", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_annotation_tasks_project_id_ext_id", "project_id", "ext_id", unique=True),
+)
+
+# One row per (task, person): a person holds one role in a task (annotate, adjudicate, verify).
+annotation_assignments = Table(
+    "annotation_assignments",
+    metadata,
+    Column("task_id", Integer, ForeignKey("annotation_tasks.id"), primary_key=True),
+    Column("person_id", String(64), ForeignKey("annotators.id"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("assigned_at", UTCDateTime, nullable=False),
+    Index("ix_annotation_assignments_person_id_role", "person_id", "role"),
+)
+
+# (not named ``annotations``: that name is taken by ``from __future__ import annotations``)
+task_annotations = Table(
+    "task_annotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("annotation_tasks.id"), nullable=False),
+    Column("annotator_id", String(64), ForeignKey("annotators.id"), nullable=False),
+    Column("labels", String(400), nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("lead_time", Float, nullable=True),
+    Column("origin", String(16), nullable=False),
+    Column("extra", Text, nullable=True),
+    Index("ix_task_annotations_task_id_annotator_id", "task_id", "annotator_id", unique=True),
+)
+
+annotation_reviews = Table(
+    "annotation_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("annotation_tasks.id"), nullable=False),
+    Column("reviewer_id", String(64), ForeignKey("annotators.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("labels", String(400), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_annotation_reviews_task_id_kind", "task_id", "kind", unique=True),
 )
