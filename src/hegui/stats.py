@@ -13,7 +13,14 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from statistics import NormalDist
 
-__all__ = ["cohen_kappa", "krippendorff_alpha", "percent_agreement", "wilson_interval", "z_score"]
+__all__ = [
+    "cohen_kappa",
+    "krippendorff_alpha",
+    "percent_agreement",
+    "wilson_interval",
+    "wilson_rate_interval",
+    "z_score",
+]
 
 
 def z_score(confidence: float = 0.95) -> float:
@@ -39,16 +46,22 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
         raise ValueError("a Wilson interval needs n > 0")
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be between 0 and n={n}, got {successes}")
+    low, high = wilson_rate_interval(successes / n, n, confidence)
+    # At k = 0 (k = n) the lower (upper) bound is exactly 0 (1); rounding would miss it by an ulp.
+    return (0.0 if successes == 0 else low), (1.0 if successes == n else high)
+
+
+def wilson_rate_interval(rate: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson interval for an observed ``rate`` over ``n`` items (``rate`` need not be k/n:
+    sample-size planning asks where the bounds of a given rate land at another ``n``)."""
+    if n <= 0:
+        raise ValueError("a Wilson interval needs n > 0")
     z = z_score(confidence)
-    p = successes / n
     z2 = z * z
     denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n))
-    # At k = 0 (k = n) the lower (upper) bound is exactly 0 (1); rounding would miss it by an ulp.
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return low, high
+    centre = (rate + z2 / (2 * n)) / denom
+    half = z / denom * math.sqrt(rate * (1.0 - rate) / n + z2 / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def percent_agreement(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:

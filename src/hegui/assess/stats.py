@@ -7,39 +7,27 @@ The tests compare it with ``statsmodels.stats.proportion.proportion_confint(meth
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Z95", "Proportion", "needed_sample", "wilson"]
+from hegui.stats import wilson_interval, wilson_rate_interval
 
-Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval for ``successes`` of ``n`` (``(0.0, 1.0)`` when ``n`` is 0)."""
-    if n <= 0:
-        return 0.0, 1.0
-    if not 0 <= successes <= n:
-        raise ValueError(f"successes must be between 0 and n ({successes} of {n})")
-    return _wilson_rate(successes / n, n, z)
+__all__ = ["Proportion", "needed_sample", "wilson"]
 
 
-def _wilson_rate(p: float, n: int, z: float) -> tuple[float, float]:
-    z2 = z * z
-    denom = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """The Wilson 95 % interval for ``successes`` of ``n`` (``(0.0, 1.0)`` when ``n`` is 0:
+    the report shows an empty bank as knowing nothing rather than failing)."""
+    return wilson_interval(successes, n) if n > 0 else (0.0, 1.0)
 
 
-def _bound(p: float, n: int, upper: bool, z: float) -> float:
-    lo, hi = _wilson_rate(p, n, z)
+def _bound(p: float, n: int, upper: bool) -> float:
+    lo, hi = wilson_rate_interval(p, n)
     return hi if upper else lo
 
 
 def needed_sample(
-    rate: float, threshold: float, direction: str, z: float = Z95, limit: int = 10_000_000
+    rate: float, threshold: float, direction: str, limit: int = 10_000_000
 ) -> int | None:
     """Smallest sample size at which an observed ``rate`` clears ``threshold`` with 95 %
     confidence: the Wilson lower bound ≥ threshold (``direction=">="``) or the upper bound
@@ -50,7 +38,7 @@ def needed_sample(
         return None
 
     def clears(n: int) -> bool:
-        b = _bound(rate, n, upper, z)
+        b = _bound(rate, n, upper)
         return b <= threshold if upper else b >= threshold
 
     hi = 1
