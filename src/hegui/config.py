@@ -151,6 +151,10 @@ class SanctionSettings(_Section):
         "suspended",
         description="Highest step the gateway applies on its own: 'warned', 'restricted', 'suspended' or 'terminated'.",
     )
+    count_output_violations: bool = Field(
+        False,
+        description="Also count prohibited model answers against the user's ladder (by default only prompts count; answers always become incidents).",
+    )
 
 
 class RateLimitSettings(_Section):

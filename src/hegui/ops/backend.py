@@ -50,6 +50,9 @@ __all__ = ["StoreBackend", "check_settings"]
 log = logging.getLogger(__name__)
 
 _CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
+# Only a generation request that was served cleanly ends a run of violations: a model list,
+# a moderation call or an error between two violations must not reset "N in a row".
+_GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})
 _CACHE_MAX = 50_000
 
 
@@ -315,7 +318,11 @@ class StoreBackend:
         self._pending.append(record)
         if len(self._pending) >= self.settings.store.usage_batch_size:
             self._wake.set()
-        if record.decision in _CLEAN_DECISIONS:
+        if (
+            record.decision in _CLEAN_DECISIONS
+            and record.endpoint in _GENERATION_ENDPOINTS
+            and record.status == 200
+        ):
             try:
                 await self._shared.streak_reset(record.pseudonym)
             except StoreError:
