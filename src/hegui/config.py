@@ -165,6 +165,18 @@ class RateLimitSettings(_Section):
         5,
         description="Requests per minute for accounts in the 'restricted' sanction state (0 = no limit).",
     )
+    failed_auth_per_key: int = Field(
+        10,
+        description="Failed API-key checks per key id per minute after which that key id is answered 429 without checking (keys already verified by this process still work).",
+    )
+    failed_auth_per_client: int = Field(
+        30,
+        description="Failed API-key checks per client address per minute after which that address is answered 429 without checking.",
+    )
+    auth_hash_concurrency: int = Field(
+        2,
+        description="Argon2 key checks run at once (each costs ~40 ms of one core); a few more may wait, beyond that 429.",
+    )
 
 
 class GatewaySettings(_Section):

@@ -116,7 +116,7 @@ class MemoryBackend:
     async def ready(self) -> bool:
         return not self.down
 
-    async def authenticate(self, api_key: str) -> AccountView | None:
+    async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
         self._up()
         return self.accounts.get(api_key)
 

@@ -12,9 +12,12 @@ from typing import Any
 from hegui.ops import keys
 from hegui.store.db import open_store
 
+from . import test_store_backend
 from .conftest import gateway_settings
 from .test_chat_http import sse_events
-from .test_store_backend import db_url, seed, start  # noqa: F401  (db_url: the fixture)
+from .test_store_backend import seed, start
+
+db_url = test_store_backend.db_url  # the fixture: SQLite, and PostgreSQL when it is running
 
 
 def test_bad_answers_are_incidents_not_violations_of_the_user(make_gateway, upstream) -> None:  # type: ignore[no-untyped-def]

@@ -80,7 +80,7 @@ def _usage(view: AccountView, decision: str = "allow") -> UsageRecord:
         pseudonym=view.pseudonym,
         key_id=view.key_id,
         model="m",
-        endpoint="/v1/chat/completions",
+        endpoint="chat",  # what the gateway writes (only generation endpoints end a streak)
         decision=decision,
         prompt_tokens=1,
     )

@@ -205,11 +205,13 @@ class Gateway:
             await self.startup()
             if self._writable is not None:
                 self._writable()
+            peer = scope.get("client")
             ex.account, minors = await admit(
                 self.backend,
                 headers,
                 require_key=self.settings.gateway.require_api_key,
                 agreement_url=self.settings.gateway.agreement_url,
+                client=peer[0] if peer else None,
             )
             ex.remind_rest = bool(minors and minors.remind_rest)
             notice = standing(ex.account)

@@ -39,6 +39,7 @@ from hegui.gateway.backend import (
     UsageRecord,
 )
 from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
+from hegui.ops.auth_guard import AuthGuard
 from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
 from hegui.ops.writer import WriterProcess, start_writer
 from hegui.store.crypto import Keyring, default_key_path, load_master_key
@@ -78,6 +79,12 @@ class StoreBackend:
         self._cache: dict[str, tuple[float, AccountView | None]] = {}
         self._verified: dict[str, str] = {}  # sha256(key) → key id whose argon2 check passed
         self._inflight: dict[str, asyncio.Task[AccountView | None]] = {}
+        limits = self.settings.rate_limit
+        self._guard = AuthGuard(
+            per_key=limits.failed_auth_per_key,
+            per_client=limits.failed_auth_per_client,
+            concurrency=limits.auth_hash_concurrency,
+        )
         self._agreement: tuple[float, Agreement | None] | None = None
         self._pending: list[UsageRecord] = []
         self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
@@ -175,8 +182,12 @@ class StoreBackend:
 
     # -- accounts ----------------------------------------------------------------------------
 
-    async def authenticate(self, api_key: str) -> AccountView | None:
-        """The account behind ``api_key``, or None for unknown, wrong or revoked keys."""
+    async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
+        """The account behind ``api_key``, or None for unknown, wrong or revoked keys.
+
+        ``client`` is the caller's address, for throttling failed checks
+        (:class:`~hegui.ops.auth_guard.AuthGuard`; raises :class:`AuthThrottledError`).
+        """
         digest = hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > time.monotonic():
@@ -185,7 +196,7 @@ class StoreBackend:
                 return view
         task = self._inflight.get(digest)
         if task is None:
-            task = asyncio.create_task(self._load(api_key, digest))
+            task = asyncio.create_task(self._load(api_key, digest, client))
             self._inflight[digest] = task
             task.add_done_callback(lambda t: self._loaded(digest, t))
         return await asyncio.shield(task)
@@ -195,19 +206,27 @@ class StoreBackend:
         if not task.cancelled():
             task.exception()  # retrieved here too, in case every waiter went away
 
-    async def _load(self, api_key: str, digest: str) -> AccountView | None:
+    async def _load(self, api_key: str, digest: str, client: str | None) -> AccountView | None:
         key_id = keys.parse_api_key(api_key)
-        row = (
-            None
-            if key_id is None
-            else await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
-        )
+        if key_id is None:  # not even shaped like a key: nothing to hash, nothing revealed
+            return self._remember(digest, None)
+        known = self._verified.get(digest) == key_id
+        if not known:  # an argon2 check is due: refuse it at once while throttled
+            self._guard.check(key_id, client)
+        row = await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
+        if not known:
+            # Unknown ids and revoked keys are verified against a dummy hash: same cost, same
+            # answer time, so timing does not tell which key ids exist.
+            secret_hash = row.secret_hash if row is not None else None
+            async with self._guard.hashing(key_id, client):
+                ok = await asyncio.to_thread(keys.verify_secret, secret_hash, api_key)
+            if not ok:
+                self._guard.failed(key_id, client)
+                return self._remember(digest, None)
+            assert row is not None
+            self._verified[digest] = row.key_id
         if row is None:
             return self._remember(digest, None)
-        if self._verified.get(digest) != key_id:
-            if not await asyncio.to_thread(keys.verify_secret, row.secret_hash, api_key):
-                return self._remember(digest, None)
-            self._verified[digest] = row.key_id
         if row.sanction_until is not None and row.sanction_until <= self._clock():
             now, account_id, live_key = self._clock(), str(row.id), str(row.key_id)
             await self.store.awrite(lambda c: sanctions.expire_if_due(c, account_id, now=now))

@@ -51,9 +51,26 @@ def parse_api_key(api_key: str) -> str | None:
     return match.group(1) if match else None
 
 
-def verify_secret(secret_hash: str, api_key: str) -> bool:
-    """Constant-time argon2 check of a presented key against its stored hash."""
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASH
+
+
+def verify_secret(secret_hash: str | None, api_key: str) -> bool:
+    """Constant-time argon2 check of a presented key against its stored hash.
+
+    ``secret_hash=None`` (no such key id, or a revoked key) verifies against a dummy hash with
+    the same parameters and returns False: the time taken must not tell which key ids exist.
+    """
     try:
+        if secret_hash is None:
+            _HASHER.verify(_dummy_hash(), api_key)
+            return False
         return _HASHER.verify(secret_hash, api_key)
     except (VerificationError, InvalidHashError):
         return False
