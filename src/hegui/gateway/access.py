@@ -114,6 +114,16 @@ async def admit(
                 "agreement_url": agreement.url or agreement_url,
             },
         )
+    if not await backend.rate_limit(account, now):
+        raise GatewayError(
+            429,
+            "Rate limit reached; slow down.",
+            type="rate_limit_error",
+            code="rate_limit_exceeded",
+            decision="rate_limited",
+            headers=[(b"retry-after", b"1")],
+        )
+    # Last: an allowed minor holds part of today's budget until the request ends (app._finish).
     minors: MinorsDecision | None = None
     if account.age_band is not AgeBand.ADULT:
         minors = await backend.minors_check(account, now)
@@ -132,15 +142,6 @@ async def admit(
                 decision="refused_minors",
                 hegui={"reason": reason, "minutes_used_today": round(minors.minutes_used_today, 1)},
             )
-    if not await backend.rate_limit(account, now):
-        raise GatewayError(
-            429,
-            "Rate limit reached; slow down.",
-            type="rate_limit_error",
-            code="rate_limit_exceeded",
-            decision="rate_limited",
-            headers=[(b"retry-after", b"1")],
-        )
     return account, minors
 
 

@@ -18,7 +18,7 @@ import orjson
 
 from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
-from hegui.gateway.backend import GatewayBackend
+from hegui.gateway.backend import GatewayBackend, MinorsDecision
 from hegui.gateway.chat import JSON_HEADERS, generate, send_bytes
 from hegui.gateway.client import LeanTransport
 from hegui.gateway.endpoints import images, list_models, moderations
@@ -247,15 +247,17 @@ class Gateway:
                 ex.status = err.status
                 await send_bytes(send, err.status, err.body(), [*JSON_HEADERS, *err.headers])
         finally:
-            await self._finish(ex, minors is not None)
+            await self._finish(ex, minors)
 
-    async def _finish(self, ex: Exchange, minor: bool) -> None:
+    async def _finish(self, ex: Exchange, minors: MinorsDecision | None) -> None:
         elapsed = time.perf_counter() - ex.started
         self.metrics.request(ex.endpoint, ex.status, ex.decision, elapsed)
         backend = self.backend
         try:
-            if minor and ex.account is not None:
-                await backend.minors_add_usage(ex.account, elapsed, datetime.now(UTC))
+            if minors is not None and ex.account is not None:
+                await backend.minors_add_usage(
+                    ex.account, elapsed, datetime.now(UTC), reservation=minors.reservation
+                )
             await backend.record_usage(ex.usage_record())
         except Exception as exc:
             log.error("usage record not written: %s: %s", type(exc).__name__, exc)

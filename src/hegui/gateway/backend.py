@@ -73,12 +73,19 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class MinorsDecision:
-    """Whether a minor may be served now, and whether to add a rest reminder."""
+    """Whether a minor may be served now, and whether to add a rest reminder.
+
+    An allowed decision holds ``reservation`` (``reserved_seconds`` of today's budget) until the
+    request ends and :meth:`GatewayBackend.minors_add_usage` settles it, so requests running at
+    the same time cannot spend the same remaining minutes.
+    """
 
     allowed: bool
     reason: str | None = None  # 'curfew' | 'daily_limit'
     remind_rest: bool = False
     minutes_used_today: float = 0.0
+    reservation: str | None = None
+    reserved_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -130,7 +137,7 @@ class GatewayBackend(Protocol):
     async def current_agreement(self) -> Agreement | None: ...
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision: ...
     async def minors_add_usage(
-        self, account: AccountView, seconds: float, now: datetime
+        self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
     ) -> None: ...
     async def rate_limit(self, account: AccountView, now: datetime) -> bool: ...
     async def record_usage(self, record: UsageRecord) -> None: ...

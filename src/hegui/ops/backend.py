@@ -55,6 +55,8 @@ _CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
 # a moderation call or an error between two violations must not reset "N in a row".
 _GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})
 _CACHE_MAX = 50_000
+# A request can take the upstream timeout plus the gateway's own work around it.
+_REQUEST_OVERHEAD_S = 5.0
 
 
 class StoreBackend:
@@ -301,19 +303,37 @@ class StoreBackend:
         return state
 
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision:
+        """May the minor be served now? If so, today's budget for this request is reserved up
+        front (up to the longest a request can last), so concurrent requests cannot overspend it."""
         if account.age_band is AgeBand.ADULT:
             return MinorsDecision(allowed=True)
-        day = minors.local_day(now, self.settings.minors)
+        cfg = self.settings.minors
+        day = minors.local_day(now, cfg)
         state = await self._minors_state(account.account_id, day)
-        return minors.decide(account.age_band, state, now, self.settings.minors)
+        decision = minors.decide(account.age_band, state, now, cfg)
+        budget = minors.daily_budget_seconds(account.age_band, cfg)
+        if not decision.allowed or budget is None:
+            return decision
+        longest = self.settings.gateway.upstream_timeout + _REQUEST_OVERHEAD_S
+        granted, token = await self._shared.minors_reserve(
+            account.account_id, day, longest, budget, now
+        )
+        if granted <= 0:  # the rest of today's budget is held by requests in flight
+            return replace(decision, allowed=False, reason="daily_limit", remind_rest=False)
+        return replace(decision, reservation=token, reserved_seconds=granted)
 
-    async def minors_add_usage(self, account: AccountView, seconds: float, now: datetime) -> None:
+    async def minors_add_usage(
+        self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
+    ) -> None:
+        """Count the request's time, then give back what it had reserved."""
         if account.age_band is AgeBand.ADULT:
             return
         day = minors.local_day(now, self.settings.minors)
         await self._minors_state(account.account_id, day)
         state = await self._shared.minors_add(account.account_id, day, seconds, now)
         self._minors_dirty[(account.account_id, day)] = state
+        if reservation:
+            await self._shared.minors_release(account.account_id, day, reservation)
 
     async def rate_limit(self, account: AccountView, now: datetime) -> bool:
         """True when the request may proceed under the per-minute limit of the account."""
