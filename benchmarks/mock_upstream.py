@@ -49,6 +49,7 @@ class MockUpstream:
         self.name = name
         self.requests = 0
         self.aborted = 0  # streams cut short because the client (the gateway) went away
+        self.last: dict[str, Any] | None = None  # the last JSON request body (what was forwarded)
         self._png: bytes | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -84,6 +85,7 @@ class MockUpstream:
             return await _send(
                 send, 400, b'{"error":{"message":"bad json","type":"invalid_request_error"}}'
             )
+        self.last = req if isinstance(req, dict) else None
         opts = req.get("mock") or {}
         behaviour = str(opts.get("behaviour", ""))
         if behaviour == "hang":
