@@ -242,6 +242,10 @@ class GatewaySettings(_Section):
         32,
         description="After the first release, characters gathered beyond the window before the next check-and-release (fewer engine calls per stream).",
     )
+    unchecked_fields: list[str] = Field(
+        default_factory=list,
+        description="Top-level request fields forwarded without checking their strings (upstream controls that never reach the model); every other unknown field is checked.",
+    )
 
 
 class LabelingSettings(_Section):

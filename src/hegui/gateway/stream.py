@@ -75,10 +75,20 @@ class StreamModerator:
     characters are held, which bounds checks to roughly one per ``step`` characters.
     """
 
-    def __init__(self, check: Check, *, window: int = 64, step: int = 16) -> None:
+    def __init__(
+        self,
+        check: Check,
+        *,
+        window: int = 64,
+        step: int = 16,
+        lead: Callable[[Hashable], str] | None = None,
+    ) -> None:
+        """``lead(channel)``: text the client shows before the channel's first character (an
+        assistant prefill the answer continues); it is checked as context, never released."""
         if window < 1:
             raise ValueError("window must be at least 1 character")
         self._check = check
+        self._lead = lead
         self.window = window
         self.step = max(0, step)
         self._channels: dict[Hashable, _Channel] = {}
@@ -93,7 +103,8 @@ class StreamModerator:
             raise self.stopped
         ch = self._channels.get(channel)
         if ch is None:
-            ch = self._channels[channel] = _Channel()
+            lead = self._lead(channel) if self._lead is not None else ""
+            ch = self._channels[channel] = _Channel(context=_visible_tail(lead, self.window))
         ch.pending += text
         threshold = self.window + (self.step if ch.released else 0)
         if len(ch.pending) <= threshold or len(ch.pending) < ch.wait_for:
