@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from hegui.errors import InputError
 from hegui.ops.accounts import get_account
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.schema import accounts, api_keys, utcnow
 
 __all__ = [
@@ -99,6 +100,7 @@ def create_key(
         action="key.create",
         subject=f"key:{key_id}",
         after={"key_id": key_id, "account_id": account_id},
+        detail={"rows": seal(conn, "api_keys", key_id)},  # the secret's hash included
         at=now,
     )
     return NewKey(key_id=key_id, account_id=account_id, api_key=api_key, created_at=now)
@@ -120,7 +122,7 @@ def revoke_key(conn: Connection, key_id: str, *, actor: str, now: datetime | Non
         subject=f"key:{key_id}",
         before={"key_id": key_id, "revoked": False},
         after={"key_id": key_id, "revoked": True},
-        detail={"account_id": row.account_id},
+        detail={"account_id": row.account_id, "rows": seal(conn, "api_keys", key_id)},
         at=now,
     )
     return str(row.account_id)
