@@ -35,7 +35,7 @@ CONTROL_FIELDS = frozenset(
         "logprobs", "top_logprobs", "seed", "stop", "user", "metadata", "store", "service_tier",
         "parallel_tool_calls", "modalities", "audio", "reasoning_effort", "verbosity",
         "safety_identifier", "prompt_cache_key", "best_of", "echo", "size", "quality", "style",
-        "response_format_image", "background", "moderation", "output_format",
+        "background", "moderation", "output_format",
         "output_compression", "partial_images",
     }
 )  # fmt: skip
@@ -108,7 +108,8 @@ class Bundle:
                     code="invalid_request",
                     decision="invalid",
                 )
-        for item, old, new in zip(self.items, texts, news, strict=True):
+        # Backwards: a string is written through its key before that key may be renamed.
+        for item, old, new in reversed(list(zip(self.items, texts, news, strict=True))):
             if new == old:
                 continue
             if isinstance(item, _KeyRef):

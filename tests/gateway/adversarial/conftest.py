@@ -9,6 +9,7 @@ substring test double (``TermChecker``) or the real engine.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -41,32 +42,32 @@ class Client:
         return self.mock.last
 
 
-@pytest.fixture(scope="module")
-def doubles(upstream: ServerThread) -> Iterator[Client]:
+@contextmanager
+def _running(upstream: ServerThread, engine: Any, **gateway: Any) -> Iterator[Client]:
+    """A gateway with ``engine`` in front of the mock upstream, and a client to it."""
     from hegui.gateway.app import create_app
 
     backend = MemoryBackend()
-    app = create_app(gateway_settings([upstream.url]), backend=backend, engine=TermChecker())
+    app = create_app(gateway_settings([upstream.url], **gateway), backend=backend, engine=engine)
     with (
         ServerThread(app) as gw,
         httpx.Client(base_url=gw.url, headers={"authorization": "Bearer sk-good"}, timeout=20) as c,
     ):
         yield Client(c, upstream.server.config.app, backend)
+
+
+@pytest.fixture(scope="module")
+def doubles(upstream: ServerThread) -> Iterator[Client]:
+    with _running(upstream, TermChecker()) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def real(upstream: ServerThread) -> Iterator[Client]:
-    from hegui.gateway.app import create_app
     from hegui.safety.engine import Engine
 
-    backend = MemoryBackend()
-    settings = gateway_settings([upstream.url], stream_window_chars=64)
-    app = create_app(settings, backend=backend, engine=Engine.default())
-    with (
-        ServerThread(app) as gw,
-        httpx.Client(base_url=gw.url, headers={"authorization": "Bearer sk-good"}, timeout=20) as c,
-    ):
-        yield Client(c, upstream.server.config.app, backend)
+    with _running(upstream, Engine.default(), stream_window_chars=64) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +75,10 @@ def lexicon(upstream: ServerThread) -> Iterator[Client]:
     """The real engine without its classifier (which today refuses most halves on its own):
     what a split has to get past is the lexicon and the PII layer."""
     from hegui.config import EngineSettings
-    from hegui.gateway.app import create_app
     from hegui.safety.engine import Engine
 
-    backend = MemoryBackend()
-    engine = Engine.from_settings(EngineSettings(classifier=False))
-    app = create_app(gateway_settings([upstream.url]), backend=backend, engine=engine)
-    with (
-        ServerThread(app) as gw,
-        httpx.Client(base_url=gw.url, headers={"authorization": "Bearer sk-good"}, timeout=20) as c,
-    ):
-        yield Client(c, upstream.server.config.app, backend)
+    with _running(upstream, Engine.from_settings(EngineSettings(classifier=False))) as client:
+        yield client
 
 
 def message_texts(doc: dict[str, Any] | None) -> str:
