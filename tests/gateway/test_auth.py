@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -148,14 +147,8 @@ async def test_unknown_key_id_costs_the_same_argon2_check(tmp_path: Any, hasher:
     try:
         assert await backend.authenticate("hg-000000000000-" + "x" * 43, "1.1.1.1") is None
         assert hasher.calls == 1  # the dummy hash: no faster answer for an id that does not exist
-        t0 = time.perf_counter()
-        assert await backend.authenticate("hg-00000000000f-" + "y" * 43, "1.1.1.1") is None
-        unknown = time.perf_counter() - t0
-        t0 = time.perf_counter()
         assert await backend.authenticate(_wrong(api_key, 1), "1.1.1.1") is None
-        known = time.perf_counter() - t0
-        assert hasher.calls == 3
-        assert unknown > known / 4  # same work (loose bound: a shared machine is noisy)
+        assert hasher.calls == 2  # the same work for an id that exists (timings: auth_flood.py)
     finally:
         await backend.close()
 
