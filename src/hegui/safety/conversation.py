@@ -17,6 +17,7 @@ space there (``forbidden`` | ``phrase``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,10 +82,11 @@ def windows(texts: Sequence[str], width: int) -> list[Window]:
     for lo, hi in ranges:
         pieces: list[tuple[int, int, int]] = []
         words: list[int] = []  # piece positions that start inside a word split by a boundary
-        for (index, text), start in zip(live, offsets, strict=True):
+        k = bisect.bisect_right(offsets, lo) - 1  # only the texts this range touches
+        while k < len(live) and offsets[k] < hi:
+            (index, text), start = live[k], offsets[k]
+            k += 1
             a, b = max(lo, start) - start, min(hi, start + len(text)) - start
-            if a >= b:
-                continue
             before = texts[pieces[-1][0]][pieces[-1][2] - 1] if pieces else ""
             if a == 0 and _ascii_word(before) and _ascii_word(text[0]):
                 words.append(len(pieces))
@@ -112,13 +114,13 @@ def _window(texts: Sequence[str], pieces: list[tuple[int, int, int]]) -> Window:
 
 # --------------------------------------------------------------------------- assembled fragments
 
-_JOIN = re.compile(
-    r"join|combin|concat|merg|put\s+(?:them|these|those|it|the\s+\w+)\s+together|assembl|append|"
-    r"glue|stitch|string\s+(?:them|these)\s+together|piece\s+(?:them|it)\s+together|"
-    r"拼接|拼起来|拼在一起|拼成|拼合|合起来|合在一起|合并|组合|连起来|连在一起|连接|串起来|组成|放在一起|"
-    r"连读|连成|合成",
-    re.IGNORECASE,
-)
+# Words that ask for fragments to be joined. Plain substring tests on the lower-cased text: one
+# regular expression with these alternatives cost ~100 µs on a 200-character conversation.
+_JOIN_WORDS = (
+    "join", "combin", "concat", "merg", "together", "assembl", "append", "glue", "stitch",
+    "拼", "合起来", "合在一起", "合并", "组合", "连起来", "连在一起", "连接", "串起来", "组成",
+    "放在一起", "连读", "连成", "合成",
+)  # fmt: skip
 _QUOTES = "\"'“”‘’「」『』《》`"
 # A labelled fragment: "part 1 is X", "A = 'X'", "第一部分是X", "变量b：X", "s2: X".
 _LABEL = (
@@ -150,7 +152,10 @@ def assemble(text: str) -> list[str]:
     joined in order, with and without spaces, alone and in place of the definitions in ``text``
     (so the instruction around them is judged with the joined word).
     """
-    if len(text) > 20_000 or _JOIN.search(text) is None:
+    if len(text) > 20_000:
+        return []
+    lower = text.lower()
+    if not any(word in lower for word in _JOIN_WORDS):
         return []
     out: list[str] = []
     for spans in (_assignments(text), _quoted(text)):
