@@ -147,7 +147,9 @@ def _prefill(doc: dict[str, Any]) -> str:
         return ""
     content = last.get("content")
     if isinstance(content, list):
-        return "".join(p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(
+            p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
     return content if isinstance(content, str) else ""
 
 
@@ -240,7 +242,12 @@ async def _complete(
         if is_violation(verdict):
             hegui.update(
                 await report_violation(
-                    gw, ex, verdict, direction="output", stage="completion", evidence=result.evidence
+                    gw,
+                    ex,
+                    verdict,
+                    direction="output",
+                    stage="completion",
+                    evidence=result.evidence,
                 )
             )
             message = gw.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)

@@ -250,7 +250,9 @@ async def _clean_images(
         info = await report_violation(
             gw, ex, conv.verdict, direction="output", stage="completion", evidence=conv.evidence
         )
-        status, code = (503, "moderation_failed") if conv.verdict.failed else (400, "content_filter")
+        status, code = (
+            (503, "moderation_failed") if conv.verdict.failed else (400, "content_filter")
+        )
         raise GatewayError(
             status,
             "The generated image was withheld by the content policy.",
