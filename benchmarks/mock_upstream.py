@@ -10,6 +10,8 @@ gateway forwards untouched:
 - ``tool_args`` / ``reasoning``: stream these as tool-call arguments / ``reasoning_content``;
 - ``comments``: interleave SSE comments and keep-alives; ``crlf``: use ``\\r\\n`` line ends;
   ``split_bytes``: send each event in pieces of this many bytes (splits UTF-8 characters);
+- ``answer``: a whole JSON answer returned as is (non-streamed); ``events``: a list of JSON
+  objects streamed as the SSE events, then ``[DONE]`` (for answers shaped in any way);
 - ``behaviour``: ``hang`` (never answer), ``hang_after:N`` (stall after N events),
   ``die_after:N`` (drop the connection after N events), ``garbage`` (non-JSON body),
   ``garbage_event`` (a non-JSON SSE event), ``status:500`` (HTTP error), ``no_done``.
@@ -49,6 +51,7 @@ class MockUpstream:
         self.name = name
         self.requests = 0
         self.aborted = 0  # streams cut short because the client (the gateway) went away
+        self.last: dict[str, Any] | None = None  # the last JSON request body (what was forwarded)
         self._png: bytes | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -84,6 +87,7 @@ class MockUpstream:
             return await _send(
                 send, 400, b'{"error":{"message":"bad json","type":"invalid_request_error"}}'
             )
+        self.last = req if isinstance(req, dict) else None
         opts = req.get("mock") or {}
         behaviour = str(opts.get("behaviour", ""))
         if behaviour == "hang":
@@ -92,6 +96,10 @@ class MockUpstream:
             return await _send(send, int(behaviour[7:]), b'{"detail":"mock failure"}')
         if behaviour == "garbage":
             return await _send(send, 200, b"<html>not json", b"text/html")
+        if isinstance(opts.get("events"), list) and req.get("stream"):
+            return await self._events(send, opts["events"])
+        if isinstance(opts.get("answer"), dict):
+            return await _send(send, 200, json.dumps(opts["answer"], ensure_ascii=False).encode())
         if path.endswith("/images/generations"):
             return await self._image(send, req, opts)
         kind = "completions" if path.endswith("/v1/completions") else "chat"
@@ -126,6 +134,19 @@ class MockUpstream:
             "usage": {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52},
         }
         await _send(send, 200, json.dumps(doc, ensure_ascii=False).encode())
+
+    async def _events(self, send: Any, events: list[Any]) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
+        for ev in events:
+            frame = b"data: " + json.dumps(ev, ensure_ascii=False).encode() + b"\n\n"
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
     async def _image(self, send: Any, req: dict[str, Any], opts: dict[str, Any]) -> None:
         self._png = self._png or _png()

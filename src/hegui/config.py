@@ -151,6 +151,10 @@ class SanctionSettings(_Section):
         "suspended",
         description="Highest step the gateway applies on its own: 'warned', 'restricted', 'suspended' or 'terminated'.",
     )
+    count_output_violations: bool = Field(
+        False,
+        description="Also count prohibited model answers against the user's ladder (by default only prompts count; answers always become incidents).",
+    )
 
 
 class RateLimitSettings(_Section):
@@ -160,6 +164,18 @@ class RateLimitSettings(_Section):
     restricted_requests_per_minute: int = Field(
         5,
         description="Requests per minute for accounts in the 'restricted' sanction state (0 = no limit).",
+    )
+    failed_auth_per_key: int = Field(
+        10,
+        description="Failed API-key checks per key id per minute after which that key id is answered 429 without checking (keys already verified by this process still work).",
+    )
+    failed_auth_per_client: int = Field(
+        30,
+        description="Failed API-key checks per client address per minute after which that address is answered 429 without checking.",
+    )
+    auth_hash_concurrency: int = Field(
+        2,
+        description="Argon2 key checks run at once (each costs ~40 ms of one core); a few more may wait, beyond that 429.",
     )
 
 
@@ -225,6 +241,10 @@ class GatewaySettings(_Section):
     stream_release_step: int = Field(
         32,
         description="After the first release, characters gathered beyond the window before the next check-and-release (fewer engine calls per stream).",
+    )
+    unchecked_fields: list[str] = Field(
+        default_factory=list,
+        description="Top-level request fields forwarded without checking their strings (upstream controls that never reach the model); every other unknown field is checked.",
     )
 
 

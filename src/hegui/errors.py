@@ -6,12 +6,14 @@ HeguiError                      base of every error hegui raises on purpose
 ├── EngineError                 a detector failed; callers must treat the text as *failed*, not safe
 │   └── GuardModelError         the external guard model timed out or answered garbage
 ├── StoreError                  the database is unreachable or a write failed (gateway answers 503)
+├── AuthThrottledError          too many failed API-key checks from a client or for a key id (429)
 └── LabelError                  a file cannot be labelled or read (corrupt, unsupported, too large)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuthThrottledError",
     "ConfigError",
     "EngineError",
     "GuardModelError",
@@ -52,6 +54,14 @@ class GuardModelError(EngineError):
 
 class StoreError(HeguiError):
     """The database is unreachable or a write failed; nothing was half-written."""
+
+
+class AuthThrottledError(HeguiError):
+    """Too many failed API-key checks: answered 429 without checking the key at all."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class LabelError(HeguiError):

@@ -35,6 +35,7 @@ def gateway_settings(upstreams: list[str], **gateway: Any) -> Settings:
         "upstream_timeout": 5.0,
         "explicit_label": "本回答由人工智能生成",
         "stream_window_chars": 16,
+        "unchecked_fields": ["mock"],  # the test upstream's controls (benchmarks/mock_upstream.py)
     }
     data.update(gateway)
     return Settings.model_validate({"gateway": data, "labeling": {"uscc": "91350100M000100Y43"}})

@@ -116,7 +116,7 @@ class MemoryBackend:
     async def ready(self) -> bool:
         return not self.down
 
-    async def authenticate(self, api_key: str) -> AccountView | None:
+    async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
         self._up()
         return self.accounts.get(api_key)
 
@@ -128,7 +128,9 @@ class MemoryBackend:
         self._up()
         return self.minors.get(account.key_id, MinorsDecision(True))
 
-    async def minors_add_usage(self, account: AccountView, seconds: float, now: datetime) -> None:
+    async def minors_add_usage(
+        self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
+    ) -> None:
         self.minutes[account.key_id] = self.minutes.get(account.key_id, 0.0) + seconds / 60
 
     async def rate_limit(self, account: AccountView, now: datetime) -> bool:

@@ -92,6 +92,7 @@ def start(make_gateway: Any, upstream_url: str, url: str, **extra: Any) -> Runni
                 "upstreams": [upstream_url],
                 "health_interval": 0,
                 "stream_window_chars": 16,
+                "unchecked_fields": ["mock"],
             },
             "store": {"url": url, "secret_key": SECRET},
             "labeling": {"uscc": "91350100M000100Y43"},

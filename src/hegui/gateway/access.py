@@ -45,12 +45,28 @@ _NOTICES = {
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The API key sent, whatever the header order: ``Authorization: Bearer`` wins over
+    ``X-API-Key``; two different values in the same header are refused (400), not guessed."""
+    auth: set[bytes] = set()
+    xkey: set[bytes] = set()
     for name, value in headers:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() or None if scheme.lower() == "bearer" else None
-        if name == b"x-api-key":
-            return value.decode("latin-1").strip() or None
+            auth.add(value)
+        elif name == b"x-api-key":
+            xkey.add(value)
+    if len(auth) > 1 or len(xkey) > 1:
+        raise GatewayError(
+            400,
+            "Send one API key: the request has several different Authorization or X-API-Key"
+            " headers.",
+            code="invalid_api_key",
+            decision="invalid",
+        )
+    if auth:
+        scheme, _, token = next(iter(auth)).decode("latin-1").partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+    if xkey:
+        return next(iter(xkey)).decode("latin-1").strip() or None
     return None
 
 
@@ -61,8 +77,12 @@ async def admit(
     require_key: bool,
     agreement_url: str,
     now: datetime | None = None,
+    client: str | None = None,
 ) -> tuple[AccountView, MinorsDecision | None]:
-    """Return the caller's account (and minors' decision) or raise the refusal to answer."""
+    """Return the caller's account (and minors' decision) or raise the refusal to answer.
+
+    ``client`` (the peer address) lets the backend throttle failed key checks per address.
+    """
     now = now or datetime.now(UTC)
     token = bearer_token(headers)
     if token is None:
@@ -74,7 +94,7 @@ async def admit(
                 decision="unauthorized",
             )
         return ANONYMOUS, None
-    account = await backend.authenticate(token)
+    account = await backend.authenticate(token, client)
     if account is None:
         raise GatewayError(
             401, "Incorrect or revoked API key.", code="invalid_api_key", decision="unauthorized"
@@ -94,6 +114,16 @@ async def admit(
                 "agreement_url": agreement.url or agreement_url,
             },
         )
+    if not await backend.rate_limit(account, now):
+        raise GatewayError(
+            429,
+            "Rate limit reached; slow down.",
+            type="rate_limit_error",
+            code="rate_limit_exceeded",
+            decision="rate_limited",
+            headers=[(b"retry-after", b"1")],
+        )
+    # Last: an allowed minor holds part of today's budget until the request ends (app._finish).
     minors: MinorsDecision | None = None
     if account.age_band is not AgeBand.ADULT:
         minors = await backend.minors_check(account, now)
@@ -112,15 +142,6 @@ async def admit(
                 decision="refused_minors",
                 hegui={"reason": reason, "minutes_used_today": round(minors.minutes_used_today, 1)},
             )
-    if not await backend.rate_limit(account, now):
-        raise GatewayError(
-            429,
-            "Rate limit reached; slow down.",
-            type="rate_limit_error",
-            code="rate_limit_exceeded",
-            decision="rate_limited",
-            headers=[(b"retry-after", b"1")],
-        )
     return account, minors
 
 

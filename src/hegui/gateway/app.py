@@ -18,7 +18,7 @@ import orjson
 
 from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
-from hegui.gateway.backend import GatewayBackend
+from hegui.gateway.backend import GatewayBackend, MinorsDecision
 from hegui.gateway.chat import JSON_HEADERS, generate, send_bytes
 from hegui.gateway.client import LeanTransport
 from hegui.gateway.endpoints import images, list_models, moderations
@@ -106,6 +106,7 @@ class Gateway:
         self.labeler = TextLabeler(g, settings.labeling)
         self.stream_window = max(g.stream_window_chars, self.moderation.max_term_length)
         self.stream_step = g.stream_release_step
+        self.unchecked_fields = frozenset(g.unchecked_fields)
         self.max_upstream_bytes = 64 * 1024 * 1024
         self._started = False
         self._backend_up = False
@@ -205,11 +206,13 @@ class Gateway:
             await self.startup()
             if self._writable is not None:
                 self._writable()
+            peer = scope.get("client")
             ex.account, minors = await admit(
                 self.backend,
                 headers,
                 require_key=self.settings.gateway.require_api_key,
                 agreement_url=self.settings.gateway.agreement_url,
+                client=peer[0] if peer else None,
             )
             ex.remind_rest = bool(minors and minors.remind_rest)
             notice = standing(ex.account)
@@ -245,15 +248,17 @@ class Gateway:
                 ex.status = err.status
                 await send_bytes(send, err.status, err.body(), [*JSON_HEADERS, *err.headers])
         finally:
-            await self._finish(ex, minors is not None)
+            await self._finish(ex, minors)
 
-    async def _finish(self, ex: Exchange, minor: bool) -> None:
+    async def _finish(self, ex: Exchange, minors: MinorsDecision | None) -> None:
         elapsed = time.perf_counter() - ex.started
         self.metrics.request(ex.endpoint, ex.status, ex.decision, elapsed)
         backend = self.backend
         try:
-            if minor and ex.account is not None:
-                await backend.minors_add_usage(ex.account, elapsed, datetime.now(UTC))
+            if minors is not None and ex.account is not None:
+                await backend.minors_add_usage(
+                    ex.account, elapsed, datetime.now(UTC), reservation=minors.reservation
+                )
             await backend.record_usage(ex.usage_record())
         except Exception as exc:
             log.error("usage record not written: %s: %s", type(exc).__name__, exc)

@@ -5,7 +5,9 @@ The gateway never touches SQL. It calls a :class:`GatewayBackend`, implemented o
 several replicas). Tests may plug in any object with these methods.
 
 Rules every implementation keeps:
-- ``authenticate`` answers from a short-lived cache on the hot path (no query per request).
+- ``authenticate`` answers from a short-lived cache on the hot path (no query per request);
+  failed checks are throttled per key id and client address
+  (:class:`hegui.errors.AuthThrottledError`, answered 429).
 - ``record_usage`` is non-blocking: records are queued and written in batches; ``flush`` waits.
 - Writes that the gateway must not proceed without (incidents, sanctions) raise
   :class:`hegui.errors.StoreError` when the database is down, so the gateway can answer 503.
@@ -71,12 +73,19 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class MinorsDecision:
-    """Whether a minor may be served now, and whether to add a rest reminder."""
+    """Whether a minor may be served now, and whether to add a rest reminder.
+
+    An allowed decision holds ``reservation`` (``reserved_seconds`` of today's budget) until the
+    request ends and :meth:`GatewayBackend.minors_add_usage` settles it, so requests running at
+    the same time cannot spend the same remaining minutes.
+    """
 
     allowed: bool
     reason: str | None = None  # 'curfew' | 'daily_limit'
     remind_rest: bool = False
     minutes_used_today: float = 0.0
+    reservation: str | None = None
+    reserved_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -124,11 +133,11 @@ class GatewayBackend(Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
     async def ready(self) -> bool: ...
-    async def authenticate(self, api_key: str) -> AccountView | None: ...
+    async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None: ...
     async def current_agreement(self) -> Agreement | None: ...
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision: ...
     async def minors_add_usage(
-        self, account: AccountView, seconds: float, now: datetime
+        self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
     ) -> None: ...
     async def rate_limit(self, account: AccountView, now: datetime) -> bool: ...
     async def record_usage(self, record: UsageRecord) -> None: ...

@@ -3,7 +3,8 @@
 Input: every text of the conversation goes through the engine (cached per message, so only new
 turns cost a scan). Refuse → an ordinary answer with ``finish_reason: "content_filter"``;
 block → HTTP 400; failed check → 503; redact → personal information masked before forwarding.
-Output: non-streamed answers are checked whole here; streams go through :mod:`relay`.
+Output: non-streamed answers are allow-listed and checked whole here (:mod:`answers`); streams go
+through :mod:`relay`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from hegui.gateway.answers import (
+    choice_slots,
+    clean_answer,
+    follow_logprobs,
+    label_choice,
+    snapshot,
+)
 from hegui.gateway.backend import AgeBand
+from hegui.gateway.channels import request_slots
 from hegui.gateway.errors import GatewayError
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.schema import (
     chat_completion,
     chunk,
-    input_slots,
-    output_slots,
     require_model,
     require_stream,
 )
@@ -57,7 +64,16 @@ async def generate(
     model = require_model(doc)
     ex.model = model
     stream = require_stream(doc)
-    slots = input_slots(doc, kind)
+    slots = request_slots(doc, kind, unchecked=gw.unchecked_fields)
+    if stream and "audio" in (doc.get("modalities") or ()):
+        raise GatewayError(
+            400,
+            "Streamed audio answers are not supported: their audio cannot be held back with its"
+            " transcript while it is checked. Ask without 'stream'.",
+            code="invalid_request",
+            param="modalities",
+            decision="invalid",
+        )
     if not gw.pool.upstreams:
         raise GatewayError(
             503,
@@ -115,12 +131,26 @@ async def generate(
         finally:
             resp.close()
         raise upstream_failure(resp.status, data)
+    prefill = _prefill(doc) if kind == "chat" else ""
     if stream:
         from hegui.gateway.relay import StreamRelay
 
-        await StreamRelay(gw, ex, kind, minor, send, receive).run(resp)
+        await StreamRelay(gw, ex, kind, minor, send, receive, prefill).run(resp)
     else:
-        await _complete(gw, ex, kind, minor, resp, send)
+        await _complete(gw, ex, kind, minor, resp, send, prefill)
+
+
+def _prefill(doc: dict[str, Any]) -> str:
+    """The assistant text a chat ends with (an answer continues it), as forwarded (checked)."""
+    last = doc["messages"][-1]
+    if last.get("role") != "assistant":
+        return ""
+    content = last.get("content")
+    if isinstance(content, list):
+        return "".join(
+            p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return content if isinstance(content, str) else ""
 
 
 def upstream_failure(status: int, data: bytes) -> GatewayError:
@@ -174,7 +204,13 @@ async def _refusal(
 
 
 async def _complete(
-    gw: Gateway, ex: Exchange, kind: str, minor: bool, resp: UpstreamResponse, send: Send
+    gw: Gateway,
+    ex: Exchange,
+    kind: str,
+    minor: bool,
+    resp: UpstreamResponse,
+    send: Send,
+    prefill: str = "",
 ) -> None:
     try:
         data = await resp.read(gw.max_upstream_bytes)
@@ -184,44 +220,34 @@ async def _complete(
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:
         doc = None
-    if not isinstance(doc, dict) or not isinstance(doc.get("choices"), list):
-        raise GatewayError(
-            502,
-            "upstream returned an answer that is not an OpenAI completion",
-            type="upstream_error",
-            code="upstream_invalid",
-            decision="upstream_error",
-        )
-    usage = doc.get("usage")
+    answer = clean_answer(doc, kind, ex.model)  # only documented fields go on (answers.py)
+    usage = answer.get("usage")
     if isinstance(usage, dict):
         ex.prompt_tokens = _int(usage.get("prompt_tokens"))
         ex.completion_tokens = _int(usage.get("completion_tokens"))
-    bad: dict[Any, tuple[Verdict, str]] = {}
-    for idx, container, key in output_slots(doc, kind):
-        if idx in bad:
-            continue
-        text = container[key]
-        verdict = await gw.moderation.acheck(text, "output", minor=minor)
-        if verdict.action is not Action.ALLOW:
-            ex.add_codes(verdict.codes)
-        if is_violation(verdict):
-            bad[idx] = (verdict, text)
-        elif verdict.action is Action.REDACT and verdict.redacted is not None:
-            container[key] = verdict.redacted
-            ex.decision = "redact"
-        elif verdict.action is Action.FLAG and ex.decision == "allow":
-            ex.decision = "flag"
     fields, header = gw.labeler.implicit()
     hegui: dict[str, Any] = {}
-    for n, choice in enumerate(doc["choices"]):
-        if not isinstance(choice, dict):
-            continue
-        idx = choice.get("index", n)
-        if idx in bad:
-            verdict, text = bad[idx]
+
+    async def check(text: str) -> Verdict:
+        return await gw.moderation.cached(text, "output", minor=minor)
+
+    for choice in answer["choices"]:
+        before = snapshot(choice, kind)
+        slots = choice_slots(choice, kind)
+        if prefill:  # judged with the end of the prefill it continues (a read-only copy)
+            slots.insert(0, ([prefill[-gw.moderation.window_width :]], 0))
+        result = await gw.moderation.conversation(slots, minor=minor, direction="output")
+        ex.add_codes(result.codes)
+        verdict = result.verdict
+        if is_violation(verdict):
             hegui.update(
                 await report_violation(
-                    gw, ex, verdict, direction="output", stage="completion", evidence=text
+                    gw,
+                    ex,
+                    verdict,
+                    direction="output",
+                    stage="completion",
+                    evidence=result.evidence,
                 )
             )
             message = gw.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)
@@ -230,25 +256,21 @@ async def _complete(
             else:
                 choice["message"] = {"role": "assistant", "content": message}
             choice["finish_reason"] = "content_filter"
-        else:
-            _label_choice(gw, ex, kind, choice)
+            choice["logprobs"] = None  # logprobs follow their text: none for a refused one
+            continue
+        if result.redacted:
+            ex.decision = "redact"
+        elif verdict.action is Action.FLAG and ex.decision == "allow":
+            ex.decision = "flag"
+        await follow_logprobs(choice, kind, before, check)
+        label_choice(choice, kind, lambda t: gw.labeler.apply(t, ex.remind_rest))
     hegui.setdefault("action", ex.decision)
     hegui["risk_codes"] = list(ex.codes)
     hegui["label"] = fields
     if ex.hegui:
         hegui.update(ex.hegui)
-    doc["hegui"] = hegui
-    await send_bytes(send, 200, orjson.dumps(doc), [*JSON_HEADERS, (LABEL_HEADER, header)])
-
-
-def _label_choice(gw: Gateway, ex: Exchange, kind: str, choice: dict[str, Any]) -> None:
-    if kind == "completions":
-        if isinstance(choice.get("text"), str):
-            choice["text"] = gw.labeler.apply(choice["text"], ex.remind_rest)
-        return
-    msg = choice.get("message")
-    if isinstance(msg, dict) and isinstance(msg.get("content"), str):
-        msg["content"] = gw.labeler.apply(msg["content"], ex.remind_rest)
+    answer["hegui"] = hegui
+    await send_bytes(send, 200, orjson.dumps(answer), [*JSON_HEADERS, (LABEL_HEADER, header)])
 
 
 def _int(value: Any) -> int:

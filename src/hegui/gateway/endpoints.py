@@ -4,7 +4,7 @@
 OpenAI's categories; the full verdict is under ``results[].hegui``. Generated images get the
 GB 45438 labels (visible notice + metadata); an image returned by URL is fetched through the
 upstream client, labelled, and returned as ``b64_json`` (the URL is dropped, since the file behind
-it carries no label).
+it carries no label). The image answer is an allow-list too: its ``revised_prompt`` is checked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from hegui.gateway.answers import clean_usage, ident
+from hegui.gateway.channels import request_slots
 from hegui.gateway.chat import JSON_HEADERS, send_bytes, upstream_failure
 from hegui.gateway.errors import GatewayError
 from hegui.gateway.incidents import report_violation
@@ -148,12 +150,13 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
             type="service_unavailable",
             code="no_upstream",
         )
-    verdict = await gw.moderation.acheck(prompt, "input")
-    if verdict.codes:
-        ex.add_codes(verdict.codes)
+    slots = request_slots(doc, "images", unchecked=gw.unchecked_fields)
+    conv = await gw.moderation.conversation(slots)
+    ex.add_codes(conv.codes)
+    verdict = conv.verdict
     if is_violation(verdict):
         info = await report_violation(
-            gw, ex, verdict, direction="input", stage="prompt", evidence=prompt
+            gw, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
         )
         status, code = (503, "moderation_failed") if verdict.failed else (400, "content_filter")
         raise GatewayError(
@@ -163,6 +166,8 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
             hegui=info,
             decision=info["action"],
         )
+    if conv.redacted:
+        ex.decision = "redact"
     resp = await gw.pool.send(ex.model, "/v1/images/generations", orjson.dumps(doc))
     try:
         data = await resp.read(gw.max_upstream_bytes)
@@ -184,16 +189,11 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         ) from None
     from hegui.labeling import label_image_bytes, new_label
 
+    answer = await _clean_images(gw, ex, answer, items)
     # Each image is its own piece of content, so each gets its own label (own ProduceID).
     labels = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        raw = None
-        if isinstance(item.get("b64_json"), str):
-            raw = base64.b64decode(item["b64_json"])
-        elif isinstance(item.get("url"), str):
-            raw = await _fetch(gw, item.pop("url"))
+    for item in answer["data"]:
+        raw = item.pop("raw", None)
         if raw is not None:
             label = new_label(gw.settings.labeling, producer=gw.labeler.producer)
             labelled = label_image_bytes(raw, settings=gw.settings.labeling, label=label)
@@ -210,6 +210,59 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
     }
     header = orjson.dumps(labels[0])
     await send_bytes(send, 200, orjson.dumps(answer), [*JSON_HEADERS, (LABEL_HEADER, header)])
+
+
+async def _clean_images(
+    gw: Gateway, ex: Exchange, answer: dict[str, Any], items: list[Any]
+) -> dict[str, Any]:
+    """The allow-listed image answer: images (as bytes to label), ``revised_prompt`` checked,
+    numeric usage, identifier-like settings; anything else the upstream sent is dropped.
+
+    A prohibited ``revised_prompt`` means the image was drawn from it: the answer is withheld
+    (400 ``content_filter``, an output incident).
+    """
+    clean: dict[str, Any] = {"created": answer.get("created")}
+    if not isinstance(clean["created"], int) or isinstance(clean["created"], bool):
+        clean["created"] = int(time.time())
+    for key in ("background", "output_format", "quality", "size"):
+        if ident(answer.get(key)):
+            clean[key] = answer[key]
+    usage = clean_usage(answer.get("usage"))
+    if usage is not None:
+        clean["usage"] = usage
+    clean["data"] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        raw = None
+        if isinstance(item.get("b64_json"), str):
+            raw = base64.b64decode(item["b64_json"])
+        elif isinstance(item.get("url"), str):
+            raw = await _fetch(gw, item["url"])
+        out: dict[str, Any] = {"raw": raw}
+        if isinstance(item.get("revised_prompt"), str):
+            out["revised_prompt"] = item["revised_prompt"]
+        clean["data"].append(out)
+    slots = [(d, "revised_prompt") for d in clean["data"] if d.get("revised_prompt")]
+    conv = await gw.moderation.conversation(slots, direction="output")
+    ex.add_codes(conv.codes)
+    if is_violation(conv.verdict):
+        info = await report_violation(
+            gw, ex, conv.verdict, direction="output", stage="completion", evidence=conv.evidence
+        )
+        status, code = (
+            (503, "moderation_failed") if conv.verdict.failed else (400, "content_filter")
+        )
+        raise GatewayError(
+            status,
+            "The generated image was withheld by the content policy.",
+            code=code,
+            hegui=info,
+            decision=info["action"],
+        )
+    if conv.redacted:
+        ex.decision = "redact"
+    return clean
 
 
 async def _fetch(gw: Gateway, url: str) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from hegui.errors import EngineError, InputError, LabelError, StoreError
+from hegui.errors import AuthThrottledError, EngineError, InputError, LabelError, StoreError
 
 __all__ = ["GatewayError", "error_body", "to_gateway_error", "upstream_lost"]
 
@@ -76,6 +76,15 @@ def to_gateway_error(exc: BaseException) -> GatewayError:
         return exc
     if isinstance(exc, InputError):
         return GatewayError(400, str(exc), code="invalid_request")
+    if isinstance(exc, AuthThrottledError):
+        return GatewayError(
+            429,
+            str(exc),
+            type="rate_limit_error",
+            code="auth_throttled",
+            headers=[(b"retry-after", str(max(1, round(exc.retry_after))).encode())],
+            decision="unauthorized",
+        )
     if isinstance(exc, StoreError):
         return GatewayError(
             503,

@@ -2,7 +2,9 @@
 
 One function: record the incident, apply the sanctions ladder to the account, and describe the
 outcome as the ``hegui`` object the client receives. A failed check is recorded as ``failed``
-(distinct from ``block``) and is not held against the user.
+(distinct from ``block``) and is not held against the user. Neither, by default, is a prohibited
+*answer*: Art. 14 sanctions users who use the service for illegal activity, and what the model
+generates is the provider's incident (``[sanctions] count_output_violations`` changes that).
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ if TYPE_CHECKING:
 __all__ = ["action_of", "report_violation"]
 
 log = logging.getLogger("hegui.gateway")
+
+
+def _counts_against_user(gw: Gateway, verdict: Verdict, direction: str, ex: Exchange) -> bool:
+    """Whether this violation goes on the user's sanction ladder."""
+    if verdict.failed or ex.account is None or ex.account.account_id == "anonymous":
+        return False
+    return direction == "input" or gw.settings.sanctions.count_output_violations
 
 
 def action_of(verdict: Verdict) -> str:
@@ -70,7 +79,8 @@ async def report_violation(
             )
         )
         info["incident_id"] = ex.incident_id
-        if not verdict.failed and ex.account is not None and ex.account.account_id != "anonymous":
+        if _counts_against_user(gw, verdict, direction, ex):
+            assert ex.account is not None
             outcome = await gw.backend.register_violation(ex.account, list(verdict.codes))
             if outcome.changed:
                 info["sanction"] = {

@@ -3,6 +3,12 @@
 Any exception or timeout from the engine is a ``failed`` verdict (block), never "safe". Verdicts
 of input messages are cached by content, so a long conversation costs one scan of its *new*
 turns, not of the whole history on every request.
+
+A conversation is judged in three passes, each stopping at the first violation: every text alone;
+windows across the boundaries between consecutive texts (:func:`hegui.safety.conversation.windows`:
+a prompt split across messages or parts); and, for prompts, fragments the text asks to join
+(:func:`hegui.safety.conversation.assemble`). Personal information a window finds across a
+boundary is masked in the texts it came from.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hegui.gateway.stream import failed_verdict, is_violation
-from hegui.safety.types import ACTION_ORDER, Action, Verdict
+from hegui.safety.conversation import Window, assemble, windows
+from hegui.safety.types import ACTION_ORDER, Action, Layer, Verdict
 
 __all__ = ["Checker", "ConversationResult", "Moderation", "worst"]
 
@@ -35,6 +42,13 @@ class ConversationResult:
     redacted: bool = False  # some message content was replaced by its redacted form
     evidence: str | None = None  # the text that decided a violation
     codes: list[str] = field(default_factory=list)
+    stage: str = "text"  # which pass decided a violation: text | window | assembled
+
+    def add(self, verdict: Verdict) -> None:
+        if verdict.action is not Action.ALLOW:
+            for code in verdict.codes:
+                if code not in self.codes:
+                    self.codes.append(code)
 
 
 def worst(a: Verdict, b: Verdict) -> Verdict:
@@ -63,6 +77,9 @@ class Moderation:
         self._guard = getattr(checker, "guard", None) is not None and hasattr(checker, "acheck")
         self._guard_timeout = guard_timeout
         self._observe = observe
+        # Characters judged on each side of a boundary between two texts: a prompt split
+        # anywhere within this distance of a boundary is seen whole.
+        self.window_width = max(64, self.max_term_length)
         self._context_cls: Any = None
         try:
             from hegui.safety.engine import CheckContext
@@ -130,29 +147,68 @@ class Moderation:
         return verdict
 
     async def conversation(
-        self, slots: list[tuple[Any, Any]], *, minor: bool = False
+        self,
+        slots: list[tuple[Any, Any]],
+        *,
+        minor: bool = False,
+        direction: str = "input",
     ) -> ConversationResult:
-        """Check every text slot ``(container, key)`` of a request; redact in place when asked.
+        """Check every text slot ``(container, key)`` in order; redact in place when asked.
 
         Stops at the first violation (refuse, block, failed): nothing more needs checking.
         """
         result = ConversationResult(verdict=_ALLOW)
         for container, key in slots:
             text = container[key]
-            verdict = await self.cached(text, "input", minor=minor)
-            if verdict.action is not Action.ALLOW:
-                for code in verdict.codes:
-                    if code not in result.codes:
-                        result.codes.append(code)
-            if is_violation(verdict):
-                result.verdict = verdict
-                result.evidence = text
+            verdict = await self.cached(text, direction, minor=minor)
+            if self._settle(result, verdict, text, "text"):
                 return result
             if verdict.action is Action.REDACT and verdict.redacted is not None:
                 container[key] = verdict.redacted
                 result.redacted = True
-            result.verdict = worst(result.verdict, verdict)
+        texts = [container[key] for container, key in slots]
+        for window in windows(texts, self.window_width):
+            verdict = await self.cached(window.text, direction, minor=minor)
+            if self._settle(result, verdict, window.text, "window"):
+                return result
+            if verdict.action is Action.REDACT and _mask_across(window, verdict, slots):
+                result.redacted = True
+        if direction == "input" and texts:
+            for text in assemble("\n".join(texts)):
+                verdict = await self.cached(text, direction, minor=minor)
+                if self._settle(result, verdict, text, "assembled"):
+                    return result
         return result
+
+    @staticmethod
+    def _settle(result: ConversationResult, verdict: Verdict, text: str, stage: str) -> bool:
+        """Fold ``verdict`` into ``result``; True when it is a violation (stop checking)."""
+        result.add(verdict)
+        if is_violation(verdict):
+            result.verdict, result.evidence, result.stage = verdict, text, stage
+            return True
+        result.verdict = worst(result.verdict, verdict)
+        return False
+
+
+def _mask_across(window: Window, verdict: Verdict, slots: list[tuple[Any, Any]]) -> bool:
+    """Mask the personal information a window found in the slots its characters came from."""
+    from hegui.safety.pii import mask_value
+
+    changed = False
+    for risk in verdict.risks:
+        for ev in risk.evidence:
+            if ev.layer is not Layer.PII:
+                continue
+            masked = mask_value(window.text[ev.start : ev.end], ev.pattern or "")
+            for index, start, end, at in window.locate(ev.start, ev.end):
+                container, key = slots[index]
+                text: str = container[key]
+                part = masked[at - ev.start : at - ev.start + end - start]
+                if text[start:end] != part:
+                    container[key] = text[:start] + part + text[end:]
+                    changed = True
+    return changed
 
 
 def _digest(text: str) -> str:

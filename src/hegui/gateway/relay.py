@@ -2,8 +2,11 @@
 
 Nothing reaches the client before the :class:`StreamModerator` released it. Which text is
 checked: ``content``, ``reasoning_content`` / ``reasoning``, ``refusal``, tool-call and legacy
-``function_call`` ``arguments`` (chat), ``text`` (completions): every text a user can see. Other
-delta fields (role, tool-call ids and names) pass through with the next released chunk.
+``function_call`` ``arguments`` (chat), ``text`` (completions): every text a user can see. Tool
+and function names are checked as they arrive (whole, in one delta). Everything else is an
+allow-list: a chunk keeps only its identifying fields (``answers.clean_envelope``), a delta only
+``role``, the texts above and tool calls; logprobs are dropped (streamed text is released in
+pieces of its own, which tokens cannot follow).
 
 On a violation the upstream response is closed (stop generation), one final chunk with
 ``finish_reason: "content_filter"`` and a ``hegui`` object is sent (stop transmission), then
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from hegui.gateway.answers import clean_envelope, clean_usage, finish_reason_ok, ident
 from hegui.gateway.chat import DEFAULT_REFUSAL, SSE_HEADERS
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
@@ -27,6 +31,7 @@ from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
 from hegui.gateway.sse import DONE, SSEParser, SSEProtocolError
 from hegui.gateway.stream import StreamModerator, StreamStopError
 from hegui.gateway.upstream import UpstreamConnectError
+from hegui.safety.types import Action
 
 if TYPE_CHECKING:
     from hegui.gateway.app import Gateway, Receive, Send
@@ -54,17 +59,23 @@ class StreamRelay:
         minor: bool,
         send: Send,
         receive: Receive | None = None,
+        prefill: str = "",
     ) -> None:
         self.receive = receive
         self.gw = gw
         self.ex = ex
         self.kind = kind
         self.send = send
+        self.minor = minor
         moderation = gw.moderation
         self.mod = StreamModerator(
             lambda text: moderation.check(text, "output", minor=minor),
             window=gw.stream_window,
             step=gw.stream_step,
+            # An answer continuing an assistant prefill is judged together with its end.
+            lead=(lambda key: prefill if key[1] in ("content", "text") else "")  # type: ignore[index]
+            if prefill
+            else None,
         )
         self.envelope: dict[str, Any] = {}
         self.finishes: dict[int, str] = {}
@@ -147,12 +158,11 @@ class StreamRelay:
         return frames, False
 
     def _chunk(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        envelope = clean_envelope(doc)  # allow-listed: nothing unchecked reaches the client
         if not self.envelope:
-            self.envelope = {
-                k: doc.get(k) for k in ("id", "object", "created", "model", "system_fingerprint")
-            }
-        usage = doc.get("usage")
-        if isinstance(usage, dict):
+            self.envelope = envelope
+        usage = clean_usage(doc.get("usage"))
+        if usage is not None:
             self.usage = usage
         choices = doc.get("choices")
         if not isinstance(choices, list):
@@ -166,15 +176,14 @@ class StreamRelay:
                 idx = n
             fr = choice.get("finish_reason")
             if isinstance(fr, str):
-                self.finishes[idx] = fr
+                self.finishes[idx] = fr if finish_reason_ok(fr) else "stop"
             new = self._choice(idx, choice)
             if new is not None:
                 out.append(new)
         if not out:
             return None
-        frame = {k: v for k, v in doc.items() if k not in ("choices", "usage")}
-        frame["choices"] = out
-        return frame
+        envelope["choices"] = out
+        return envelope
 
     def _choice(self, idx: int, choice: dict[str, Any]) -> dict[str, Any] | None:
         feed = self.mod.feed
@@ -193,26 +202,28 @@ class StreamRelay:
         if not isinstance(delta, dict):
             return None
         new: dict[str, Any] = {}
-        for key, value in delta.items():
+        for key, value in delta.items():  # an allow-list: unknown delta fields are dropped
             if key in TEXT_DELTA_KEYS:
                 if isinstance(value, str):
                     rel = feed((idx, key), value)
                     if rel:
                         new[key] = self._first(idx, rel) if key == "content" else rel
+            elif key == "role" and value == "assistant":
+                new[key] = value
             elif key == "tool_calls" and isinstance(value, list):
                 calls = [c for c in (self._tool(idx, tc) for tc in value) if c]
                 if calls:
                     new["tool_calls"] = calls
             elif key == "function_call" and isinstance(value, dict):
-                fn = {k: v for k, v in value.items() if k != "arguments"}
+                fn: dict[str, Any] = {}
+                if isinstance(value.get("name"), str):
+                    fn["name"] = self._name(idx, value["name"])
                 if isinstance(value.get("arguments"), str):
                     rel = feed((idx, "function_call"), value["arguments"])
                     if rel:
                         fn["arguments"] = rel
                 if fn:
                     new["function_call"] = fn
-            elif value is not None:
-                new[key] = value
         if not new:
             return None
         return {"index": idx, "delta": new, "logprobs": None, "finish_reason": None}
@@ -220,11 +231,17 @@ class StreamRelay:
     def _tool(self, idx: int, tc: Any) -> dict[str, Any] | None:
         if not isinstance(tc, dict):
             return None
-        ti = tc.get("index", 0)
+        ti = tc.get("index", 0) if isinstance(tc.get("index", 0), int) else 0
         fn = tc.get("function")
-        out = {k: v for k, v in tc.items() if k != "function"}
+        out: dict[str, Any] = {"index": ti}
+        if ident(tc.get("id")):
+            out["id"] = tc["id"]
+        if tc.get("type") == "function":
+            out["type"] = "function"
         if isinstance(fn, dict):
-            new_fn = {k: v for k, v in fn.items() if k != "arguments"}
+            new_fn: dict[str, Any] = {}
+            if isinstance(fn.get("name"), str):
+                new_fn["name"] = self._name(idx, fn["name"])
             args = fn.get("arguments")
             if isinstance(args, str):
                 rel = self.mod.feed((idx, "tool", ti), args)
@@ -233,6 +250,20 @@ class StreamRelay:
             if new_fn:
                 out["function"] = new_fn
         return out if set(out) - {"index"} else None
+
+    def _name(self, idx: int, name: str) -> str:
+        """A tool or function name, checked at once (names arrive whole, in one delta)."""
+        if not name:
+            return name
+        verdict = self.gw.moderation.check(name, "output", minor=self.minor)
+        if verdict.failed or verdict.action in (Action.REFUSE, Action.BLOCK):
+            raise StreamStopError(verdict, (idx, "tool_name"))
+        if verdict.action is not Action.ALLOW:
+            self.mod.codes.update(verdict.codes)
+        if verdict.action is Action.REDACT and verdict.redacted is not None:
+            self.mod.redacted = True
+            return verdict.redacted
+        return name
 
     def _first(self, idx: int, text: str) -> str:
         """Put the explicit notice before the first released answer text of a choice."""
@@ -256,7 +287,9 @@ class StreamRelay:
             frames.append(self._frame(self._tail_choice(idx, parts, broke is None)))
         ex = self.ex
         ex.add_codes(sorted(self.mod.codes))
-        if self.mod.codes and ex.decision == "allow":
+        if self.mod.redacted and ex.decision in ("allow", "flag"):
+            ex.decision = "redact"  # recorded as a non-streamed answer would be
+        elif self.mod.codes and ex.decision == "allow":
             ex.decision = "flag"
         hegui = {"action": ex.decision, "risk_codes": list(ex.codes), "label": self.label_fields}
         hegui.update(ex.hegui)

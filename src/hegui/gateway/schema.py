@@ -1,7 +1,7 @@
 """OpenAI request validation and response shapes the gateway writes itself.
 
-Validation is deliberately shallow: the gateway checks what it relies on (types of ``model``,
-``messages``/``prompt``, ``stream``) and forwards everything else untouched to the upstream.
+Validation here is of what the gateway relies on (types of ``model`` and ``stream``); which
+request strings reach the model and how each is checked is :mod:`hegui.gateway.channels`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from hegui.gateway.errors import GatewayError
 __all__ = [
     "chat_completion",
     "chunk",
-    "input_slots",
     "new_id",
-    "output_slots",
     "parse_body",
     "require_model",
     "require_stream",
@@ -68,86 +66,6 @@ def require_stream(doc: dict[str, Any]) -> bool:
     if not isinstance(stream, bool):
         raise _bad("'stream' must be a boolean.", "stream")
     return stream
-
-
-Slot = tuple[Any, str | int]  # (dict or list holding a text, key or index)
-
-
-def input_slots(doc: dict[str, Any], kind: str) -> list[Slot]:
-    """Every user-controlled text of a chat/completions request as ``(container, key)`` pairs.
-
-    Slots point into ``doc`` so a redacted text can be written back in place.
-    """
-    slots: list[Slot] = []
-    if kind == "completions":
-        prompt = doc.get("prompt")
-        if isinstance(prompt, str):
-            return [(doc, "prompt")]
-        if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
-            return [(prompt, i) for i in range(len(prompt))]
-        raise _bad(
-            "'prompt' must be a string or a list of strings (token arrays are not accepted).",
-            "prompt",
-        )
-    messages = doc.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise _bad("'messages' must be a non-empty array.", "messages")
-    for i, msg in enumerate(messages):
-        if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-            raise _bad(f"messages[{i}] must be an object with a string 'role'.", f"messages.{i}")
-        content = msg.get("content")
-        if isinstance(content, str):
-            slots.append((msg, "content"))
-        elif isinstance(content, list):
-            for j, part in enumerate(content):
-                if not isinstance(part, dict):
-                    raise _bad(
-                        f"messages[{i}].content[{j}] must be an object.", f"messages.{i}.content"
-                    )
-                if part.get("type") == "text":
-                    if not isinstance(part.get("text"), str):
-                        raise _bad(
-                            f"messages[{i}].content[{j}].text must be a string.",
-                            f"messages.{i}.content",
-                        )
-                    slots.append((part, "text"))
-        elif content is not None:
-            raise _bad(
-                f"messages[{i}].content must be a string, an array or null.",
-                f"messages.{i}.content",
-            )
-        for tc in msg.get("tool_calls") or ():
-            fn = tc.get("function") if isinstance(tc, dict) else None
-            if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                slots.append((fn, "arguments"))
-    return slots
-
-
-def output_slots(doc: dict[str, Any], kind: str) -> list[tuple[int, dict[str, Any], str]]:
-    """Every generated text of a non-streamed answer as ``(choice index, container, key)``."""
-    slots: list[tuple[int, dict[str, Any], str]] = []
-    choices = doc.get("choices")
-    if not isinstance(choices, list):
-        return slots
-    for n, choice in enumerate(choices):
-        if not isinstance(choice, dict):
-            continue
-        idx = choice.get("index", n)
-        if kind == "completions":
-            if isinstance(choice.get("text"), str):
-                slots.append((idx, choice, "text"))
-            continue
-        msg = choice.get("message")
-        if not isinstance(msg, dict):
-            continue
-        for key in TEXT_DELTA_KEYS:
-            if isinstance(msg.get(key), str):
-                slots.append((idx, msg, key))
-        for tc in msg.get("tool_calls") or ():
-            fn = tc.get("function") if isinstance(tc, dict) else None
-            if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                slots.append((idx, fn, "arguments"))
-    return slots
 
 
 def chat_completion(

@@ -12,6 +12,13 @@ trailing fragment is checked before it is released.
 Text is released exactly as generated (never re-joined). A checker exception, a ``failed``
 verdict, or a ``refuse``/``block`` action stops the stream (:class:`StreamStopError`); a ``redact``
 verdict masks the personal-information spans inside the held text before release.
+
+Two evasions stretch a term or a number beyond the window, so the window counts what a reader
+sees: the context kept from released text holds ``window`` *visible* characters however many
+invisible characters and separators sit between them (``炸`` + 100 zero-width spaces + ``弹``), up
+to :data:`MAX_CONTEXT`; and a release never ends inside a run of digits, numerals, separators and
+invisible characters (``1\u200b3\u200b8…``), which is held until it ends (up to :data:`MAX_RUN`),
+so a number is checked whole before any of its digits leaves.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
+from hegui.safety.pii.fold import NUMERALS, is_run_char
 from hegui.safety.types import Action, Layer, Verdict
 
 __all__ = ["Check", "StreamModerator", "StreamStopError", "failed_verdict", "is_violation"]
@@ -28,6 +36,8 @@ log = logging.getLogger("hegui.gateway")
 
 Check = Callable[[str], Verdict]
 MASK = "*"
+MAX_CONTEXT = 2048  # longest context kept to reach ``window`` visible characters
+MAX_RUN = 1024  # longest digit run held back whole
 
 
 def failed_verdict(error: str) -> Verdict:
@@ -55,6 +65,7 @@ class _Channel:
     context: str = ""
     released: int = 0
     flagged: list[str] = field(default_factory=list)
+    wait_for: int = 0  # while a digit run is held: pending length before the next check
 
 
 class StreamModerator:
@@ -64,15 +75,26 @@ class StreamModerator:
     characters are held, which bounds checks to roughly one per ``step`` characters.
     """
 
-    def __init__(self, check: Check, *, window: int = 64, step: int = 16) -> None:
+    def __init__(
+        self,
+        check: Check,
+        *,
+        window: int = 64,
+        step: int = 16,
+        lead: Callable[[Hashable], str] | None = None,
+    ) -> None:
+        """``lead(channel)``: text the client shows before the channel's first character (an
+        assistant prefill the answer continues); it is checked as context, never released."""
         if window < 1:
             raise ValueError("window must be at least 1 character")
         self._check = check
+        self._lead = lead
         self.window = window
         self.step = max(0, step)
         self._channels: dict[Hashable, _Channel] = {}
         self.checks = 0
         self.codes: set[str] = set()  # risk codes of flagged/redacted windows (allowed through)
+        self.redacted = False  # some released text was masked (the answer's decision: redact)
         self.stopped: StreamStopError | None = None
 
     def feed(self, channel: Hashable, text: str) -> str:
@@ -81,10 +103,11 @@ class StreamModerator:
             raise self.stopped
         ch = self._channels.get(channel)
         if ch is None:
-            ch = self._channels[channel] = _Channel()
+            lead = self._lead(channel) if self._lead is not None else ""
+            ch = self._channels[channel] = _Channel(context=_visible_tail(lead, self.window))
         ch.pending += text
         threshold = self.window + (self.step if ch.released else 0)
-        if len(ch.pending) <= threshold:
+        if len(ch.pending) <= threshold or len(ch.pending) < ch.wait_for:
             return ""
         return self._release(channel, ch, len(ch.pending) - self.window)
 
@@ -118,11 +141,64 @@ class StreamModerator:
         if verdict.action is not Action.ALLOW:
             self.codes.update(verdict.codes)
         if verdict.action is Action.REDACT:
-            ch.pending = _mask(ch.pending, verdict, len(ctx))
+            masked = _mask(ch.pending, verdict, len(ctx))
+            self.redacted = self.redacted or masked != ch.pending
+            ch.pending = masked
+        if upto < len(ch.pending):
+            upto = _before_digit_run(ch.pending, upto)
         out, ch.pending = ch.pending[:upto], ch.pending[upto:]
+        held = len(ch.pending)
+        # Held past the window (a digit run): check again only after a growing amount more, so a
+        # long run costs a few checks, not one per character.
+        ch.wait_for = held + max(self.step, held // 4, 1) if held > self.window else 0
         ch.released += len(out)
-        ch.context = (ctx + out)[-self.window :]
+        ch.context = _visible_tail(ctx + out, self.window)
         return out
+
+
+def _before_digit_run(text: str, cut: int) -> int:
+    """Move a cut that falls inside a digit run back to where the run starts.
+
+    A run longer than :data:`MAX_RUN` is no number a recognizer reads: the cut stays.
+    """
+    if cut <= 0 or not (is_run_char(text[cut - 1]) and is_run_char(text[cut])):
+        return cut
+    start = cut - 1
+    floor = max(0, cut - MAX_RUN)
+    while start > floor and is_run_char(text[start - 1]):
+        start -= 1
+    if start == floor and floor > 0 and is_run_char(text[floor - 1]):
+        return cut
+    run = text[start : cut + 1]
+    if not any(c.isdigit() or c in NUMERALS for c in run):
+        return cut  # separators and invisible characters alone: nothing to keep together
+    return start
+
+
+def _visible_tail(text: str, window: int) -> str:
+    """The end of ``text`` holding ``window`` visible characters (at most :data:`MAX_CONTEXT`)."""
+    tail = text[-window:]
+    if len(tail) < window or len(tail.translate(_UNSEEN)) == window:
+        return tail
+    take = window
+    while take < min(len(text), MAX_CONTEXT):
+        take = min(take * 2, len(text), MAX_CONTEXT)
+        tail = text[-take:]
+        if len(tail.translate(_UNSEEN)) >= window:
+            break
+    return tail
+
+
+def _unseen_table() -> dict[int, None]:
+    """Characters a reader does not see as text: invisible ones and the normaliser's separators."""
+    from hegui.safety.normalize_tables import DELETE, SEP, tables
+
+    t = tables()
+    unseen = (t.lut == DELETE) | ((t.classes & SEP) != 0)
+    return dict.fromkeys(int(c) for c in unseen.nonzero()[0])
+
+
+_UNSEEN = _unseen_table()
 
 
 def _mask(pending: str, verdict: Verdict, offset: int) -> str:

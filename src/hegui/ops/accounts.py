@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from hegui.errors import InputError
 from hegui.gateway.backend import AgeBand, Sanction
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.schema import accounts, utcnow
 
 __all__ = [
@@ -111,7 +112,7 @@ def create_account(
         action="account.create",
         subject=f"account:{account.id}",
         after=account.state(),
-        detail={"age_band": age_band.value},
+        detail={"age_band": age_band.value, "rows": seal(conn, "accounts", account_id)},
         at=now,
     )
     return account
@@ -141,13 +142,19 @@ def update_account(
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Account:
-    """Apply ``values`` to one account and audit the change (shared by every ops module)."""
+    """Apply ``values`` to one account and audit the change (shared by every ops module).
+
+    The event seals the account row as it now is, with any rows the caller sealed in
+    ``detail["rows"]`` (:mod:`hegui.store.audit_records`).
+    """
     now = now or utcnow()
     before = get_account(conn, account_id)
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(**values, updated_at=now)
     )
     after = get_account(conn, account_id)
+    detail = dict(detail or {})
+    detail["rows"] = {**detail.get("rows", {}), **seal(conn, "accounts", account_id)}
     audit.append(
         conn,
         actor=actor,

@@ -14,8 +14,9 @@ from sqlalchemy import Connection, insert, select
 
 from hegui.errors import InputError
 from hegui.gateway.backend import Agreement
-from hegui.ops.accounts import Account, update_account
+from hegui.ops.accounts import Account, get_account, update_account
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.schema import agreement_acceptances, agreements, utcnow
 
 __all__ = ["accept_agreement", "acceptances", "current_agreement", "publish_agreement"]
@@ -54,6 +55,7 @@ def publish_agreement(
         action="agreement.publish",
         subject=f"agreement:{version}",
         after={"version": version, "url": url, "text_sha256": text_sha},
+        detail={"rows": seal(conn, "agreements", version)},
         at=now,
     )
     return Agreement(version=version, url=url)
@@ -91,21 +93,24 @@ def accept_agreement(
         is None
     ):
         raise InputError(f"no agreement {version!r}")
-    account = update_account(
+    get_account(conn, account_id)  # an unknown account is an input error, before any write
+    acceptance_id = conn.execute(
+        insert(agreement_acceptances)
+        .values(account_id=account_id, version=version, accepted_at=now)
+        .returning(agreement_acceptances.c.id)
+    ).scalar_one()
+    return update_account(
         conn,
         account_id,
         actor=actor,
         action="agreement.accept",
         values={"agreement_version": version},
-        detail={"version": version},
+        detail={
+            "version": version,
+            "rows": seal(conn, "agreement_acceptances", acceptance_id),
+        },
         now=now,
     )
-    conn.execute(
-        insert(agreement_acceptances).values(
-            account_id=account_id, version=version, accepted_at=now
-        )
-    )
-    return account
 
 
 def acceptances(conn: Connection, account_id: str) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ from hegui.gateway.backend import (
     UsageRecord,
 )
 from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
+from hegui.ops.auth_guard import AuthGuard
 from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
 from hegui.ops.writer import WriterProcess, start_writer
 from hegui.store.crypto import Keyring, default_key_path, load_master_key
@@ -50,7 +51,12 @@ __all__ = ["StoreBackend", "check_settings"]
 log = logging.getLogger(__name__)
 
 _CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
+# Only a generation request that was served cleanly ends a run of violations: a model list,
+# a moderation call or an error between two violations must not reset "N in a row".
+_GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})
 _CACHE_MAX = 50_000
+# A request can take the upstream timeout plus the gateway's own work around it.
+_REQUEST_OVERHEAD_S = 5.0
 
 
 class StoreBackend:
@@ -75,6 +81,12 @@ class StoreBackend:
         self._cache: dict[str, tuple[float, AccountView | None]] = {}
         self._verified: dict[str, str] = {}  # sha256(key) → key id whose argon2 check passed
         self._inflight: dict[str, asyncio.Task[AccountView | None]] = {}
+        limits = self.settings.rate_limit
+        self._guard = AuthGuard(
+            per_key=limits.failed_auth_per_key,
+            per_client=limits.failed_auth_per_client,
+            concurrency=limits.auth_hash_concurrency,
+        )
         self._agreement: tuple[float, Agreement | None] | None = None
         self._pending: list[UsageRecord] = []
         self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
@@ -172,8 +184,12 @@ class StoreBackend:
 
     # -- accounts ----------------------------------------------------------------------------
 
-    async def authenticate(self, api_key: str) -> AccountView | None:
-        """The account behind ``api_key``, or None for unknown, wrong or revoked keys."""
+    async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
+        """The account behind ``api_key``, or None for unknown, wrong or revoked keys.
+
+        ``client`` is the caller's address, for throttling failed checks
+        (:class:`~hegui.ops.auth_guard.AuthGuard`; raises :class:`AuthThrottledError`).
+        """
         digest = hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > time.monotonic():
@@ -182,7 +198,7 @@ class StoreBackend:
                 return view
         task = self._inflight.get(digest)
         if task is None:
-            task = asyncio.create_task(self._load(api_key, digest))
+            task = asyncio.create_task(self._load(api_key, digest, client))
             self._inflight[digest] = task
             task.add_done_callback(lambda t: self._loaded(digest, t))
         return await asyncio.shield(task)
@@ -192,19 +208,27 @@ class StoreBackend:
         if not task.cancelled():
             task.exception()  # retrieved here too, in case every waiter went away
 
-    async def _load(self, api_key: str, digest: str) -> AccountView | None:
+    async def _load(self, api_key: str, digest: str, client: str | None) -> AccountView | None:
         key_id = keys.parse_api_key(api_key)
-        row = (
-            None
-            if key_id is None
-            else await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
-        )
+        if key_id is None:  # not even shaped like a key: nothing to hash, nothing revealed
+            return self._remember(digest, None)
+        known = self._verified.get(digest) == key_id
+        if not known:  # an argon2 check is due: refuse it at once while throttled
+            self._guard.check(key_id, client)
+        row = await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
+        if not known:
+            # Unknown ids and revoked keys are verified against a dummy hash: same cost, same
+            # answer time, so timing does not tell which key ids exist.
+            secret_hash = row.secret_hash if row is not None else None
+            async with self._guard.hashing(key_id, client):
+                ok = await asyncio.to_thread(keys.verify_secret, secret_hash, api_key)
+            if not ok:
+                self._guard.failed(key_id, client)
+                return self._remember(digest, None)
+            assert row is not None
+            self._verified[digest] = row.key_id
         if row is None:
             return self._remember(digest, None)
-        if self._verified.get(digest) != key_id:
-            if not await asyncio.to_thread(keys.verify_secret, row.secret_hash, api_key):
-                return self._remember(digest, None)
-            self._verified[digest] = row.key_id
         if row.sanction_until is not None and row.sanction_until <= self._clock():
             now, account_id, live_key = self._clock(), str(row.id), str(row.key_id)
             await self.store.awrite(lambda c: sanctions.expire_if_due(c, account_id, now=now))
@@ -279,19 +303,37 @@ class StoreBackend:
         return state
 
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision:
+        """May the minor be served now? If so, today's budget for this request is reserved up
+        front (up to the longest a request can last), so concurrent requests cannot overspend it."""
         if account.age_band is AgeBand.ADULT:
             return MinorsDecision(allowed=True)
-        day = minors.local_day(now, self.settings.minors)
+        cfg = self.settings.minors
+        day = minors.local_day(now, cfg)
         state = await self._minors_state(account.account_id, day)
-        return minors.decide(account.age_band, state, now, self.settings.minors)
+        decision = minors.decide(account.age_band, state, now, cfg)
+        budget = minors.daily_budget_seconds(account.age_band, cfg)
+        if not decision.allowed or budget is None:
+            return decision
+        longest = self.settings.gateway.upstream_timeout + _REQUEST_OVERHEAD_S
+        granted, token = await self._shared.minors_reserve(
+            account.account_id, day, longest, budget, now
+        )
+        if granted <= 0:  # the rest of today's budget is held by requests in flight
+            return replace(decision, allowed=False, reason="daily_limit", remind_rest=False)
+        return replace(decision, reservation=token, reserved_seconds=granted)
 
-    async def minors_add_usage(self, account: AccountView, seconds: float, now: datetime) -> None:
+    async def minors_add_usage(
+        self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
+    ) -> None:
+        """Count the request's time, then give back what it had reserved."""
         if account.age_band is AgeBand.ADULT:
             return
         day = minors.local_day(now, self.settings.minors)
         await self._minors_state(account.account_id, day)
         state = await self._shared.minors_add(account.account_id, day, seconds, now)
         self._minors_dirty[(account.account_id, day)] = state
+        if reservation:
+            await self._shared.minors_release(account.account_id, day, reservation)
 
     async def rate_limit(self, account: AccountView, now: datetime) -> bool:
         """True when the request may proceed under the per-minute limit of the account."""
@@ -315,7 +357,11 @@ class StoreBackend:
         self._pending.append(record)
         if len(self._pending) >= self.settings.store.usage_batch_size:
             self._wake.set()
-        if record.decision in _CLEAN_DECISIONS:
+        if (
+            record.decision in _CLEAN_DECISIONS
+            and record.endpoint in _GENERATION_ENDPOINTS
+            and record.status == 200
+        ):
             try:
                 await self._shared.streak_reset(record.pseudonym)
             except StoreError:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 from hegui.errors import InputError
 from hegui.gateway.backend import IncidentRecord
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.crypto import Keyring
 from hegui.store.schema import incidents, utcnow
 
@@ -83,7 +84,12 @@ def record_incident(
             "risk_codes": codes,
             "evidence": audit.digest(incident.evidence),
         },
-        detail={"action": incident.action, "stage": incident.stage, "risk_codes": codes},
+        detail={
+            "action": incident.action,
+            "stage": incident.stage,
+            "risk_codes": codes,
+            "rows": seal(conn, "incidents", incident_id),
+        },
         at=now,
     )
     return incident_id

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from hegui.errors import InputError
 from hegui.ops.accounts import get_account
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.schema import accounts, api_keys, utcnow
 
 __all__ = [
@@ -51,9 +52,26 @@ def parse_api_key(api_key: str) -> str | None:
     return match.group(1) if match else None
 
 
-def verify_secret(secret_hash: str, api_key: str) -> bool:
-    """Constant-time argon2 check of a presented key against its stored hash."""
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASH
+
+
+def verify_secret(secret_hash: str | None, api_key: str) -> bool:
+    """Constant-time argon2 check of a presented key against its stored hash.
+
+    ``secret_hash=None`` (no such key id, or a revoked key) verifies against a dummy hash with
+    the same parameters and returns False: the time taken must not tell which key ids exist.
+    """
     try:
+        if secret_hash is None:
+            _HASHER.verify(_dummy_hash(), api_key)
+            return False
         return _HASHER.verify(secret_hash, api_key)
     except (VerificationError, InvalidHashError):
         return False
@@ -82,6 +100,7 @@ def create_key(
         action="key.create",
         subject=f"key:{key_id}",
         after={"key_id": key_id, "account_id": account_id},
+        detail={"rows": seal(conn, "api_keys", key_id)},  # the secret's hash included
         at=now,
     )
     return NewKey(key_id=key_id, account_id=account_id, api_key=api_key, created_at=now)
@@ -103,7 +122,7 @@ def revoke_key(conn: Connection, key_id: str, *, actor: str, now: datetime | Non
         subject=f"key:{key_id}",
         before={"key_id": key_id, "revoked": False},
         after={"key_id": key_id, "revoked": True},
-        detail={"account_id": row.account_id},
+        detail={"account_id": row.account_id, "rows": seal(conn, "api_keys", key_id)},
         at=now,
     )
     return str(row.account_id)

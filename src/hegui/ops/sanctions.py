@@ -19,6 +19,7 @@ from hegui.errors import InputError
 from hegui.gateway.backend import Sanction, SanctionOutcome
 from hegui.ops.accounts import get_account, update_account
 from hegui.store import audit
+from hegui.store.audit_records import seal
 from hegui.store.schema import sanction_events, utcnow, violations
 
 __all__ = [
@@ -96,8 +97,9 @@ def set_sanction(
         return SanctionOutcome(
             sanction=to, changed=False, reason=before.sanction_reason, until=until
         )
-    conn.execute(
-        insert(sanction_events).values(
+    event_id = conn.execute(
+        insert(sanction_events)
+        .values(
             account_id=account_id,
             at=now,
             actor=actor,
@@ -106,14 +108,20 @@ def set_sanction(
             reason=reason,
             until=until,
         )
-    )
+        .returning(sanction_events.c.id)
+    ).scalar_one()
     update_account(
         conn,
         account_id,
         actor=actor,
         action="sanction.set",
         values={"sanction": to.value, "sanction_reason": reason, "sanction_until": until},
-        detail={"from": before.sanction.value, "to": to.value, "until": until},
+        detail={
+            "from": before.sanction.value,
+            "to": to.value,
+            "until": until,
+            "rows": seal(conn, "sanction_events", event_id),
+        },
         now=now,
     )
     return SanctionOutcome(sanction=to, changed=True, reason=reason, until=until)
@@ -149,13 +157,21 @@ def record_violation(
 ) -> SanctionOutcome:
     """Record one violation and escalate one step when the policy says so."""
     now = now or utcnow()
-    conn.execute(insert(violations).values(account_id=account_id, at=now, risk_codes=sorted(codes)))
+    violation_id = conn.execute(
+        insert(violations)
+        .values(account_id=account_id, at=now, risk_codes=sorted(codes))
+        .returning(violations.c.id)
+    ).scalar_one()
     audit.append(
         conn,
         actor="gateway",
         action="violation.record",
         subject=f"account:{account_id}",
-        detail={"risk_codes": sorted(codes), "streak": streak},
+        detail={
+            "risk_codes": sorted(codes),
+            "streak": streak,
+            "rows": seal(conn, "violations", violation_id),
+        },
         at=now,
     )
     expire_if_due(conn, account_id, now=now)

@@ -1,6 +1,7 @@
 """Counters that several gateway replicas must agree on: in process, or in Redis.
 
-Rate-limit windows, violation streaks, minors' daily usage and cache invalidation messages. With
+Rate-limit windows, violation streaks, minors' daily usage (and the budget held by requests in
+flight) and cache invalidation messages. With
 one replica :class:`LocalState` keeps them in dictionaries; with ``store.redis_url`` set,
 :class:`RedisState` keeps them in Redis (atomic INCR / a Lua script) and broadcasts invalidations
 over pub/sub so every replica drops stale accounts at once. Redis failures raise
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -35,6 +37,10 @@ class SharedState(Protocol):
     async def minors_add(
         self, account_id: str, day: str, seconds: float, now: datetime
     ) -> MinorsState: ...
+    async def minors_reserve(
+        self, account_id: str, day: str, want: float, budget: float, now: datetime
+    ) -> tuple[float, str]: ...
+    async def minors_release(self, account_id: str, day: str, token: str) -> None: ...
     async def publish(self, message: str) -> None: ...
     async def close(self) -> None: ...
 
@@ -47,6 +53,7 @@ class LocalState:
         self._windows: dict[str, tuple[int, int]] = {}
         self._streaks: dict[str, int] = {}
         self._minors: dict[tuple[str, str], MinorsState] = {}
+        self._held: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
         self._latest_day = ""
 
     async def hit(self, key: str, window: int, limit: int) -> bool:
@@ -68,6 +75,7 @@ class LocalState:
         if day > self._latest_day:  # a new local day: yesterday's counters live on in the DB
             self._latest_day = day
             self._minors = {k: v for k, v in self._minors.items() if k[1] >= day}
+            self._held = {k: v for k, v in self._held.items() if k[1] >= day}
         return self._minors.get((account_id, day))
 
     async def minors_seed(self, account_id: str, day: str, state: MinorsState) -> None:
@@ -80,6 +88,24 @@ class LocalState:
         state = add_usage(state, seconds, now, self._minors_settings)
         self._minors[(account_id, day)] = state
         return state
+
+    async def minors_reserve(
+        self, account_id: str, day: str, want: float, budget: float, now: datetime
+    ) -> tuple[float, str]:
+        held = self._held.setdefault((account_id, day), {})
+        at = now.timestamp()
+        for token in [t for t, (_, expires) in held.items() if expires <= at]:
+            del held[token]
+        used = self._minors.get((account_id, day), MinorsState()).seconds
+        grant = min(want, budget - used - sum(s for s, _ in held.values()))
+        if grant <= 0:
+            return 0.0, ""
+        token = secrets.token_hex(8)
+        held[token] = (grant, at + want + RESERVATION_SLACK_S)
+        return grant, token
+
+    async def minors_release(self, account_id: str, day: str, token: str) -> None:
+        self._held.get((account_id, day), {}).pop(token, None)
 
     async def publish(self, message: str) -> None:
         return None
@@ -102,6 +128,29 @@ return {tostring(total), tostring(start), tostring(now)}
 """
 
 
+# Holds seconds of a minor's daily budget for requests in flight (see ``minors_reserve``): drops
+# reservations past their end, then grants up to ARGV[2] seconds of what is left, or 0.
+_MINORS_RESERVE = """
+local now, want, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local used = tonumber(redis.call('HGET', KEYS[1], 'seconds') or '0') or 0
+local held = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  held = held + tonumber(string.match(member, ':(.*)$'))
+end
+local grant = math.min(want, budget - used - held)
+if grant <= 0 then return '' end
+local member = ARGV[4] .. ':' .. tostring(grant)
+redis.call('ZADD', KEYS[2], now + want + tonumber(ARGV[5]), member)
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[6]))
+return member
+"""
+
+# A reservation outlives its request's longest possible duration by this much; one left by a
+# replica that died is dropped after that.
+RESERVATION_SLACK_S = 60.0
+
+
 def _ts(value: datetime | None) -> str:
     return "" if value is None else repr(value.timestamp())
 
@@ -121,6 +170,7 @@ class RedisState:
         self._channel = prefix + "invalidate"
         self._break = minors.rest_break_minutes * 60
         self._script: Any = self._redis.register_script(_MINORS_ADD)
+        self._reserve: Any = self._redis.register_script(_MINORS_RESERVE)
         self._listener: asyncio.Task[None] | None = None
 
     async def _call(self, fn: Callable[[], Awaitable[Any]]) -> Any:
@@ -197,6 +247,27 @@ class RedisState:
             lambda: self._script(keys=[self._minors_key(account_id, day)], args=args)
         )
         return MinorsState(seconds=float(total), session_start=_dt(start), last_at=_dt(last))
+
+    async def minors_reserve(
+        self, account_id: str, day: str, want: float, budget: float, now: datetime
+    ) -> tuple[float, str]:
+        keys = [self._minors_key(account_id, day), self._minors_key(account_id, day) + ":held"]
+        args = [
+            repr(now.timestamp()),
+            repr(want),
+            repr(budget),
+            secrets.token_hex(8),
+            RESERVATION_SLACK_S,
+            2 * _DAY,
+        ]
+        token = await self._call(lambda: self._reserve(keys=keys, args=args))
+        if not token:
+            return 0.0, ""
+        return float(str(token).rpartition(":")[2]), str(token)
+
+    async def minors_release(self, account_id: str, day: str, token: str) -> None:
+        name = self._minors_key(account_id, day) + ":held"
+        await self._call(lambda: self._redis.zrem(name, token))
 
     async def publish(self, message: str) -> None:
         await self._call(lambda: self._redis.publish(self._channel, message))

@@ -2,7 +2,8 @@
 
 ``store_content`` is ``none`` (never), ``violations`` (only refused, blocked or failed requests,
 kept as evidence) or ``all``. A batch is one transaction with one audit event whose
-``after_hash`` digests the rows it wrote.
+``after_hash`` digests the rows it wrote and whose ``detail`` names them (ids and a short digest
+per row), so ``hegui audit verify --records`` can recompute them (:mod:`hegui.store.audit_records`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, insert
 
 from hegui.errors import ConfigError
 from hegui.gateway.backend import UsageRecord
-from hegui.store import audit
+from hegui.store import audit, audit_records
 from hegui.store.crypto import Keyring
 from hegui.store.schema import usage_records, utcnow
 
@@ -67,20 +68,9 @@ def insert_usage(
         return 0
     now = now or utcnow()
     rows = [_row(r, keyring, policy, now) for r in records]
-    conn.execute(insert(usage_records), rows)
-    summary = [
-        [
-            r["pseudonym"],
-            r["at"].isoformat(),
-            r["model"],
-            r["decision"],
-            r["risk_codes"],
-            r["prompt_tokens"],
-            r["completion_tokens"],
-            r["status"],
-        ]
-        for r in rows
-    ]
+    returning = insert(usage_records).returning(usage_records.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(returning, rows).scalars()]
+    entries = [audit_records.usage_entry(i, r) for i, r in zip(ids, rows, strict=True)]
     decisions: dict[str, int] = {}
     for r in rows:
         decisions[r["decision"]] = decisions.get(r["decision"], 0) + 1
@@ -89,8 +79,12 @@ def insert_usage(
         actor="gateway",
         action="usage.batch",
         subject="usage_records",
-        after=summary,
-        detail={"count": len(rows), "decisions": decisions},
+        after=entries,
+        detail={
+            "count": len(rows),
+            "decisions": decisions,
+            **audit_records.usage_seal(ids, entries),
+        },
         at=now,
     )
     return len(rows)

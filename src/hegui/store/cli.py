@@ -85,25 +85,9 @@ def _register_db(app: typer.Typer) -> None:
     audit = typer.Typer(help="Hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit, name="audit")
 
-    @audit.command("verify")
-    def verify(url: UrlOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-        """Check the audit chain; exit 0 when intact, 1 when edited, deleted or reordered."""
-        from hegui.store.audit import verify as run_verify
+    from hegui.store.audit_cli import register as register_audit
 
-        _, store = _open(url, config)
-        try:
-            with store.read() as conn:
-                report = run_verify(conn)
-        finally:
-            store.close()
-        if as_json:
-            typer.echo(json.dumps(report.as_dict()))
-        else:
-            for p in report.problems:
-                typer.echo(f"event {p.seq}: {p.kind}: {p.message}")
-            state = "intact" if report.ok else f"TAMPERED ({len(report.problems)} problems)"
-            typer.echo(f"audit chain {state}: {report.events} events, head {report.head_hash}")
-        raise typer.Exit(0 if report.ok else 1)
+    register_audit(audit)
 
     @app.command("purge")
     def purge(

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from hegui.config import StoreSettings
 from hegui.errors import ConfigError
 from hegui.store import audit
+from hegui.store.audit_records import id_ranges, seal
 from hegui.store.schema import incidents, minors_usage, usage_records, utcnow
 
 __all__ = ["MIN_LOG_RETENTION_DAYS", "PurgeReport", "purge"]
@@ -78,16 +80,33 @@ def purge(
     )
     if dry_run:
         return report
+    # What the purge removes is named in its audit event, so record verification can tell a
+    # retention deletion from a quiet one (hegui.store.audit_records).
+    deleted = _ids(conn, usage_records.c.id, old_usage)
+    erased = _ids(conn, usage_records.c.id, old_content)
+    evidence = [str(i) for i in _ids(conn, incidents.c.id, old_evidence)]
     conn.execute(delete(usage_records).where(old_usage))
     conn.execute(update(usage_records).where(old_content).values(content=None))
     conn.execute(update(incidents).where(old_evidence).values(evidence=None))
     conn.execute(delete(minors_usage).where(old_minors))
+    rows: dict[str, str | None] = {}
+    for incident_id in evidence:
+        rows.update(seal(conn, "incidents", incident_id))
     audit.append(
         conn,
         actor=actor,
         action="retention.purge",
         subject="store",
-        detail=report.as_dict(),
+        detail={
+            **report.as_dict(),
+            "usage_deleted_ids": id_ranges(deleted),
+            "usage_content_erased_ids": id_ranges(erased),
+            "rows": rows,
+        },
         at=now,
     )
     return report
+
+
+def _ids(conn: Connection, column: Any, where: Any) -> list[Any]:
+    return list(conn.execute(select(column).where(where).order_by(column)).scalars())

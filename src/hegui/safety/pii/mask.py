@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from hegui.errors import InputError
 from hegui.safety.pii.base import PiiEntity, fold_width
+from hegui.safety.pii.fold import fold_numerals
 from hegui.safety.pii.names import split_surname
 
 __all__ = ["MASK_STYLES", "mask", "mask_value"]
@@ -21,8 +22,11 @@ _STAR = "*"
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:
-    """Star the ASCII letters and digits of ``value`` except the first ``head`` and last ``tail``."""
-    folded = fold_width(value)
+    """Star the ASCII letters and digits of ``value`` except the first ``head`` and last ``tail``.
+
+    Full-width digits and Chinese numerals count as digits (``一三八…`` is masked like ``138…``).
+    """
+    folded = fold_numerals(fold_width(value))
     positions = [i for i, c in enumerate(folded) if c.isascii() and c.isalnum()]
     n = len(positions)
     if head + tail >= n:  # too short to keep both ends: keep a quarter at each end at most
@@ -32,7 +36,7 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
 
 
 def _mask_mobile(value: str) -> str:
-    digits = sum(c.isdigit() for c in fold_width(value))
+    digits = sum(c.isdigit() for c in fold_numerals(fold_width(value)))
     return _keep_ends(value, digits - 11 + 3, 4)  # country code digits + 3 segment digits
 
 
