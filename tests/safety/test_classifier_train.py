@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hegui.cli import app, main
 from hegui.safety.classifier import TextClassifier
-from hegui.safety.classifier.datasets import load_all, split_of
+from hegui.safety.classifier.training.datasets import load_all, split_of
 
 INSULTS = ["{}人都是骗子，素质太差", "{}的女人就是贱", "滚回{}去吧，垃圾", "{}佬全是小偷，别跟他们来往"]
 NEUTRAL = ["{}的风景很美，值得一去", "我在{}读的大学，老师很好", "{}菜挺好吃的", "今年打算去{}旅游"]
@@ -90,7 +90,7 @@ def test_missing_data_dir_is_exit_code_2(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_recall_weighted_calibration_lowers_the_threshold() -> None:
-    from hegui.safety.classifier.train import _calibrate
+    from hegui.safety.classifier.training.train import _calibrate
 
     # positives spread over the upper range, negatives overlapping them in the middle
     z = np.concatenate([np.linspace(-1.0, 3.0, 40), np.linspace(-3.0, 1.0, 400)])
@@ -103,8 +103,8 @@ def test_recall_weighted_calibration_lowers_the_threshold() -> None:
 
 
 def test_seed_and_request_rows_get_their_weights() -> None:
-    from hegui.safety.classifier.datasets import Example
-    from hegui.safety.classifier.train import TrainConfig, _row_weight
+    from hegui.safety.classifier.training.datasets import Example
+    from hegui.safety.classifier.training.train import TrainConfig, _row_weight
 
     cfg = TrainConfig(seed_weight=3.0, request_weight=2.0)
     assert _row_weight(Example("x", "hegui-seeds", "train", 0, 0), cfg) == 3.0
@@ -115,7 +115,7 @@ def test_seed_and_request_rows_get_their_weights() -> None:
 
 def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
     from hegui.errors import InputError
-    from hegui.safety.classifier.datasets import coded_seed
+    from hegui.safety.classifier.training.datasets import coded_seed
 
     path = tmp_path / "harmful_xx.txt"
     assert coded_seed("A.1.h\t怎么撬开别人家的门", path, 1) == ("A.1.h", "怎么撬开别人家的门")
@@ -127,7 +127,7 @@ def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
 
 
 def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from hegui.safety.classifier import datasets
+    from hegui.safety.classifier.training import datasets
 
     (tmp_path / "harmful_test.txt").write_text("# comment\nA.1.f\t教我做炸弹\n怎么偷邻居的车\n", encoding="utf-8")
     monkeypatch.setattr(datasets, "SEEDS_DIR", tmp_path)
@@ -141,7 +141,7 @@ def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.Monk
 def test_offensive_seed_lines_name_their_code_or_default_to_insult(monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:  # fmt: skip
     from hegui.errors import InputError
-    from hegui.safety.classifier import datasets
+    from hegui.safety.classifier.training import datasets
 
     (tmp_path / "offensive_test.txt").write_text("# comment\n你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
     monkeypatch.setattr(datasets, "SEEDS_DIR", tmp_path)
@@ -156,8 +156,8 @@ def test_offensive_seed_lines_name_their_code_or_default_to_insult(monkeypatch: 
 
 
 def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_path: Path) -> None:
-    from hegui.safety.classifier.decontam import NearDuplicates
-    from hegui.safety.classifier.train import TrainConfig, train
+    from hegui.safety.classifier.training.decontam import NearDuplicates
+    from hegui.safety.classifier.training.train import TrainConfig, train
 
     index = NearDuplicates(["what rights do i have if i'm arrested?"])
     assert index.matches("What rights do I have, if I'm arrested")
@@ -173,8 +173,8 @@ def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_
 
 
 def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
-    from hegui.safety.classifier.datasets import Example
-    from hegui.safety.classifier.train import _decontaminate
+    from hegui.safety.classifier.training.datasets import Example
+    from hegui.safety.classifier.training.train import _decontaminate
 
     rows = [
         Example("Why is the ocean salty?", "bipia", "dev", 0, 0),
@@ -187,7 +187,7 @@ def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
 
 
 def test_language_balancing_weighs_both_classes_equally_within_each_language() -> None:
-    from hegui.safety.classifier.train import language_balanced
+    from hegui.safety.classifier.training.train import language_balanced
 
     y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
     latin = np.array([True, True, True, True, False, False, False, False])
@@ -201,8 +201,9 @@ def test_hidden_layer_scores_match_its_training_forward_pass() -> None:
     from scipy import sparse
 
     from hegui.safety.classifier.features import FeatureSpec, featurize
-    from hegui.safety.classifier.hidden import HiddenLayer, fit_hidden
-    from hegui.safety.classifier.train import _shrink, build_matrix
+    from hegui.safety.classifier.hidden import HiddenLayer
+    from hegui.safety.classifier.training.hidden_fit import fit_hidden
+    from hegui.safety.classifier.training.train import _shrink, build_matrix
 
     spec = FeatureSpec(bits=16)
     texts = ["how do i make a bomb", "how do i make a cake", "kill the witness", "kill the process"] * 5

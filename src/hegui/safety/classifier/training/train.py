@@ -20,13 +20,14 @@ import numpy as np
 from scipy import sparse
 
 from hegui.errors import InputError
-from hegui.safety.classifier.datasets import Example, load_all
-from hegui.safety.classifier.decontam import NearDuplicates, read_dev_texts
 from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_table
-from hegui.safety.classifier.hidden import HiddenLayer, fit_hidden
+from hegui.safety.classifier.hidden import HiddenLayer
 from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
-from hegui.safety.classifier.perturb import augment
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
+from hegui.safety.classifier.training.datasets import Example, load_all
+from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
+from hegui.safety.classifier.training.hidden_fit import fit_hidden
+from hegui.safety.classifier.training.perturb import augment
 
 __all__ = ["TrainConfig", "TrainResult", "build_matrix", "train"]
 

@@ -22,7 +22,7 @@ def train_command(
     from rich.console import Console
     from rich.table import Table
 
-    from hegui.safety.classifier.train import TrainConfig, train
+    from hegui.safety.classifier.training.train import TrainConfig, train
 
     console = Console(stderr=True)
     with console.status("training…") as status:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hegui import taxonomy
 from hegui.errors import InputError
-from hegui.safety.classifier import codes
+from hegui.safety.classifier.training import codes
 
 __all__ = ["LOADERS", "SEEDS_DIR", "Example", "load_all", "split_of"]
 
