@@ -20,6 +20,7 @@ from hegui.safety.lexicon.format import builtin_dir, lexicon_files, parse_text, 
 from hegui.safety.lexicon.matcher import LexiconMatcher
 from hegui.safety.lexicon.stats import lexicon_stats
 from hegui.safety.types import Direction, Doc, Layer
+from tests.preconditions import require
 
 LEXICON = """\
 # a tiny test lexicon
@@ -268,8 +269,7 @@ def test_compiled_lexicon_is_cached_and_a_corrupt_cache_is_rebuilt(
 
 def test_starter_lexicon_smoke() -> None:
     files = lexicon_files([builtin_dir()])
-    if not files:
-        pytest.skip("the starter lexicon folder is empty")
+    require(bool(files), "the starter lexicon folder is empty")
     detector = LexiconDetector.default()
     entry = next(e for e in detector.matcher.entries if not e.allow and e.mode == "sub")
     findings = detector.detect(Doc(f"前文{entry.term}后文"), Direction.INPUT)

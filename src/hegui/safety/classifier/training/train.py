@@ -24,7 +24,7 @@ from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_tabl
 from hegui.safety.classifier.hidden import HiddenLayer
 from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
-from hegui.safety.classifier.training.datasets import Example, load_all
+from hegui.safety.classifier.training.datasets import SEEDS_DIR, Example, load_all
 from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
 from hegui.safety.classifier.training.hidden_fit import fit_hidden
 from hegui.safety.classifier.training.perturb import augment
@@ -243,8 +243,10 @@ def _decontaminate(examples: list[Example], norm: dict[str, str], dev_dir: Path 
 
 
 def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
-          progress: Progress | None = None, dev_dir: Path | None = None) -> TrainResult:  # fmt: skip
-    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and write the model to ``out``.
+          progress: Progress | None = None, dev_dir: Path | None = None,
+          seeds_dir: Path = SEEDS_DIR) -> TrainResult:  # fmt: skip
+    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and the seed lines in
+    ``seeds_dir``, and write the model to ``out``.
 
     Training rows that nearly repeat an item of the ``*.jsonl`` dev sets in ``dev_dir`` are
     set aside (split ``excluded``, counted in the manifest), see :mod:`.decontam`; so are
@@ -256,7 +258,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     if not data_dir.is_dir():
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
-    examples = load_all(data_dir)
+    examples = load_all(data_dir, seeds_dir)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
     examples = _decontaminate(examples, norm, dev_dir)
@@ -299,7 +301,10 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     rows = _cap_per_code(train_rows, codes, cfg.max_per_code)
     y_cat = np.array([codes.index(str(ex.code)) for ex, keep in zip(train_rows, rows, strict=True) if keep])
     x_cat = _shrink(x[rows], cfg.spec.bits - cfg.cat_bits, cfg.cat_bits)
-    cat_w, cat_b = _fit_lr(x_cat, y_cat, cfg.c_category, cfg.seed)
+    if len(codes) > 1:
+        cat_w, cat_b = _fit_lr(x_cat, y_cat, cfg.c_category, cfg.seed)
+    else:  # one code (or none) with enough rows: nothing to choose between, a constant head
+        cat_w, cat_b = np.zeros((len(codes), x_cat.shape[1])), np.zeros(len(codes))
 
     head_q, head_scale = quantize(np.vstack(weights))
     cat_q, cat_scale = quantize(cat_w)
