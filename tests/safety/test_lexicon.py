@@ -82,7 +82,7 @@ def test_format_reads_header_comments_blank_lines_and_defaults() -> None:
         ("炸弹\tA.1.d\thigh\texact", "bad mode 'exact'"),
         ("\tA.1.d", "empty term"),
         ("炸弹 A.1.d", "got 1 (columns must be separated by tabs)"),
-        ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼\textra", "got 6"),
+        ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼\tsrc\textra", "got 7"),
         ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼||水炸弹", "empty phrase"),
         ("路口\tallow\thigh\tsub\t路口交通", "allow entry takes no exceptions"),
     ],

@@ -36,7 +36,7 @@ from hegui.safety.normalize_tables import MAP_FILE, VARIANTS_FILE
 
 __all__ = ["LexiconMatcher", "Match", "cache_dir"]
 
-_FORMAT = "hegui-lexicon-7"  # bump when the compiled layout or the semantics change
+_FORMAT = "hegui-lexicon-8"  # bump when the compiled layout or the semantics change
 _SHORT = 1024  # texts up to this many chars first check which databases can match at all
 _DENY, _ALLOW, _EXCEPT = DENY, ALLOW, EXCEPT
 
