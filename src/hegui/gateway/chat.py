@@ -106,8 +106,8 @@ async def generate(
     if conv.redacted:
         ex.decision = "redact"
         body = orjson.dumps(doc)
-    elif verdict.action is Action.FLAG:
-        ex.decision = "flag"
+    elif verdict.action in (Action.FLAG, Action.REVIEW):
+        ex.decision = str(verdict.action)
     resp = await gw.pool.send(model, PATHS[kind], body)
     if resp.status != 200:
         try:
@@ -209,6 +209,8 @@ async def _complete(
         elif verdict.action is Action.REDACT and verdict.redacted is not None:
             container[key] = verdict.redacted
             ex.decision = "redact"
+        elif verdict.action is Action.REVIEW and ex.decision in ("allow", "flag"):
+            ex.decision = "review"
         elif verdict.action is Action.FLAG and ex.decision == "allow":
             ex.decision = "flag"
     fields, header = gw.labeler.implicit()

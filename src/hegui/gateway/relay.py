@@ -256,7 +256,9 @@ class StreamRelay:
             frames.append(self._frame(self._tail_choice(idx, parts, broke is None)))
         ex = self.ex
         ex.add_codes(sorted(self.mod.codes))
-        if self.mod.codes and ex.decision == "allow":
+        if self.mod.review and ex.decision in ("allow", "flag"):
+            ex.decision = "review"
+        elif self.mod.codes and ex.decision == "allow":
             ex.decision = "flag"
         hegui = {"action": ex.decision, "risk_codes": list(ex.codes), "label": self.label_fields}
         hegui.update(ex.hegui)

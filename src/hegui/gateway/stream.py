@@ -73,6 +73,7 @@ class StreamModerator:
         self._channels: dict[Hashable, _Channel] = {}
         self.checks = 0
         self.codes: set[str] = set()  # risk codes of flagged/redacted windows (allowed through)
+        self.review = False  # a window was sent to review (served, queued for a person)
         self.stopped: StreamStopError | None = None
 
     def feed(self, channel: Hashable, text: str) -> str:
@@ -117,6 +118,7 @@ class StreamModerator:
             raise self.stopped
         if verdict.action is not Action.ALLOW:
             self.codes.update(verdict.codes)
+        self.review = self.review or verdict.action is Action.REVIEW
         if verdict.action is Action.REDACT:
             ch.pending = _mask(ch.pending, verdict, len(ctx))
         out, ch.pending = ch.pending[:upto], ch.pending[upto:]

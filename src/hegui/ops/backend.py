@@ -49,7 +49,7 @@ __all__ = ["StoreBackend", "check_settings"]
 
 log = logging.getLogger(__name__)
 
-_CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
+_CLEAN_DECISIONS = frozenset({"allow", "flag", "review", "redact"})
 _CACHE_MAX = 50_000
 
 

@@ -213,7 +213,7 @@ class Engine:
         decision = self.policy.decide(findings, direction, minor=context.minor)
         risks = _group(decision.kept)
         score = max((r.score for r in risks), default=0.0)
-        safe = decision.action in (Action.ALLOW, Action.FLAG)
+        safe = decision.action in (Action.ALLOW, Action.FLAG, Action.REVIEW)  # served as is
         verdict = Verdict(safe=safe, action=decision.action, score=score, risks=risks)
         if decision.action is Action.REDACT:
             verdict.redacted = redact(text, decision.redact)

@@ -312,7 +312,10 @@ def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR) -> list[Example]:
     ``seeds_dir`` (none when ``None``), de-duplicated by (text, split)."""
     seen: set[tuple[str, str]] = set()
     out: list[Example] = []
+    from hegui.safety.classifier.training.round2 import load_round2  # it imports this module
+
     sources = [loader(root) for loader in LOADERS.values()]
+    sources.append(load_round2(root))
     if seeds_dir is not None:
         sources.append(load_seeds(seeds_dir))
     for rows in sources:

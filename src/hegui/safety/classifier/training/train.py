@@ -28,6 +28,7 @@ from hegui.safety.classifier.training.datasets import SEEDS_DIR, Example, load_a
 from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
 from hegui.safety.classifier.training.hidden_fit import fit_hidden
 from hegui.safety.classifier.training.perturb import augment
+from hegui.safety.classifier.training.round2 import TEMPLATED
 
 __all__ = ["TrainConfig", "TrainResult", "build_matrix", "train"]
 
@@ -51,6 +52,7 @@ class TrainConfig:
     augment_share: float = 0.5
     seed_weight: float = 3.0
     request_weight: float = 2.0
+    templated_weight: float = 0.5  # HateCheck-style template sets: many near-copies per sentence
     beta_harmful: float = 1.5  # F-beta of the harmful head's threshold: > 1 favours recall
     balance_by_language: bool = False  # balance classes within Latin-only and CJK texts apart
     latin_calibration: bool = False  # a second threshold and slope for texts without CJK
@@ -198,6 +200,8 @@ _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
     if ex.source.startswith("hegui-seeds"):
         return cfg.seed_weight
+    if ex.source.removesuffix("+aug") in TEMPLATED:
+        return cfg.templated_weight
     return cfg.request_weight if ex.source in _REQUEST_SETS else 1.0
 
 
