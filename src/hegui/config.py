@@ -37,7 +37,8 @@ class _Section(BaseModel):
 
 class EngineSettings(_Section):
     policy: str | None = Field(
-        None, description="Policy file (TOML or YAML); the built-in policy when unset."
+        None,
+        description="Policy file (TOML or YAML) or a preset name (strict, balanced, lenient); the built-in (balanced) policy when unset.",
     )
     lexicons: list[str] = Field(
         default_factory=list,
