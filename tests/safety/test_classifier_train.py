@@ -89,7 +89,7 @@ def test_train_command_writes_a_reproducible_model(fixture_dir: Path, tmp_path: 
     outs = [tmp_path / "a/model.npz", tmp_path / "b/model.npz"]
     for out in outs:
         result = runner.invoke(app, ["train", "--data-dir", str(fixture_dir), "--out", str(out),
-                                     "--seeds-dir", str(fixture_dir / "seeds")])  # fmt: skip
+                                     "--seeds-dir", str(fixture_dir / "seeds"), "--no-written"])  # fmt: skip
         assert result.exit_code == 0, result.output
         assert "cold_macro_f1" in result.output
     assert outs[0].read_bytes() == outs[1].read_bytes(), "same data + seed → same file"
@@ -184,7 +184,7 @@ def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_
     (dev / "x.jsonl").write_text(json.dumps({"text": "今年打算去河南旅游！"}, ensure_ascii=False) + "\n",
                                  encoding="utf-8")  # fmt: skip
     result = train(fixture_dir, tmp_path / "m.npz", TrainConfig(hidden_units=0), dev_dir=dev,
-                   seeds_dir=fixture_dir / "seeds")  # fmt: skip
+                   seeds_dir=fixture_dir / "seeds", written=False)  # fmt: skip
     assert result.counts["cold"] == {"train": 63, "excluded": 1, "dev": 16}
 
 

@@ -307,15 +307,16 @@ LOADERS: dict[str, Callable[[Path], Iterator[Example]]] = {
 }
 
 
-def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR) -> list[Example]:
-    """Every example of every permissive set under ``root`` and of the seed lines in
-    ``seeds_dir`` (none when ``None``), de-duplicated by (text, split)."""
+def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR, written: bool = True) -> list[Example]:
+    """Every example of every permissive set under ``root``, of the seed lines in ``seeds_dir``
+    (none when ``None``) and, with ``written``, of hegui's generated black-market posts and
+    wrappers (:mod:`.round2`), de-duplicated by (text, split)."""
     seen: set[tuple[str, str]] = set()
     out: list[Example] = []
     from hegui.safety.classifier.training.round2 import load_round2  # it imports this module
 
     sources = [loader(root) for loader in LOADERS.values()]
-    sources.append(load_round2(root))
+    sources.append(load_round2(root, written))
     if seeds_dir is not None:
         sources.append(load_seeds(seeds_dir))
     for rows in sources:

@@ -31,8 +31,9 @@ def jade_questions(root: Path, split: str) -> list[tuple[str, str | None]]:
                    and len(ex.text) <= 80}, key=lambda q: (q[0], q[1] or ""))  # fmt: skip
 
 
-def load_round2(root: Path) -> Iterator[Example]:
-    """Rows of the new sets (missing ones skipped) and of the written generators."""
+def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
+    """Rows of the new sets (missing ones skipped) and, with ``written``, of the generators of
+    hegui's written black-market posts and Chinese wrappers (≈ 2,100 rows)."""
     for name, loader in EXTRA_LOADERS.items():
         if name in DEV_ONLY:
             continue
@@ -40,6 +41,8 @@ def load_round2(root: Path) -> Iterator[Example]:
             yield from loader(root)
         except FileNotFoundError:
             continue
+    if not written:
+        return
     yield from blackmarket.generate(blackmarket.TRAIN, 25, "blackmarket-train", "hegui-blackmarket")
     questions = jade_questions(root, "train") if (root / "jade-db").is_dir() else []
     if questions:

@@ -248,7 +248,7 @@ def _decontaminate(examples: list[Example], norm: dict[str, str], dev_dir: Path 
 
 def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
           progress: Progress | None = None, dev_dir: Path | None = None,
-          seeds_dir: Path = SEEDS_DIR) -> TrainResult:  # fmt: skip
+          seeds_dir: Path = SEEDS_DIR, written: bool = True) -> TrainResult:  # fmt: skip
     """Train on ``data_dir`` (the shared ``raw/`` folder layout) and the seed lines in
     ``seeds_dir``, and write the model to ``out``.
 
@@ -262,7 +262,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     if not data_dir.is_dir():
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
-    examples = load_all(data_dir, seeds_dir)
+    examples = load_all(data_dir, seeds_dir, written)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
     examples = _decontaminate(examples, norm, dev_dir)
