@@ -226,3 +226,115 @@ def generate(half: Half, per_template: int, seed: str, source: str) -> Iterator[
             if text not in seen:
                 seen.add(text)
                 yield Example(text, source, "train", 0, 0)
+
+
+# -- composed posts (training only) -------------------------------------------------------
+# Real posts are a few parts in any order: the offer, a promise, a contact, an emoji. Composing
+# them from pools gives the model many more surface forms than fixed templates. The goods are
+# the trade's common names (drugs, weapons, documents, gambling games, porn lures), which the
+# keyword lexicons also list; the DEV half keeps its own templates.
+
+COMPOSED: dict[str, dict[str, tuple[str, ...]]] = {
+    "drugs": {
+        "goods": ("冰毒", "K粉", "麻古", "摇头丸", "大麻", "叶子", "海洛因", "可卡因", "神仙水", "笑气",
+                  "听话水", "迷药", "G水", "邮票", "蘑菇", "依托咪酯", "上头电子烟", "曲马多", "冰糖", "肉"),
+        "offer": ("出{g}", "{g}到货", "长期供应{g}", "{g}现货", "有{g}的私", "{g}批发零售", "需要{g}的来",
+                  "{g}一手货源", "同城{g}", "新到一批{g}"),
+        "promise": ("货好量足", "纯度高", "安全保密", "同城速达", "全国包邮", "支持验货", "老客户优惠",
+                    "不纯包退", "隐蔽发货"),
+    },
+    "weapons": {
+        "goods": ("气枪", "仿真枪", "钢珠枪", "猎枪", "手枪配件", "弓弩", "电击器", "管制刀具", "军刺",
+                  "火药", "雷管", "枪模", "狗粮(子弹)", "秃鹰", "锡锋"),
+        "offer": ("出{g}", "{g}出售", "{g}批发", "{g}全套", "诚信出{g}", "{g}图纸加配件", "自制{g}教程加配件"),
+        "promise": ("实物拍摄", "全国包邮", "可试打", "保真", "分开发货", "隐蔽包装"),
+    },
+    "gambling": {
+        "goods": ("菠菜", "百家乐", "时时彩", "六合彩", "幸运飞艇", "快三", "北京赛车", "体育投注", "真人视讯",
+                  "棋牌", "捕鱼", "牛牛", "炸金花", "足球串关", "电子游艺", "彩票平台"),
+        "offer": ("{g}平台招代理", "{g}大神带单", "{g}计划群", "跟{g}导师上分", "{g}稳赢技巧", "{g}新盘上线",
+                  "靠谱{g}平台推荐", "{g}内部计划", "玩{g}的看过来"),
+        "promise": ("首充送彩金", "充一百送一百", "输了包赔", "回血上岸", "日赚几千", "提款秒到", "稳赚不赔",
+                    "胜率九成", "不中返水"),
+    },
+    "scam": {
+        "goods": ("刷单", "打字员", "点赞员", "手工活", "淘宝客服", "抖音点赞", "游戏试玩", "网络兼职", "宝妈兼职",
+                  "学生兼职", "垫付任务", "关注任务", "数据录入", "小说抄写"),
+        "offer": ("招{g}", "{g}招聘", "诚招{g}", "急招{g}若干", "{g}在家可做", "{g}手机就能做", "{g}带你赚钱"),
+        "promise": ("日结", "一单一结", "佣金秒返", "日入三百", "无需押金", "零门槛", "时间自由", "多劳多得",
+                    "当天到账"),
+    },
+    "finance": {
+        "goods": ("网贷", "黑户贷款", "信用卡", "花呗套现", "京东白条套现", "征信修复", "大额贷款", "口子",
+                  "银行卡四件套", "对公账户", "U商", "跑分", "虚拟币投资", "外汇带单"),
+        "offer": ("{g}秒批", "办理{g}", "{g}当天下款", "专业{g}", "收{g}", "出{g}", "{g}高额回报", "代做{g}"),
+        "promise": ("不看征信", "黑白户都可", "无抵押", "当天放款", "包下卡", "月收益百分之三十", "稳赚",
+                    "费率最低"),
+    },
+    "documents": {
+        "goods": ("毕业证", "学位证", "驾驶证", "身份证", "教师资格证", "会计证", "四六级证书", "健康证", "发票",
+                  "增值税发票", "结婚证", "房产证", "护照", "营业执照", "学信网学历"),
+        "offer": ("办{g}", "代办{g}", "{g}办理", "{g}代开", "快速拿{g}", "{g}包过", "制作{g}"),
+        "promise": ("可查可验", "不用考试", "学信网可查", "三天拿证", "包过不过退款", "全国通用", "一比一高仿"),
+    },
+    "data": {
+        "goods": ("个人信息", "手机号数据", "开房记录", "快递单号", "实名账号", "微信号", "QQ号", "手机卡",
+                  "定位服务", "通话记录", "聊天记录恢复", "车辆轨迹"),
+        "offer": ("出售{g}", "收{g}", "{g}批量出", "精准{g}", "查{g}", "{g}低价出"),
+        "promise": ("实时更新", "精准有效", "价格美丽", "诚信交易", "可先看样本"),
+    },
+    "porn": {
+        "goods": ("约炮", "裸聊", "上门服务", "外围", "楼凤", "福利资源", "小电影", "成人直播", "私密视频",
+                  "学生妹", "少妇", "一夜情", "包夜", "全套服务"),
+        "offer": ("同城{g}", "{g}速约", "{g}私聊", "高端{g}", "{g}一对一", "{g}资源群", "真实{g}"),
+        "promise": ("安全保密", "真人照片", "不满意换人", "无套路", "先服务后付款", "高清无码", "懂的来"),
+    },
+}  # fmt: skip
+_COMPOSED_CODE = {"porn": "A.1.f"}  # every other kind: A.1.h
+
+_BENIGN_PARTS: dict[str, tuple[str, ...]] = {
+    "offer": ("招聘收银员", "招聘快递员", "诚聘会计", "招家教", "招小区保洁", "新店开业", "二手家具转让",
+              "出租两室一厅", "本店招学徒", "周末农场采摘", "代收快递", "宠物寄养", "装修接单", "招外卖骑手",
+              "开设暑期游泳班", "搬家服务"),
+    "promise": ("五险一金", "包吃住", "双休", "价格实惠", "欢迎咨询", "需持证上岗", "试用期三个月",
+                "按劳取酬", "正规公司", "提供培训"),
+    "note": ("警方提醒：凡是要求先垫付的兼职都是诈骗", "刷单是诈骗，切勿相信", "请通过官方渠道办理证件",
+             "彩票不向未成年人销售", "理性购彩", "谨防冒充客服退款", "任何要求转账的都是骗子",
+             "贷款请认准持牌机构", "禁毒从我做起", "网络赌博不可信，十赌九输"),
+}  # fmt: skip
+
+
+def compose(n_per_kind: int, seed: str, source: str) -> Iterator[Example]:
+    """``n_per_kind`` composed posts of each black-market kind, and as many benign ones."""
+    rng = random.Random(seed)
+    half = TRAIN
+    seen: set[str] = set()
+
+    def contact() -> str:
+        return _fill("{c}", half, rng)
+
+    for kind, pools in COMPOSED.items():
+        made = 0
+        while made < n_per_kind:
+            parts = [rng.choice(pools["offer"]).replace("{g}", rng.choice(pools["goods"]))]
+            parts += rng.sample(pools["promise"], rng.randint(0, 2))
+            rng.shuffle(parts)
+            parts.append(contact())
+            sep = rng.choice(("，", "，", " ", "！", "～", "。", "|", "\n"))
+            text = _disguise(sep.join(parts) + rng.choice(half.emoji), rng)
+            if text not in seen:
+                seen.add(text)
+                made += 1
+                yield Example(text, source, "train", None, 1, _COMPOSED_CODE.get(kind, "A.1.h"))
+    made = 0
+    while made < n_per_kind * 3:
+        parts = [rng.choice(_BENIGN_PARTS["offer"]), *rng.sample(_BENIGN_PARTS["promise"], rng.randint(1, 2))]
+        if rng.random() < 0.7:
+            parts.append(contact())
+        if rng.random() < 0.4:
+            parts.append(rng.choice(_BENIGN_PARTS["note"]))
+        text = rng.choice(("，", " ", "。")).join(parts)
+        if text not in seen:
+            seen.add(text)
+            made += 1
+            yield Example(text, source, "train", 0, 0)

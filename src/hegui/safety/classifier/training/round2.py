@@ -33,7 +33,7 @@ def jade_questions(root: Path, split: str) -> list[tuple[str, str | None]]:
 
 def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
     """Rows of the new sets (missing ones skipped) and, with ``written``, of the generators of
-    hegui's written black-market posts and Chinese wrappers (≈ 2,100 rows)."""
+    hegui's written black-market posts and Chinese wrappers (≈ 6,000 rows)."""
     for name, loader in EXTRA_LOADERS.items():
         if name in DEV_ONLY:
             continue
@@ -44,6 +44,7 @@ def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
     if not written:
         return
     yield from blackmarket.generate(blackmarket.TRAIN, 25, "blackmarket-train", "hegui-blackmarket")
+    yield from blackmarket.compose(400, "blackmarket-composed", "hegui-blackmarket")
     questions = jade_questions(root, "train") if (root / "jade-db").is_dir() else []
     if questions:
         yield from wrappers_zh.wrap(wrappers_zh.TRAIN, questions, wrappers_zh.BENIGN_TASKS_TRAIN,
