@@ -29,7 +29,11 @@ from hegui.safety.types import Action, Direction, Doc, Layer
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {  # mode → (metric, target, what it is)
     "blackmarket_zh": ("recall", 0.85, "Chinese black-market and spam posts"),
-    "jailbreak_zh": ("recall", 0.85, "Chinese jailbreak / role-play wrappers around harmful requests"),
+    "jailbreak_zh": (
+        "recall",
+        0.85,
+        "Chinese jailbreak / role-play wrappers around harmful requests",
+    ),
     "benign_tech_zh": ("flag", 0.02, "benign Chinese technical and exam questions"),
     "benign_en_risky": ("flag", 0.05, "benign English prompts with risky words"),
     "benign_social_zh": ("flag", 0.08, "benign everyday Chinese comments and dialogue"),
@@ -70,15 +74,26 @@ def judges(engine: Engine) -> dict[str, Callable[[str], bool]]:
         return any(f.score >= threshold for f in lex.detect(Doc(text), Direction.INPUT))
 
     def classifier(text: str) -> bool:
-        return any(f.evidence.layer is Layer.CLASSIFIER for f in clf.detect(Doc(text), Direction.INPUT))
+        return any(
+            f.evidence.layer is Layer.CLASSIFIER for f in clf.detect(Doc(text), Direction.INPUT)
+        )
 
     def engine_refuses(text: str) -> bool:
         return engine.check(text, Direction.INPUT).action in (Action.REFUSE, Action.BLOCK)
 
     def engine_reviews(text: str) -> bool:
-        return engine.check(text, Direction.INPUT).action in (Action.REFUSE, Action.BLOCK, Action.REVIEW)
+        return engine.check(text, Direction.INPUT).action in (
+            Action.REFUSE,
+            Action.BLOCK,
+            Action.REVIEW,
+        )
 
-    return {"lexicon": lexicon, "classifier": classifier, "engine": engine_refuses, "+review": engine_reviews}
+    return {
+        "lexicon": lexicon,
+        "classifier": classifier,
+        "engine": engine_refuses,
+        "+review": engine_reviews,
+    }
 
 
 def run(data: Path, engine: Engine) -> list[tuple[str, str, float, int, dict[str, float]]]:
@@ -89,7 +104,9 @@ def run(data: Path, engine: Engine) -> list[tuple[str, str, float, int, dict[str
     for mode, (kind, target, _) in MODES.items():
         items = sets[mode]
         y = [i["label"] for i in items]
-        values = {layer: metric(kind, y, [judge[layer](i["text"]) for i in items]) for layer in LAYERS}
+        values = {
+            layer: metric(kind, y, [judge[layer](i["text"]) for i in items]) for layer in LAYERS
+        }
         rows.append((mode, kind, target, len(items), values))
     return rows
 
@@ -99,22 +116,39 @@ def render(rows: list[tuple[str, str, float, int, dict[str, float]]], title: str
            "|---|---|---:|---:|" + "---:|" * len(LAYERS)]  # fmt: skip
     for mode, kind, target, n, values in rows:
         goal = f"≤ {target:.0%}" if kind == "flag" else f"≥ {target:.2f}"
-        out.append(f"| {mode} | {kind} | {goal} | {n} | " + " | ".join(f"{values[k]:.3f}" for k in LAYERS) + " |")
+        out.append(
+            f"| {mode} | {kind} | {goal} | {n} | "
+            + " | ".join(f"{values[k]:.3f}" for k in LAYERS)
+            + " |"
+        )
     return "\n".join(out) + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared/data/raw")
-    parser.add_argument("--model", type=Path, default=None, help="classifier model file (default: shipped)")
-    parser.add_argument("--policy", default=None, help="policy file or preset name (default: built-in)")
-    parser.add_argument("--starter-lexicon-only", action="store_true",
-                        help="leave out the imported lexicon (the state before issue 13)")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="classifier model file (default: shipped)"
+    )
+    parser.add_argument(
+        "--policy", default=None, help="policy file or preset name (default: built-in)"
+    )
+    parser.add_argument(
+        "--starter-lexicon-only",
+        action="store_true",
+        help="leave out the imported lexicon (the state before issue 13)",
+    )
     parser.add_argument("--title", default="failure modes (dev sets)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/failure_modes.md")
     args = parser.parse_args()
     model = TextClassifier.load(args.model) if args.model else TextClassifier.load_default()
-    policy_path = preset_path(args.policy) if args.policy in ("strict", "balanced", "lenient") else args.policy
+    policy_path = (
+        preset_path(args.policy)
+        if args.policy in ("strict", "balanced", "lenient")
+        else args.policy
+    )
     lexicon = (LexiconDetector.from_paths([builtin_dir()], builtin=False) if args.starter_lexicon_only
                else LexiconDetector.default())  # fmt: skip
     engine = Engine([lexicon, PiiDetector(), ClassifierDetector(model)],

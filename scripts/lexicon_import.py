@@ -34,7 +34,15 @@ from hegui.safety.lexicon.format import builtin_dir  # noqa: E402
 from hegui.safety.types import Direction, Doc  # noqa: E402
 
 OUT = ROOT / "src/hegui/safety/data/lexicon/imported"
-BENIGN_EXTRA = ("kdconv", "crosswoz", "gaokao", "secgpt", "prompts-zh", "self-instruct", "coconot-contrast")
+BENIGN_EXTRA = (
+    "kdconv",
+    "crosswoz",
+    "gaokao",
+    "secgpt",
+    "prompts-zh",
+    "self-instruct",
+    "coconot-contrast",
+)
 NOT_PERMISSIVE = {"ced-nonrumor"}  # no licence: never used to shape a shipped lexicon
 
 
@@ -44,7 +52,9 @@ def benign_corpora(data: Path) -> dict[str, list[str]]:
     corpora = lexicon_review.load_corpora(loaders, data)
     for name in BENIGN_EXTRA:
         corpora[name] = [ex.text for ex in EXTRA_LOADERS[name](data)]
-    corpora["hegui-benign-seeds"] = [ex.text for ex in load_seeds(SEEDS_DIR) if ex.harmful == 0 and ex.offensive == 0]
+    corpora["hegui-benign-seeds"] = [
+        ex.text for ex in load_seeds(SEEDS_DIR) if ex.harmful == 0 and ex.offensive == 0
+    ]
     return corpora
 
 
@@ -59,10 +69,14 @@ def flag_rate(detector: LexiconDetector, texts: list[str]) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, default=lexicon_review.DATA_DIR)
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--measure-only", action="store_true", help="only report on the shipped files")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="only report on the shipped files"
+    )
     args = parser.parse_args(argv)
     corpora = benign_corpora(args.data_dir)
     curation = [t for texts in corpora.values() for t in texts if split_of(t) == "train"]
@@ -80,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(f.name).unlink()
     only_starter = LexiconDetector.from_paths([builtin_dir()], builtin=False)
     shipped = LexiconDetector.default()
-    print("\n| benign set (dev part, never used for curation) | texts | starter: any / high | starter + imported: any / high |")
+    print(
+        "\n| benign set (dev part, never used for curation) | texts | starter: any / high | starter + imported: any / high |"
+    )
     print("|---|---:|---:|---:|")
     total = Counter()
     for name, texts in corpora.items():
@@ -90,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         a1, h1 = flag_rate(only_starter, held)
         a2, h2 = flag_rate(shipped, held)
         total.update({"n": len(held), "a1": a1, "h1": h1, "a2": a2, "h2": h2})
-        print(f"| {name} | {len(held)} | {a1 / len(held):.2%} / {h1 / len(held):.2%} | {a2 / len(held):.2%} / {h2 / len(held):.2%} |")
+        print(
+            f"| {name} | {len(held)} | {a1 / len(held):.2%} / {h1 / len(held):.2%} | {a2 / len(held):.2%} / {h2 / len(held):.2%} |"
+        )
     n = total["n"]
-    print(f"| **all** | {n} | {total['a1'] / n:.2%} / {total['h1'] / n:.2%} | {total['a2'] / n:.2%} / {total['h2'] / n:.2%} |")
+    print(
+        f"| **all** | {n} | {total['a1'] / n:.2%} / {total['h1'] / n:.2%} | {total['a2'] / n:.2%} / {total['h2'] / n:.2%} |"
+    )
     return 0
 
 

@@ -23,7 +23,10 @@ def test_category_gives_the_code_and_rules_check_it() -> None:
     # politics: names and other unconfirmed terms keep A.1.a but only flag (confirmed=False)
     assert assign_code(Candidate("某某某", "konsheng", "政治类型"), "某某某") == ("A.1.a", False)
     assert assign_code(Candidate("藏独分子", "konsheng", "反动词库"), "藏独分子") == ("A.1.c", True)
-    assert assign_code(Candidate("abc123.com", "konsheng", "非法网址"), "abc123.com") == ("A.1.h", True)
+    assert assign_code(Candidate("abc123.com", "konsheng", "非法网址"), "abc123.com") == (
+        "A.1.h",
+        True,
+    )
     assert assign_code(Candidate("食堂涨价", "konsheng", "民生词库"), "食堂涨价") is None
 
 
@@ -49,26 +52,36 @@ def test_source_column_is_read_and_optional() -> None:
 def test_import_command_writes_files_with_provenance(tmp_path: Path) -> None:
     houbb = tmp_path / "houbb"
     houbb.mkdir()
-    (houbb / "sensitive_word_tags.txt").write_text("出售麻古片 1,4\n澳门娱乐城 3\n日结兼职 4\n", encoding="utf-8")
+    (houbb / "sensitive_word_tags.txt").write_text(
+        "出售麻古片 1,4\n澳门娱乐城 3\n日结兼职 4\n", encoding="utf-8"
+    )
     kon = tmp_path / "konsheng/Vocabulary"
     kon.mkdir(parents=True)
-    (kon / "涉枪涉爆.txt").write_text("出售仿真枪\n出售麻古片\n", encoding="utf-8")  # 麻古: not a weapon
+    (kon / "涉枪涉爆.txt").write_text(
+        "出售仿真枪\n出售麻古片\n", encoding="utf-8"
+    )  # 麻古: not a weapon
     (kon / "补充词库.txt").write_text("出售麻古片\n", encoding="utf-8")
     benign = tmp_path / "benign.jsonl"
-    benign.write_text(json.dumps({"text": "周末找个日结兼职"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    benign.write_text(
+        json.dumps({"text": "周末找个日结兼职"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["lexicon", "import", "--out", str(out), "--benign", str(benign),
                                       "--houbb", str(houbb), "--konsheng", str(tmp_path / "konsheng")])  # fmt: skip
     assert result.exit_code == 0, result.output
     entries = {e.term: e for e in read_file(out / "A.1.h.tsv")}
     assert set(entries) == {"出售麻古片", "澳门娱乐城", "出售仿真枪"}, "日结兼职 hit benign text"
-    assert entries["出售麻古片"].source == "houbb:1,4 konsheng:补充词库", "only lists whose category fits"
+    assert entries["出售麻古片"].source == "houbb:1,4 konsheng:补充词库", (
+        "only lists whose category fits"
+    )
 
 
 def test_import_without_lists_is_a_clear_error(tmp_path: Path) -> None:
     benign = tmp_path / "b.jsonl"
     benign.write_text("", encoding="utf-8")
-    result = CliRunner().invoke(app, ["lexicon", "import", "--out", str(tmp_path), "--benign", str(benign)])
+    result = CliRunner().invoke(
+        app, ["lexicon", "import", "--out", str(tmp_path), "--benign", str(benign)]
+    )
     assert result.exit_code != 0
 
 

@@ -43,14 +43,46 @@ RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (code, kind, re.compile(pattern))
     for code, kind, pattern in (
         ("A.1.c", "politics", r"[台藏疆港蒙]独|东突|分裂国家|独立建国|雪山狮子|达赖|热比娅|疆独"),
-        ("A.1.d", "terror", r"圣战|恐怖|人体炸弹|斩首|基地组织|伊斯兰国|isis|塔利班|自杀式|人肉炸弹|爆炸袭击"),
-        ("A.1.h", "weapons", r"枪|弹药|炸药|雷管|手雷|火药|黑索金|硝铵|弓弩|军刀|气狗|钢珠|子弹|炸弹|tnt|导火索|电击器|防身器|催泪|麻醉"),
-        ("A.1.h", "drugs", r"冰毒|海洛因|摇头丸|k粉|大麻|可卡因|鸦片|吗啡|麻古|罂粟|杜冷丁|甲基苯丙胺|苯丙胺|氯胺酮|迷药|迷幻|迷情|春药|催情|蒙汗药|听话水|三唑仑|神仙水|笑气|芬太尼|毒品|白粉|麻黄|咖啡因|k仔|冰妹|溜冰|嗨药|失忆|迷奸|昏迷"),
-        ("A.1.h", "gambling", r"赌|博彩|娱乐城|百家乐|六合彩|彩金|老虎机|棋牌|真人视讯|菠菜|下注|时时彩|赛车|pk10|威尼斯人|葡京|bet|开户送|投注|体育平台|庄家|牛牛|炸金花|德州扑克|捕鱼"),
-        ("A.1.h", "crime", r"办证|假证|代开|发票|刷单|套现|洗钱|代办|文凭|证件|身份证|驾照|学历|毕业证|假币|窃听|监听|偷拍|针孔|定位|开锁|黑客|木马|盗号|信用卡|银行卡|高仿|仿真|贷款|网贷|出售|供应|批发|代考|替考|答案|作弊|间谍|器官|肾|代孕|卵子|走私|偷渡|追债|讨债|私家侦探|调查|删帖|刷粉|粉丝|买卖|收购|猎杀|象牙|犀牛角|穿山甲|熊胆|传销|诈骗|骗|钓鱼|外挂|破解|解码|短信群发|群发|qq|微信|vx|加v|扣扣"),
-        ("A.1.h", "cult", r"法轮|大法|李洪志|全能神|东方闪电|呼喊派|门徒会|观音法门|灵灵教|主神教|被立王|统一教|三班仆人|中华大陆行政执事站|真佛宗|明慧|大纪元|新唐人|神韵"),
-        ("A.1.f", "porn", r"色|淫|裸|性爱|做爱|av|成人|情色|乳|阴|屄|逼|奸|强暴|口交|肛|自慰|援交|一夜情|约炮|小姐|楼凤|外围|激情|三级|黄片|a片|porn|sex|调教|鸡巴|屌|射精|精液|手淫|性交|偷拍|走光|露点|诱惑|少妇|熟女|萝莉|荡|骚|丝袜|幼女|处女|嫖|卖淫|妓|鸡婆|包夜|上门|按摩|全套|波推|毒龙|漫游|吹箫|舔|插|操|干你|爽|高潮|g点|私处|下体|巨乳|美乳|胸|臀|屁眼|情趣|性感|制服|人妻|乱伦|群交|兽交|3p|sm|捆绑|一本道|东京热|波多|苍井|番号|fc2|91|麻豆|果冻|精东|杏吧|草榴|1024"),
-        ("A.1.a", "politics", r"推翻|打倒|颠覆|共产党|共党|中共|共匪|共铲|专制|独裁|暴政|六四|天安门|8964|民运|反共|退党|三退|九评|亡党|起义|暴动|游行|示威|静坐|罢工|暴乱|政变|屠杀|镇压|迫害|维权|上访|黑幕|贪官|腐败|党魁|独夫|刁民"),
+        (
+            "A.1.d",
+            "terror",
+            r"圣战|恐怖|人体炸弹|斩首|基地组织|伊斯兰国|isis|塔利班|自杀式|人肉炸弹|爆炸袭击",
+        ),
+        (
+            "A.1.h",
+            "weapons",
+            r"枪|弹药|炸药|雷管|手雷|火药|黑索金|硝铵|弓弩|军刀|气狗|钢珠|子弹|炸弹|tnt|导火索|电击器|防身器|催泪|麻醉",
+        ),
+        (
+            "A.1.h",
+            "drugs",
+            r"冰毒|海洛因|摇头丸|k粉|大麻|可卡因|鸦片|吗啡|麻古|罂粟|杜冷丁|甲基苯丙胺|苯丙胺|氯胺酮|迷药|迷幻|迷情|春药|催情|蒙汗药|听话水|三唑仑|神仙水|笑气|芬太尼|毒品|白粉|麻黄|咖啡因|k仔|冰妹|溜冰|嗨药|失忆|迷奸|昏迷",
+        ),
+        (
+            "A.1.h",
+            "gambling",
+            r"赌|博彩|娱乐城|百家乐|六合彩|彩金|老虎机|棋牌|真人视讯|菠菜|下注|时时彩|赛车|pk10|威尼斯人|葡京|bet|开户送|投注|体育平台|庄家|牛牛|炸金花|德州扑克|捕鱼",
+        ),
+        (
+            "A.1.h",
+            "crime",
+            r"办证|假证|代开|发票|刷单|套现|洗钱|代办|文凭|证件|身份证|驾照|学历|毕业证|假币|窃听|监听|偷拍|针孔|定位|开锁|黑客|木马|盗号|信用卡|银行卡|高仿|仿真|贷款|网贷|出售|供应|批发|代考|替考|答案|作弊|间谍|器官|肾|代孕|卵子|走私|偷渡|追债|讨债|私家侦探|调查|删帖|刷粉|粉丝|买卖|收购|猎杀|象牙|犀牛角|穿山甲|熊胆|传销|诈骗|骗|钓鱼|外挂|破解|解码|短信群发|群发|qq|微信|vx|加v|扣扣",
+        ),
+        (
+            "A.1.h",
+            "cult",
+            r"法轮|大法|李洪志|全能神|东方闪电|呼喊派|门徒会|观音法门|灵灵教|主神教|被立王|统一教|三班仆人|中华大陆行政执事站|真佛宗|明慧|大纪元|新唐人|神韵",
+        ),
+        (
+            "A.1.f",
+            "porn",
+            r"色|淫|裸|性爱|做爱|av|成人|情色|乳|阴|屄|逼|奸|强暴|口交|肛|自慰|援交|一夜情|约炮|小姐|楼凤|外围|激情|三级|黄片|a片|porn|sex|调教|鸡巴|屌|射精|精液|手淫|性交|偷拍|走光|露点|诱惑|少妇|熟女|萝莉|荡|骚|丝袜|幼女|处女|嫖|卖淫|妓|鸡婆|包夜|上门|按摩|全套|波推|毒龙|漫游|吹箫|舔|插|操|干你|爽|高潮|g点|私处|下体|巨乳|美乳|胸|臀|屁眼|情趣|性感|制服|人妻|乱伦|群交|兽交|3p|sm|捆绑|一本道|东京热|波多|苍井|番号|fc2|91|麻豆|果冻|精东|杏吧|草榴|1024",
+        ),
+        (
+            "A.1.a",
+            "politics",
+            r"推翻|打倒|颠覆|共产党|共党|中共|共匪|共铲|专制|独裁|暴政|六四|天安门|8964|民运|反共|退党|三退|九评|亡党|起义|暴动|游行|示威|静坐|罢工|暴乱|政变|屠杀|镇压|迫害|维权|上访|黑幕|贪官|腐败|党魁|独夫|刁民",
+        ),
         ("A.1.e", "politics", r"支那|倭|黑鬼|鞑子|回回|蛮夷|杂种|阿三|棒子|猴子"),
     )
 )
@@ -198,7 +230,9 @@ def curate(
     return out
 
 
-def _severity(norm: str, code: str, confirmed: bool, word_freq: Mapping[str, int], rare: int) -> str:
+def _severity(
+    norm: str, code: str, confirmed: bool, word_freq: Mapping[str, int], rare: int
+) -> str:
     if not confirmed:
         return "low"  # politicians' names and other context-dependent terms: flag only
     if code in POLITICAL_CODES:
@@ -211,7 +245,9 @@ def _severity(norm: str, code: str, confirmed: bool, word_freq: Mapping[str, int
     return "high" if long_enough and word_freq.get(norm, 0) <= rare else "medium"
 
 
-_DOCUMENT = re.compile(r"学历|证件|证书|身份证|驾照|文凭|发票|毕业证|贷款|信用卡|银行卡|定位|调查|答案")
+_DOCUMENT = re.compile(
+    r"学历|证件|证书|身份证|驾照|文凭|发票|毕业证|贷款|信用卡|银行卡|定位|调查|答案"
+)
 _TRADE = re.compile(r"办|卖|售|买|代|假|伪|仿|刷|套|洗|黑|盗|窃|偷|骗|收购|批发|供应|出租|转让")
 
 
@@ -248,7 +284,9 @@ def read_word_freq(path: Path) -> dict[str, int]:
     return out
 
 
-def benign_hit_counts(terms: Iterable[Entry], texts: Iterable[str], extra: Iterable[Entry] = ()) -> dict[str, int]:
+def benign_hit_counts(
+    terms: Iterable[Entry], texts: Iterable[str], extra: Iterable[Entry] = ()
+) -> dict[str, int]:
     """Normalised term → number of ``texts`` in which the real matcher (variants, allow-list and
     exceptions included) finds it. ``extra``: entries compiled alongside (the starter lexicon's
     allow-list), whose own hits are not counted."""
@@ -273,7 +311,10 @@ def import_lists(
 ) -> tuple[list[Curated], dict[str, int]]:
     """Read, code, measure and grade both lists; returns the kept terms and the benign hit
     count of every candidate that survived the first pass (for the report)."""
-    candidates = [*(read_houbb(houbb) if houbb else ()), *(read_konsheng(konsheng) if konsheng else ())]
+    candidates = [
+        *(read_houbb(houbb) if houbb else ()),
+        *(read_konsheng(konsheng) if konsheng else ()),
+    ]
     existing = {e.term for e in starter if not e.allow}
     first = curate(candidates, {}, word_freq, existing)
     allow = [e for e in starter if e.allow]

@@ -109,11 +109,39 @@ TRAIN = Half(
         "我们群里只聊考研资料，广告一律踢出",
         "彩票店老板说今天的大乐透奖池有{n}亿",
     ),
-    contacts=("wx：{d}", "V：{d}", "vx{d}", "薇{d}", "加薇：{d}", "扣扣{d}", "Q{d}", "企鹅{d}",
-              "旺旺{d}", "➕V {d}", "加我微信{d}", "主页有联系方式", "私信我", "电话{d}", "tg：@{w}",
-              "飞机@{w}", "加 v ❤ {d}", "威信{d}"),
-    money=("日结", "一单一结", "稳赚不赔", "当天回本", "日入过千", "躺赚", "秒到账", "包赚", "无门槛",
-           "月入过万", "零投资"),
+    contacts=(
+        "wx：{d}",
+        "V：{d}",
+        "vx{d}",
+        "薇{d}",
+        "加薇：{d}",
+        "扣扣{d}",
+        "Q{d}",
+        "企鹅{d}",
+        "旺旺{d}",
+        "➕V {d}",
+        "加我微信{d}",
+        "主页有联系方式",
+        "私信我",
+        "电话{d}",
+        "tg：@{w}",
+        "飞机@{w}",
+        "加 v ❤ {d}",
+        "威信{d}",
+    ),
+    money=(
+        "日结",
+        "一单一结",
+        "稳赚不赔",
+        "当天回本",
+        "日入过千",
+        "躺赚",
+        "秒到账",
+        "包赚",
+        "无门槛",
+        "月入过万",
+        "零投资",
+    ),
     sites=("www.{w}{d}.com", "{w}{d}.vip", "网址在评论区", "复制链接打开{w}.cc", "{w}{d}.net"),
     emoji=("💰", "🔥", "👇", "🈵", "🎁", "💋", "❤️", ""),
 )
@@ -175,8 +203,19 @@ DEV = Half(
         "我在闲鱼上卖书，买家要我加微信，安全吗？",
         "学校附近有没有好吃的火锅店？",
     ),
-    contacts=("微{d}", "vx：{d}", "q：{d}", "扣{d}", "威{d}", "私聊", "看我头像", "加V:{d}",
-              "☎{d}", "绿色软件{d}", "蓝色软件@{w}"),
+    contacts=(
+        "微{d}",
+        "vx：{d}",
+        "q：{d}",
+        "扣{d}",
+        "威{d}",
+        "私聊",
+        "看我头像",
+        "加V:{d}",
+        "☎{d}",
+        "绿色软件{d}",
+        "蓝色软件@{w}",
+    ),
     money=("天天结算", "稳赚", "无风险", "保本", "回血快", "轻松过万"),
     sites=("{w}.top", "{w}{d}.xyz", "链接见主页"),
     emoji=("💵", "✨", "🌹", "👉", ""),
@@ -328,7 +367,10 @@ def compose(n_per_kind: int, seed: str, source: str) -> Iterator[Example]:
                 yield Example(text, source, "train", None, 1, _COMPOSED_CODE.get(kind, "A.1.h"))
     made = 0
     while made < n_per_kind * 3:
-        parts = [rng.choice(_BENIGN_PARTS["offer"]), *rng.sample(_BENIGN_PARTS["promise"], rng.randint(1, 2))]
+        parts = [
+            rng.choice(_BENIGN_PARTS["offer"]),
+            *rng.sample(_BENIGN_PARTS["promise"], rng.randint(1, 2)),
+        ]
         if rng.random() < 0.7:
             parts.append(contact())
         if rng.random() < 0.4:

