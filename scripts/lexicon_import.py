@@ -1,6 +1,6 @@
 """Rebuild the imported part of the shipped lexicon and report its benign hit rate.
 
-Usage (from a checkout, with ../shared/data beside it and ``pip install jieba``)::
+Usage (from a checkout, with ../shared/data beside it and ``pip install -e '.[lexicon-build]'``)::
 
     python scripts/lexicon_import.py            # writes src/hegui/safety/data/lexicon/imported/
 
