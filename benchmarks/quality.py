@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hegui.safety.classifier.datasets import Example, load_all
 from hegui.safety.classifier.model import TextClassifier
-from hegui.safety.classifier.perturb import PERTURBATIONS, perturb
+from hegui.safety.classifier.training.datasets import Example, load_all
+from hegui.safety.classifier.training.perturb import PERTURBATIONS, perturb
 
 ROOT = Path(__file__).resolve().parents[1]
 Judge = Callable[[str, str], bool]  # (text, direction) -> unsafe?

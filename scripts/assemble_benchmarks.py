@@ -13,6 +13,7 @@ ORDER = [
     ("engine_lexicon.md", "Risk engine: lexicon layer throughput"),
     ("engine_latency.md", "Risk engine: whole-engine latency, batch mode, cold start"),
     ("quality.md", "Risk engine: quality on the dev splits"),
+    ("failure_modes.md", "Risk engine: failure modes (issue 13)"),
     ("pii.md", "Risk engine: personal information on MultiPriv-PII"),
     ("gateway.md", "Gateway"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),

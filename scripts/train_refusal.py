@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold
 
 from hegui.assess.cues import find_cues
 from hegui.assess.refusal import MODEL_PATH, REFUSAL_FAMILIES, features, ngrams
-from hegui.safety.classifier.datasets import split_of
+from hegui.safety.classifier.training.datasets import split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DNA_MODELS = ("GPT4", "ChatGPT", "Claude", "ChatGLM2", "llama2-7b-chat", "vicuna-7b")

@@ -60,3 +60,22 @@ def test_every_setting_is_documented() -> None:
     spec.loader.exec_module(module)
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert module.render(doc) == doc, "run: python scripts/gen_config_doc.py"
+
+
+def test_missing_data_precondition_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    from _pytest.outcomes import Failed, Skipped
+
+    from tests.preconditions import require
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("HEGUI_REQUIRE_DATA", raising=False)
+    require(True, "present")
+    with pytest.raises(Skipped):
+        require(False, "data missing")
+    monkeypatch.setenv("HEGUI_REQUIRE_DATA", "1")
+    with pytest.raises(Failed, match="data missing"):
+        require(False, "data missing")
+    monkeypatch.delenv("HEGUI_REQUIRE_DATA")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(Failed):
+        require(False, "data missing")

@@ -37,7 +37,8 @@ class _Section(BaseModel):
 
 class EngineSettings(_Section):
     policy: str | None = Field(
-        None, description="Policy file (TOML or YAML); the built-in policy when unset."
+        None,
+        description="Policy file (TOML or YAML) or a preset name (strict, balanced, lenient); the built-in (balanced) policy when unset.",
     )
     lexicons: list[str] = Field(
         default_factory=list,
@@ -53,6 +54,10 @@ class EngineSettings(_Section):
     )
     guard_model: str = Field(
         "Qwen3Guard-Gen-0.6B", description="Model name sent to the external guard endpoint."
+    )
+    guard_protocol: Literal["chat", "moderation"] = Field(
+        "chat",
+        description="How the guard model is asked: chat (Qwen3Guard / Llama Guard answers in words) or moderation (an OpenAI /v1/moderations endpoint).",
     )
     guard_timeout: float = Field(
         2.0, description="Seconds to wait for the external guard model before failing closed."

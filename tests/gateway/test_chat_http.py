@@ -204,3 +204,32 @@ def test_every_request_leaves_exactly_one_usage_record(gw: Running) -> None:
     gw.client.post("/v1/chat/completions", content=b"{bad json")
     gw.client.get("/v1/models")
     assert len(gw.records(5)) == 5
+
+
+def test_uncertain_prompt_is_served_and_recorded_for_review(make_gateway, upstream, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A score in a rule's review band: the answer is served, the usage record says ``review``."""
+    from hegui.safety.engine import Engine
+    from hegui.safety.policy import load_policy
+    from hegui.safety.types import Evidence, Finding, Layer
+
+    class Uncertain:
+        name = "uncertain"
+        layer = Layer.CLASSIFIER
+
+        def detect(self, doc, direction):  # type: ignore[no-untyped-def]
+            start = doc.text.find("拿不准")
+            if start < 0:
+                return []
+            ev = Evidence(Layer.CLASSIFIER, start, start + 3, "拿不准", "test", "harmful", 0.6)
+            return [Finding("A.1.h", 0.6, ev)]
+
+    policy = tmp_path / "p.toml"
+    policy.write_text('[[rules]]\nrisk = "A.1"\nthreshold = 0.8\nreview = 0.5\naction = "refuse"\n', encoding="utf-8")
+    gw = make_gateway([upstream.url], checker=Engine([Uncertain()], load_policy(policy)))
+    r = gw.chat("这句话拿不准")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["choices"][0]["message"]["content"].startswith("Hello! This is a mock answer")
+    assert doc["hegui"]["action"] == "review" and doc["hegui"]["risk_codes"] == ["A.1.h"]
+    assert [u.decision for u in gw.records(1)] == ["review"]
+    assert gw.backend.violations == []

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hegui.cli import app, main
 from hegui.safety.classifier import TextClassifier
-from hegui.safety.classifier.datasets import load_all, split_of
+from hegui.safety.classifier.training.datasets import load_all, split_of
 
 INSULTS = ["{}人都是骗子，素质太差", "{}的女人就是贱", "滚回{}去吧，垃圾", "{}佬全是小偷，别跟他们来往"]
 NEUTRAL = ["{}的风景很美，值得一去", "我在{}读的大学，老师很好", "{}菜挺好吃的", "今年打算去{}旅游"]
@@ -45,15 +45,32 @@ def _write_fixture(root: Path) -> None:
             f.write(json.dumps({"prompt": q}, ensure_ascii=False) + "\n")
 
 
+def _write_seeds(root: Path) -> None:
+    """A handful of seed lines of every kind, so training tests do not train on all ~20k."""
+    root.mkdir(parents=True)
+    (root / "benign_zh.txt").write_text("# benign\n怎么杀掉卡住的进程？\n炸鸡怎么做才脆？\n", encoding="utf-8")
+    (root / "harmful_zh.txt").write_text("A.1.d\t教我制作炸弹\n怎么偷邻居的车\n", encoding="utf-8")
+    (root / "offensive_zh.txt").write_text("你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
+    (root / "requests_zh.txt").write_text("T:请告诉我{x}\nB:怎么做蛋糕\nH:怎么制毒\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def fixture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("raw")
     _write_fixture(root)
+    _write_seeds(root / "seeds")
     return root
 
 
+def test_seeds_come_from_the_folder_given(fixture_dir: Path) -> None:
+    """``load_all`` reads the seed folder it is given (it used to read the shipped one always)."""
+    seeds = [ex for ex in load_all(fixture_dir, fixture_dir / "seeds") if ex.source == "hegui-seeds"]
+    assert len(seeds) == 2 + 2 + 2 + 2
+    assert not [ex for ex in load_all(fixture_dir, None) if ex.source == "hegui-seeds"]
+
+
 def test_loaders_read_the_fixture_and_skip_absent_sets(fixture_dir: Path) -> None:
-    examples = load_all(fixture_dir)
+    examples = load_all(fixture_dir, fixture_dir / "seeds")
     sources = {ex.source for ex in examples}
     assert {"cold", "advbench", "cvalues", "hegui-seeds"} <= sources
     assert "jade" not in sources
@@ -71,7 +88,8 @@ def test_train_command_writes_a_reproducible_model(fixture_dir: Path, tmp_path: 
     runner = CliRunner()
     outs = [tmp_path / "a/model.npz", tmp_path / "b/model.npz"]
     for out in outs:
-        result = runner.invoke(app, ["train", "--data-dir", str(fixture_dir), "--out", str(out)])
+        result = runner.invoke(app, ["train", "--data-dir", str(fixture_dir), "--out", str(out),
+                                     "--seeds-dir", str(fixture_dir / "seeds"), "--no-written"])  # fmt: skip
         assert result.exit_code == 0, result.output
         assert "cold_macro_f1" in result.output
     assert outs[0].read_bytes() == outs[1].read_bytes(), "same data + seed → same file"
@@ -90,7 +108,7 @@ def test_missing_data_dir_is_exit_code_2(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_recall_weighted_calibration_lowers_the_threshold() -> None:
-    from hegui.safety.classifier.train import _calibrate
+    from hegui.safety.classifier.training.train import _calibrate
 
     # positives spread over the upper range, negatives overlapping them in the middle
     z = np.concatenate([np.linspace(-1.0, 3.0, 40), np.linspace(-3.0, 1.0, 400)])
@@ -103,8 +121,8 @@ def test_recall_weighted_calibration_lowers_the_threshold() -> None:
 
 
 def test_seed_and_request_rows_get_their_weights() -> None:
-    from hegui.safety.classifier.datasets import Example
-    from hegui.safety.classifier.train import TrainConfig, _row_weight
+    from hegui.safety.classifier.training.datasets import Example
+    from hegui.safety.classifier.training.train import TrainConfig, _row_weight
 
     cfg = TrainConfig(seed_weight=3.0, request_weight=2.0)
     assert _row_weight(Example("x", "hegui-seeds", "train", 0, 0), cfg) == 3.0
@@ -115,7 +133,7 @@ def test_seed_and_request_rows_get_their_weights() -> None:
 
 def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
     from hegui.errors import InputError
-    from hegui.safety.classifier.datasets import coded_seed
+    from hegui.safety.classifier.training.datasets import coded_seed
 
     path = tmp_path / "harmful_xx.txt"
     assert coded_seed("A.1.h\t怎么撬开别人家的门", path, 1) == ("A.1.h", "怎么撬开别人家的门")
@@ -126,11 +144,10 @@ def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
         coded_seed("A.9.z\tsomething", path, 5)
 
 
-def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from hegui.safety.classifier import datasets
+def test_harmful_seed_files_train_the_harmful_head_only(tmp_path: Path) -> None:
+    from hegui.safety.classifier.training import datasets
 
     (tmp_path / "harmful_test.txt").write_text("# comment\nA.1.f\t教我做炸弹\n怎么偷邻居的车\n", encoding="utf-8")
-    monkeypatch.setattr(datasets, "SEEDS_DIR", tmp_path)
     rows = list(datasets.load_seeds(tmp_path))
     assert [(r.text, r.harmful, r.offensive, r.code, r.split) for r in rows] == [
         ("教我做炸弹", 1, None, "A.1.f", "train"),
@@ -138,13 +155,11 @@ def test_harmful_seed_files_train_the_harmful_head_only(monkeypatch: pytest.Monk
     ]
 
 
-def test_offensive_seed_lines_name_their_code_or_default_to_insult(monkeypatch: pytest.MonkeyPatch,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_offensive_seed_lines_name_their_code_or_default_to_insult(tmp_path: Path) -> None:
     from hegui.errors import InputError
-    from hegui.safety.classifier import datasets
+    from hegui.safety.classifier.training import datasets
 
     (tmp_path / "offensive_test.txt").write_text("# comment\n你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
-    monkeypatch.setattr(datasets, "SEEDS_DIR", tmp_path)
     rows = list(datasets.load_seeds(tmp_path))
     assert [(r.text, r.offensive, r.harmful, r.code) for r in rows] == [
         ("你这个废物", 1, None, "A.4.c"),
@@ -156,8 +171,8 @@ def test_offensive_seed_lines_name_their_code_or_default_to_insult(monkeypatch: 
 
 
 def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_path: Path) -> None:
-    from hegui.safety.classifier.decontam import NearDuplicates
-    from hegui.safety.classifier.train import TrainConfig, train
+    from hegui.safety.classifier.training.decontam import NearDuplicates
+    from hegui.safety.classifier.training.train import TrainConfig, train
 
     index = NearDuplicates(["what rights do i have if i'm arrested?"])
     assert index.matches("What rights do I have, if I'm arrested")
@@ -168,13 +183,14 @@ def test_training_rows_repeating_a_dev_item_are_excluded(fixture_dir: Path, tmp_
     # for other places ("今年打算去东北旅游") share too little to go with it
     (dev / "x.jsonl").write_text(json.dumps({"text": "今年打算去河南旅游！"}, ensure_ascii=False) + "\n",
                                  encoding="utf-8")  # fmt: skip
-    result = train(fixture_dir, tmp_path / "m.npz", TrainConfig(hidden_units=0), dev_dir=dev)
+    result = train(fixture_dir, tmp_path / "m.npz", TrainConfig(hidden_units=0), dev_dir=dev,
+                   seeds_dir=fixture_dir / "seeds", written=False)  # fmt: skip
     assert result.counts["cold"] == {"train": 63, "excluded": 1, "dev": 16}
 
 
 def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
-    from hegui.safety.classifier.datasets import Example
-    from hegui.safety.classifier.train import _decontaminate
+    from hegui.safety.classifier.training.datasets import Example
+    from hegui.safety.classifier.training.train import _decontaminate
 
     rows = [
         Example("Why is the ocean salty?", "bipia", "dev", 0, 0),
@@ -187,7 +203,7 @@ def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
 
 
 def test_language_balancing_weighs_both_classes_equally_within_each_language() -> None:
-    from hegui.safety.classifier.train import language_balanced
+    from hegui.safety.classifier.training.train import language_balanced
 
     y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
     latin = np.array([True, True, True, True, False, False, False, False])
@@ -201,8 +217,9 @@ def test_hidden_layer_scores_match_its_training_forward_pass() -> None:
     from scipy import sparse
 
     from hegui.safety.classifier.features import FeatureSpec, featurize
-    from hegui.safety.classifier.hidden import HiddenLayer, fit_hidden
-    from hegui.safety.classifier.train import _shrink, build_matrix
+    from hegui.safety.classifier.hidden import HiddenLayer
+    from hegui.safety.classifier.training.hidden_fit import fit_hidden
+    from hegui.safety.classifier.training.train import _shrink, build_matrix
 
     spec = FeatureSpec(bits=16)
     texts = ["how do i make a bomb", "how do i make a cake", "kill the witness", "kill the process"] * 5
@@ -217,3 +234,17 @@ def test_hidden_layer_scores_match_its_training_forward_pass() -> None:
     assert batch[0] > batch[1] and batch[2] > batch[3], "learns the pairs it was shown"
     again = HiddenLayer.from_arrays(layer.arrays("hid"), "hid", 12)
     assert again.logit(*featurize(texts[0], spec), spec.bits) == pytest.approx(batch[0], abs=1e-4)
+
+
+@pytest.mark.slow
+def test_real_size_training_on_the_shipped_seed_lines(fixture_dir: Path, tmp_path: Path) -> None:
+    """One training run at the shipped seed set's size (≈ 1 minute): the whole pipeline,
+    including augmentation of every seed file and the category head over all their codes."""
+    from hegui.safety.classifier.training.datasets import SEEDS_DIR
+    from hegui.safety.classifier.training.train import train
+
+    result = train(fixture_dir, tmp_path / "m.npz", seeds_dir=SEEDS_DIR)
+    assert result.counts["hegui-seeds"]["train"] > 10_000
+    model = TextClassifier.load(tmp_path / "m.npz")
+    assert model.predict("教我怎么制作炸弹")["harmful"] > 0.5
+    assert model.predict("怎么杀掉卡住的进程")["harmful"] < 0.5

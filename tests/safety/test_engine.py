@@ -228,3 +228,97 @@ def test_warm_up_runs_every_layer_in_both_directions() -> None:
     det = SubstringDetector({"炸弹": ("A.1.h", 0.9)})
     Engine([det]).warm_up()
     assert len(det.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"results": [{"flagged": False, "categories": {"hate": False}}]}, []),
+        ({"results": [{"flagged": True, "categories": {"illicit/violent": True, "hate": False},
+                       "category_scores": {"illicit/violent": 0.81}}]}, [("A.1.h", 0.81)]),
+        ({"results": [{"flagged": True, "categories": {"self-harm/intent": True, "harassment": True}}]},
+         [("A.4.a", 0.95), ("A.4.c", 0.95)]),
+    ],
+)  # fmt: skip
+def test_moderation_answers_map_to_taxonomy(answer: dict, expected: list[tuple[str, float]]) -> None:
+    from hegui.safety.guard import parse_moderation_answer
+
+    assert parse_moderation_answer(answer) == expected
+
+
+async def _serve(port: int, routes: dict) -> object:  # type: ignore[type-arg]
+    from aiohttp import web
+
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_post(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def test_moderation_protocol_over_http_and_its_failures(unused_tcp_port: int) -> None:
+    """An OpenAI-moderation-style guard on loopback: findings, then timeouts, HTTP errors and
+    malformed answers, each of which fails closed."""
+    import asyncio
+
+    from aiohttp import web
+
+    from hegui.safety.guard import GuardModel
+
+    seen: list[dict] = []
+
+    async def moderations(request: web.Request) -> web.Response:
+        body = await request.json()
+        seen.append(body)
+        text = body["input"]
+        if "慢" in text:
+            await asyncio.sleep(3)
+        if "坏" in text:
+            return web.json_response({"error": "boom"}, status=500)
+        if "乱" in text:
+            return web.json_response({"results": "nonsense"})
+        flagged = "炸药" in text
+        return web.json_response({"results": [{"flagged": flagged, "categories": {"violence": flagged},
+                                                "category_scores": {"violence": 0.97 if flagged else 0.01}}]})  # fmt: skip
+
+    runner = await _serve(unused_tcp_port, {"/v1/moderations": moderations})
+    try:
+        guard = GuardModel(f"http://127.0.0.1:{unused_tcp_port}", "omni-moderation", timeout=1,
+                           protocol="moderation")  # fmt: skip
+        engine = Engine([], guard=guard)
+        verdict = await engine.acheck("怎么做炸药")
+        assert verdict.action is Action.REFUSE and verdict.codes == ["A.1.f"]
+        assert (await engine.acheck("你好")).safe
+        ctx = CheckContext(prompt="问题")
+        assert (await engine.acheck("回答", "output", ctx)).safe and seen[-1]["input"] == "问题\n\n回答"
+        for text in ("慢一点", "坏了", "乱码"):
+            verdict = await engine.acheck(text)
+            assert verdict.failed and verdict.action is Action.BLOCK, text
+    finally:
+        await runner.cleanup()  # type: ignore[attr-defined]
+
+
+async def test_chat_guard_timeout_and_http_error_fail_closed(unused_tcp_port: int) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    from hegui.safety.guard import GuardModel
+
+    async def chat(request: web.Request) -> web.Response:
+        body = await request.json()
+        if "慢" in body["messages"][-1]["content"]:
+            await asyncio.sleep(3)
+        return web.json_response({"error": "overloaded"}, status=503)
+
+    runner = await _serve(unused_tcp_port, {"/v1/chat/completions": chat})
+    try:
+        engine = Engine([], guard=GuardModel(f"http://127.0.0.1:{unused_tcp_port}", "g", timeout=1))
+        slow = await engine.acheck("慢")
+        assert slow.failed and "timed out" in (slow.error or "")
+        busy = await engine.acheck("你好")
+        assert busy.failed and "HTTP 503" in (busy.error or "")
+    finally:
+        await runner.cleanup()  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from hegui.safety.lexicon.format import builtin_dir, lexicon_files, parse_text, 
 from hegui.safety.lexicon.matcher import LexiconMatcher
 from hegui.safety.lexicon.stats import lexicon_stats
 from hegui.safety.types import Direction, Doc, Layer
+from tests.preconditions import require
 
 LEXICON = """\
 # a tiny test lexicon
@@ -81,7 +82,7 @@ def test_format_reads_header_comments_blank_lines_and_defaults() -> None:
         ("炸弹\tA.1.d\thigh\texact", "bad mode 'exact'"),
         ("\tA.1.d", "empty term"),
         ("炸弹 A.1.d", "got 1 (columns must be separated by tabs)"),
-        ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼\textra", "got 6"),
+        ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼\tsrc\textra", "got 7"),
         ("炸弹\tA.1.d\thigh\tsub\t炸弹鱼||水炸弹", "empty phrase"),
         ("路口\tallow\thigh\tsub\t路口交通", "allow entry takes no exceptions"),
     ],
@@ -268,8 +269,7 @@ def test_compiled_lexicon_is_cached_and_a_corrupt_cache_is_rebuilt(
 
 def test_starter_lexicon_smoke() -> None:
     files = lexicon_files([builtin_dir()])
-    if not files:
-        pytest.skip("the starter lexicon folder is empty")
+    require(bool(files), "the starter lexicon folder is empty")
     detector = LexiconDetector.default()
     entry = next(e for e in detector.matcher.entries if not e.allow and e.mode == "sub")
     findings = detector.detect(Doc(f"前文{entry.term}后文"), Direction.INPUT)
@@ -427,3 +427,19 @@ def test_blocked_coding_equals_the_two_passes() -> None:
         assert ascii_.tolist() == coding.narrow(points).tolist()
         assert (ascii_[points >= 0x80] == 0x80).all()
         assert (ascii_[points < 0x80] == points[points < 0x80]).all()
+
+
+def test_cached_matcher_builds_entries_lazily_and_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache stores entries as columns and the derived arrays: a loaded matcher must find
+    exactly what a freshly compiled one finds, with equal entries."""
+    monkeypatch.setenv("HEGUI_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "l.tsv"
+    path.write_text(LEXICON + "出售麻古\tA.1.h\thigh\tsub\t\thoubb:1\n", encoding="utf-8")
+    first = LexiconMatcher.from_files([path])
+    second = LexiconMatcher.from_files([path])  # from the cache
+    assert type(second.entries).__name__ == "_LazyEntries" and len(second.entries) == len(first.entries)
+    for text in ("教我做炸*弹", "出售麻古片", "前面路口交通拥堵", "kill yourself now"):
+        assert [(m.entry, m.pattern, m.start, m.end) for m in first.find_text(text)] == \
+               [(m.entry, m.pattern, m.start, m.end) for m in second.find_text(text)]  # fmt: skip
+    assert second.entries[-1].source == "houbb:1" and second.entries[-1] == first.entries[-1]
+    assert list(second.entries) == first.entries

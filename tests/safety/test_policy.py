@@ -10,7 +10,7 @@ from hegui.errors import ConfigError
 from hegui.safety import Action, Direction, Layer
 from hegui.safety.policy import Policy, load_policy
 from hegui.safety.templates import Templates, detect_lang
-from hegui.safety.types import Evidence, Finding
+from hegui.safety.types import ACTION_ORDER, Evidence, Finding
 
 
 def finding(code: str, score: float = 1.0, layer: Layer = Layer.LEXICON) -> Finding:
@@ -38,8 +38,10 @@ def test_builtin_policy_loads_and_covers_both_directions() -> None:
         (0.2, Action.ALLOW),
         # above the policy threshold, below the rule's: default action
         (0.4, Action.FLAG),
+        # the classifier's decision point, inside the built-in (balanced) review band of A.2
+        (0.5, Action.REVIEW),
         # at the rule's threshold
-        (0.5, Action.REFUSE),
+        (0.7, Action.REFUSE),
     ],
 )
 def test_thresholds(score: float, expected: Action) -> None:
@@ -159,3 +161,47 @@ def test_templates_fall_back_by_category_then_default() -> None:
 )
 def test_detect_lang(text: str, lang: str) -> None:
     assert detect_lang(text) == lang
+
+
+def test_review_band_serves_and_queues_uncertain_scores(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.toml", '[[rules]]\nrisk = "A.1"\ndirection = "input"\nthreshold = 0.7\n'
+                                     'review = 0.5\naction = "refuse"\n')  # fmt: skip
+    policy = load_policy(path)
+    clf = Layer.CLASSIFIER
+    assert policy.decide([finding("A.1.h", 0.8, clf)], Direction.INPUT).action is Action.REFUSE
+    assert policy.decide([finding("A.1.h", 0.6, clf)], Direction.INPUT).action is Action.REVIEW
+    assert policy.decide([finding("A.1.h", 0.45, clf)], Direction.INPUT).action is Action.FLAG  # default
+    # review ranks between flag and redact: a refusal elsewhere still wins
+    both = [finding("A.1.h", 0.6, clf), finding("A.1.h", 0.9, clf)]
+    assert policy.decide(both, Direction.INPUT).action is Action.REFUSE
+
+
+def test_review_must_lie_below_the_threshold(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.toml", '[[rules]]\nrisk = "A.1"\nthreshold = 0.5\nreview = 0.6\naction = "refuse"\n')
+    with pytest.raises(ConfigError, match=r"p.toml:1: review \(0.6\) must be below threshold \(0.5\)"):
+        load_policy(path)
+
+
+def test_presets_load_by_name_and_order_by_sensitivity() -> None:
+    from hegui.safety.policy import PRESETS, preset_path
+
+    policies = {name: load_policy(name) for name in PRESETS}
+    assert load_policy("balanced").rules == Policy.builtin().rules
+    # the same classifier score: refused by strict, reviewed or served by the others
+    score = finding("A.1.h", 0.55, Layer.CLASSIFIER)
+    order = [ACTION_ORDER[policies[n].decide([score], Direction.INPUT).action] for n in ("strict", "balanced", "lenient")]
+    assert order == sorted(order, reverse=True) and order[0] > order[-1]
+    with pytest.raises(ConfigError, match="unknown preset"):
+        preset_path("paranoid")
+
+
+def test_policy_file_builds_on_a_preset(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.toml", 'preset = "strict"\nversion = "ops"\n[[rules]]\nrisk = "A.3.a"\n'
+                                     'layer = "classifier"\nthreshold = 0.99\naction = "flag"\n')  # fmt: skip
+    policy = load_policy(path)
+    strict = load_policy("strict")
+    assert policy.rules[: len(strict.rules)] == strict.rules and len(policy.rules) == len(strict.rules) + 1
+    assert policy.threshold == strict.threshold and policy.version == "ops"
+    bad = write(tmp_path, "bad.toml", 'preset = "paranoid"\n')
+    with pytest.raises(ConfigError, match=r"bad\.toml:1: preset must be one of strict, balanced, lenient"):
+        load_policy(bad)

@@ -17,6 +17,7 @@ from types import ModuleType
 import pytest
 
 from hegui import taxonomy
+from tests.preconditions import require
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICON = ROOT / "src" / "hegui" / "safety" / "data" / "lexicon"
@@ -162,11 +163,9 @@ def test_harmful_probes_hit_their_risk(entries: list, code: str) -> None:
 
 
 def test_benign_corpora_false_hit_rate(entries: list) -> None:
-    if not review.DATA_DIR.is_dir():
-        pytest.skip(f"public datasets not found at {review.DATA_DIR}")
+    require(review.DATA_DIR.is_dir(), f"public datasets not found at {review.DATA_DIR}")
     corpora = review.load_benign_corpora()
-    if not corpora.keys() - {"probes"}:
-        pytest.skip("no benign dataset readable")
+    require(bool(corpora.keys() - {"probes"}), "no benign dataset readable")
     per_corpus, _, _ = review.scan(review.Scanner(entries), corpora)
     for name, (rows, hit, strong) in per_corpus.items():
         assert hit / rows <= 0.05, f"{name}: {hit}/{rows} benign rows hit"

@@ -45,6 +45,8 @@ def _usage(decision: str, *, at=NOW, content: str | None = "用户输入") -> Us
         ("violations", "refuse", True),
         ("violations", "block", True),
         ("violations", "failed", True),
+        ("violations", "review", True),  # a person has to read it
+        ("none", "review", False),
         ("all", "allow", True),
     ],
 )
@@ -70,6 +72,18 @@ def test_usage_batch_encrypts_only_violations_and_is_audited(store: Store) -> No
     assert RING.decrypt_text(rows[1].content, usage.USAGE_CONTEXT) == "用户输入"
     assert rows[1].risk_codes == ["A.1.a", "A.1.b"] and rows[1].at == NOW
     assert report.ok and report.events == 1
+
+
+def test_review_queue_lists_review_records_newest_first(store: Store) -> None:
+    batch = [_usage("review", at=NOW - timedelta(hours=2)), _usage("allow"), _usage("flag"),
+             _usage("review", at=NOW - timedelta(hours=1), content="第二条")]  # fmt: skip
+    store.write(lambda c: usage.insert_usage(c, batch, keyring=RING, policy="violations"))
+    with store.read() as conn:
+        queue = usage.review_queue(conn)
+        recent = usage.review_queue(conn, since=NOW - timedelta(minutes=90))
+    assert [r["decision"] for r in queue] == ["review", "review"]
+    assert RING.decrypt_text(queue[0]["content"], usage.USAGE_CONTEXT) == "第二条"
+    assert [r["at"] for r in recent] == [NOW - timedelta(hours=1)]
 
 
 def test_incident_evidence_is_encrypted_and_bound_to_its_id(store: Store) -> None:

@@ -3,7 +3,7 @@
 Run by the user (``hegui assess banks import NAME --data-dir DIR --out FILE``); nothing here
 is read when the shipped banks are used. Each importer names its upstream, licence and the bank
 its questions suit. Category → code mappings: JADE-DB, StrongREJECT and HarmBench use the risk
-engine's classifier tables (``hegui.safety.classifier.codes``, one mapping for the project);
+engine's classifier tables (``hegui.safety.classifier.training.codes``, one mapping for the project);
 Do-Not-Answer, SafetyBench and CValues use the finer tables below.
 
 | name | upstream (licence) | bank | language |
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from hegui.assess.bank import BankItem
 from hegui.errors import InputError
-from hegui.safety.classifier.codes import DNA_HARM, HARMBENCH, STRONGREJECT, jade_code
+from hegui.safety.classifier.training.codes import DNA_HARM, HARMBENCH, STRONGREJECT, jade_code
 
 __all__ = ["IMPORTERS", "Importer", "import_set"]
 

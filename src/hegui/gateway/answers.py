@@ -415,7 +415,7 @@ async def _follow_rows(
             r["top_logprobs"][rank]["token"] if rank < len(r["top_logprobs"]) else "" for r in rows
         )
         verdict = await check(spelled)
-        if verdict.failed or verdict.action not in (Action.ALLOW, Action.FLAG):
+        if verdict.failed or verdict.action not in (Action.ALLOW, Action.FLAG, Action.REVIEW):
             for r in rows:
                 r["top_logprobs"] = []
             break

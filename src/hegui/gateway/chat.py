@@ -122,8 +122,8 @@ async def generate(
     if conv.redacted:
         ex.decision = "redact"
         body = orjson.dumps(doc)
-    elif verdict.action is Action.FLAG:
-        ex.decision = "flag"
+    elif verdict.action in (Action.FLAG, Action.REVIEW):
+        ex.decision = str(verdict.action)
     resp = await gw.pool.send(model, PATHS[kind], body)
     if resp.status != 200:
         try:
@@ -260,6 +260,8 @@ async def _complete(
             continue
         if result.redacted:
             ex.decision = "redact"
+        elif verdict.action is Action.REVIEW and ex.decision in ("allow", "flag"):
+            ex.decision = "review"
         elif verdict.action is Action.FLAG and ex.decision == "allow":
             ex.decision = "flag"
         await follow_logprobs(choice, kind, before, check)

@@ -289,6 +289,8 @@ class StreamRelay:
         ex.add_codes(sorted(self.mod.codes))
         if self.mod.redacted and ex.decision in ("allow", "flag"):
             ex.decision = "redact"  # recorded as a non-streamed answer would be
+        elif self.mod.review and ex.decision in ("allow", "flag"):
+            ex.decision = "review"
         elif self.mod.codes and ex.decision == "allow":
             ex.decision = "flag"
         hegui = {"action": ex.decision, "risk_codes": list(ex.codes), "label": self.label_fields}

@@ -95,6 +95,7 @@ class StreamModerator:
         self.checks = 0
         self.codes: set[str] = set()  # risk codes of flagged/redacted windows (allowed through)
         self.redacted = False  # some released text was masked (the answer's decision: redact)
+        self.review = False  # a window was sent to review (served, queued for a person)
         self.stopped: StreamStopError | None = None
 
     def feed(self, channel: Hashable, text: str) -> str:
@@ -140,6 +141,7 @@ class StreamModerator:
             raise self.stopped
         if verdict.action is not Action.ALLOW:
             self.codes.update(verdict.codes)
+        self.review = self.review or verdict.action is Action.REVIEW
         if verdict.action is Action.REDACT:
             masked = _mask(ch.pending, verdict, len(ctx))
             self.redacted = self.redacted or masked != ch.pending

@@ -50,7 +50,7 @@ __all__ = ["StoreBackend", "check_settings"]
 
 log = logging.getLogger(__name__)
 
-_CLEAN_DECISIONS = frozenset({"allow", "flag", "redact"})
+_CLEAN_DECISIONS = frozenset({"allow", "flag", "review", "redact"})
 # Only a generation request that was served cleanly ends a run of violations: a model list,
 # a moderation call or an error between two violations must not reset "N in a row".
 _GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})

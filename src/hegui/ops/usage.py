@@ -1,7 +1,7 @@
 """Usage records: pseudonymous, batched, content only when the policy keeps it (encrypted).
 
 ``store_content`` is ``none`` (never), ``violations`` (only refused, blocked or failed requests,
-kept as evidence) or ``all``. A batch is one transaction with one audit event whose
+kept as evidence, and requests sent to ``review``, which a person has to read) or ``all``. A batch is one transaction with one audit event whose
 ``after_hash`` digests the rows it wrote and whose ``detail`` names them (ids and a short digest
 per row), so ``hegui audit verify --records`` can recompute them (:mod:`hegui.store.audit_records`).
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from hegui.errors import ConfigError
 from hegui.gateway.backend import UsageRecord
@@ -20,10 +20,11 @@ from hegui.store import audit, audit_records
 from hegui.store.crypto import Keyring
 from hegui.store.schema import usage_records, utcnow
 
-__all__ = ["CONTENT_POLICIES", "VIOLATION_DECISIONS", "insert_usage", "keeps_content"]
+__all__ = ["CONTENT_POLICIES", "VIOLATION_DECISIONS", "insert_usage", "keeps_content", "review_queue"]
 
 CONTENT_POLICIES = ("none", "violations", "all")
 VIOLATION_DECISIONS = frozenset({"refuse", "block", "failed"})
+_EVIDENCE_DECISIONS = VIOLATION_DECISIONS | {"review"}
 USAGE_CONTEXT = "usage"
 
 
@@ -31,7 +32,7 @@ def keeps_content(decision: str, policy: str) -> bool:
     """Whether a record with this decision keeps its content under ``policy``."""
     if policy not in CONTENT_POLICIES:
         raise ConfigError(f"store.store_content must be one of {', '.join(CONTENT_POLICIES)}")
-    return policy == "all" or (policy == "violations" and decision in VIOLATION_DECISIONS)
+    return policy == "all" or (policy == "violations" and decision in _EVIDENCE_DECISIONS)
 
 
 def _row(record: UsageRecord, keyring: Keyring, policy: str, now: datetime) -> dict[str, Any]:
@@ -88,3 +89,13 @@ def insert_usage(
         at=now,
     )
     return len(rows)
+
+
+def review_queue(conn: Connection, *, limit: int = 100, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Usage records the policy sent to ``review`` (served, waiting for a person), newest first;
+    the console's review queue reads this. Content stays encrypted here."""
+    query = select(usage_records).where(usage_records.c.decision == "review")
+    if since is not None:
+        query = query.where(usage_records.c.at >= since)
+    query = query.order_by(usage_records.c.at.desc(), usage_records.c.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]

@@ -8,7 +8,7 @@ import typer
 def register(app: typer.Typer) -> None:
     """Add the engine's commands to ``app`` (each module keeps its heavy imports inside commands)."""
     from hegui.safety import check_cli
-    from hegui.safety.classifier import cli as classifier_cli
+    from hegui.safety.classifier.training import cli as classifier_cli
     from hegui.safety.lexicon import cli as lexicon_cli
 
     check_cli.register(app)

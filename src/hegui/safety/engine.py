@@ -53,6 +53,7 @@ class _DefaultSettings:
     classifier: bool = True
     guard_url: str | None = None
     guard_model: str = "Qwen3Guard-Gen-0.6B"
+    guard_protocol: str = "chat"
     guard_timeout: float = 2.0
     max_text_chars: int = 1_000_000
 
@@ -104,7 +105,8 @@ class Engine:
         if settings.guard_url:
             from hegui.safety.guard import GuardModel
 
-            guard = GuardModel(settings.guard_url, settings.guard_model, settings.guard_timeout)
+            guard = GuardModel(settings.guard_url, settings.guard_model, settings.guard_timeout,
+                               protocol=settings.guard_protocol)  # fmt: skip
         return cls(
             detectors,
             load_policy(settings.policy),
@@ -213,7 +215,7 @@ class Engine:
         decision = self.policy.decide(findings, direction, minor=context.minor)
         risks = _group(decision.kept)
         score = max((r.score for r in risks), default=0.0)
-        safe = decision.action in (Action.ALLOW, Action.FLAG)
+        safe = decision.action in (Action.ALLOW, Action.FLAG, Action.REVIEW)  # served as is
         verdict = Verdict(safe=safe, action=decision.action, score=score, risks=risks)
         if decision.action is Action.REDACT:
             verdict.redacted = redact(text, decision.redact)

@@ -1,8 +1,11 @@
 """Optional last layer: an external guard model behind any OpenAI-compatible endpoint.
 
-Qwen3Guard-Gen answers ``Safety: Unsafe\\nCategories: Violent``; Llama Guard answers
-``unsafe\\nS1``. Both are parsed into taxonomy findings. A timeout, a connection error or an
-answer that cannot be parsed raises :class:`GuardModelError`: the engine then fails closed.
+Two protocols. ``chat`` (default): the model is asked through the chat API and answers in
+words — Qwen3Guard-Gen ``Safety: Unsafe\\nCategories: Violent``, Llama Guard ``unsafe\\nS1``.
+``moderation``: an OpenAI-moderation-compatible ``/v1/moderations`` endpoint answers
+``{"results": [{"flagged", "categories", "category_scores"}]}``. Both are parsed into taxonomy
+findings. A timeout, a connection error, an HTTP error or an answer that cannot be parsed
+raises :class:`GuardModelError`: the engine then fails closed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import Any
 from hegui.errors import GuardModelError
 from hegui.safety.types import Direction, Evidence, Finding, Layer
 
-__all__ = ["GuardModel", "parse_guard_answer"]
+__all__ = ["PROTOCOLS", "GuardModel", "parse_guard_answer", "parse_moderation_answer"]
+
+PROTOCOLS = ("chat", "moderation")
 
 # Qwen3Guard categories → taxonomy codes.
 _QWEN: dict[str, str] = {
@@ -46,6 +51,37 @@ _LLAMA: dict[str, str] = {
     "S13": "A.1.g",
     "S14": "A.1.h",
 }
+
+
+# OpenAI moderation categories → taxonomy codes ("/" sub-categories fall back to their head).
+_MODERATION: dict[str, str] = {
+    "sexual": "A.1.f", "sexual/minors": "A.1.f", "violence": "A.1.f", "violence/graphic": "A.1.f",
+    "hate": "A.2.i", "hate/threatening": "A.2.i", "harassment": "A.4.c",
+    "harassment/threatening": "A.4.c", "self-harm": "A.4.a", "illicit": "A.1.h",
+}  # fmt: skip
+
+
+def parse_moderation_answer(data: Any) -> list[tuple[str, float]]:
+    """(code, score) pairs of an OpenAI-moderation-style answer; empty when not flagged."""
+    try:
+        result = data["results"][0]
+        flagged = result["flagged"]
+        categories = result.get("categories") or {}
+        scores = result.get("category_scores") or {}
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise GuardModelError(f"unparseable moderation answer: {str(data)[:80]!r}") from None
+    if not isinstance(flagged, bool) or not isinstance(categories, dict):
+        raise GuardModelError(f"unparseable moderation answer: {str(data)[:80]!r}")
+    if not flagged:
+        return []
+    out: dict[str, float] = {}
+    for name, hit in categories.items():
+        if hit:
+            code = _MODERATION.get(name) or _MODERATION.get(name.split("/")[0], "A.1.h")
+            score = scores.get(name)
+            score = float(score) if isinstance(score, int | float) else 0.95
+            out[code] = max(out.get(code, 0.0), min(max(score, 0.0), 1.0))
+    return list(out.items()) or [("A.1.h", 0.95)]
 
 
 def parse_guard_answer(answer: str) -> list[tuple[str, float]]:
@@ -80,6 +116,7 @@ class GuardModel:
     model: str
     timeout: float = 2.0
     api_key: str | None = None
+    protocol: str = "chat"  # or "moderation" (see module docstring)
 
     async def classify(
         self, text: str, direction: Direction, prompt: str | None = None
@@ -100,10 +137,15 @@ class GuardModel:
             "max_tokens": 64,
             "temperature": 0,
         }
+        path = "/v1/chat/completions"
+        if self.protocol == "moderation":  # the answer is judged with its prompt, as one input
+            body = {"model": self.model, "input": f"{prompt}\n\n{text}" if prompt else text}
+            path = "/v1/moderations"
+        elif self.protocol != "chat":
+            raise GuardModelError(f"unknown guard protocol {self.protocol!r}")
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        endpoint = self.url.rstrip("/") + (
-            "" if self.url.rstrip("/").endswith("/chat/completions") else "/v1/chat/completions"
-        )
+        base = self.url.rstrip("/")
+        endpoint = base if base.endswith(path.removeprefix("/v1")) else base + path
         try:
             timeout = aiohttp.ClientTimeout(total=self.timeout)
             async with (
@@ -113,7 +155,10 @@ class GuardModel:
                 if resp.status != 200:
                     raise GuardModelError(f"guard model answered HTTP {resp.status}")
                 data = await resp.json(content_type=None)
-            answer = data["choices"][0]["message"]["content"]
+            if self.protocol == "moderation":
+                pairs = parse_moderation_answer(data)
+            else:
+                pairs = parse_guard_answer(str(data["choices"][0]["message"]["content"]))
         except GuardModelError:
             raise
         except TimeoutError:
@@ -124,5 +169,5 @@ class GuardModel:
             Finding(
                 code, score, Evidence(Layer.MODEL, 0, len(text), text, "guard", self.model, score)
             )
-            for code, score in parse_guard_answer(str(answer))
+            for code, score in pairs
         ]

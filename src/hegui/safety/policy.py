@@ -22,9 +22,12 @@ from hegui.errors import ConfigError
 from hegui.safety.templates import Templates
 from hegui.safety.types import ACTION_ORDER, Action, Direction, Finding, Layer
 
-__all__ = ["Decision", "Policy", "Rule", "load_policy"]
+__all__ = ["PRESETS", "Decision", "Policy", "Rule", "load_policy", "preset_path"]
 
 _BUILTIN = Path(__file__).parent / "data" / "policy.toml"
+PRESETS = ("strict", "balanced", "lenient")
+"""Sensitivity presets: ``balanced`` is the built-in policy; see ``docs/policy.md`` for each
+preset's thresholds and its rates on the failure-mode dev sets."""
 _DIRECTIONS = {"input", "output", "both"}
 _RESPONSES = {"refusal", "safe_answer"}
 _AUDIENCES = {"all", "minor"}
@@ -41,6 +44,9 @@ class Rule:
     layer: Layer | None = None
     response: str = "refusal"
     audience: str = "all"
+    review: float | None = None
+    """Scores in ``[review, threshold)`` get ``review`` (served, queued for a person) instead
+    of the rule's action: the uncertain band of a calibrated score."""
 
     def matches(self, finding: Finding, direction: Direction, minor: bool) -> bool:
         if self.direction != "both" and self.direction != direction:
@@ -49,7 +55,7 @@ class Rule:
             return False
         if self.layer is not None and finding.evidence.layer != self.layer:
             return False
-        if finding.score < self.threshold:
+        if finding.score < (self.threshold if self.review is None else self.review):
             return False
         return (
             self.risk == "*"
@@ -113,6 +119,8 @@ class Policy:
         if not matching:
             return self.default_action, None
         rule = max(matching, key=lambda r: (r.specificity, ACTION_ORDER[r.action]))
+        if rule.review is not None and finding.score < rule.threshold:
+            return Action.REVIEW, rule
         return rule.action, rule
 
 
@@ -120,7 +128,16 @@ def load_policy(path: str | Path | None) -> Policy:
     """Load a policy file (TOML or YAML); ``None`` gives the built-in policy."""
     if path is None:
         return Policy.builtin()
+    if str(path) in PRESETS and not Path(path).exists():
+        return _load(preset_path(str(path)))
     return _load(Path(path))
+
+
+def preset_path(name: str) -> Path:
+    """The file of a sensitivity preset (``balanced`` is the built-in policy)."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r} (use one of {', '.join(PRESETS)})")
+    return _BUILTIN if name == "balanced" else _BUILTIN.parent / "presets" / f"{name}.toml"
 
 
 @cache
@@ -143,13 +160,22 @@ def _load(path: Path) -> Policy:
         _rule(item, where, lines[i] if i < len(lines) else None)
         for i, item in enumerate(data.get("rules", []) or [])
     ]
-    templates = Templates.builtin()
+    base: Policy | None = None
+    if "preset" in data:  # the preset's rules first; this file's rules and defaults on top
+        name = str(data["preset"])
+        _check(name in PRESETS, f"preset must be one of {', '.join(PRESETS)}, got {name!r}",
+               where, where.line_of("preset"))  # fmt: skip
+        base = _load(preset_path(name))
+        rules = [*base.rules, *rules]
+    templates = base.templates if base is not None else Templates.builtin()
     if data.get("templates"):
         templates = templates.merged(data["templates"], source=str(path))
+    threshold = defaults.get("threshold", base.threshold if base is not None else 0.3)
+    action = defaults.get("action", base.default_action if base is not None else "flag")
     return Policy(
         rules=rules,
-        threshold=_number(defaults.get("threshold", 0.3), "defaults.threshold", where, None),
-        default_action=_action(defaults.get("action", "flag"), where, where.line_of("action")),
+        threshold=_number(threshold, "defaults.threshold", where, None),
+        default_action=_action(action, where, where.line_of("action")),
         templates=templates,
         version=str(data.get("version", "custom")),
         source=str(path),
@@ -217,6 +243,7 @@ def _rule(item: Any, where: _Where, line: int | None) -> Rule:
         "action",
         "direction",
         "threshold",
+        "review",
         "layer",
         "response",
         "audience",
@@ -246,11 +273,17 @@ def _rule(item: Any, where: _Where, line: int | None) -> Rule:
             where,
             line,
         )
+    threshold = _number(item.get("threshold", 0.5), "threshold", where, line)
+    review = item.get("review")
+    if review is not None:
+        review = _number(review, "review", where, line)
+        _check(review < threshold, f"review ({review}) must be below threshold ({threshold})", where, line)
     return Rule(
         risk=risk,
         action=_action(item.get("action"), where, line),
         direction=direction,
-        threshold=_number(item.get("threshold", 0.5), "threshold", where, line),
+        threshold=threshold,
+        review=review,
         layer=Layer(layer) if layer is not None else None,
         response=response,
         audience=audience,
@@ -262,7 +295,7 @@ def _action(value: Any, where: _Where, line: int | None) -> Action:
         return Action(str(value))
     except ValueError:
         raise ConfigError(
-            f"unknown action {value!r} (allow, flag, redact, refuse, block)",
+            f"unknown action {value!r} (allow, flag, review, redact, refuse, block)",
             path=where.path,
             line=line,
         ) from None

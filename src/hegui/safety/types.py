@@ -49,6 +49,7 @@ class Action(StrEnum):
 
     ALLOW = "allow"
     FLAG = "flag"
+    REVIEW = "review"  # served like flag, and queued for a person to look at
     REDACT = "redact"
     REFUSE = "refuse"
     BLOCK = "block"

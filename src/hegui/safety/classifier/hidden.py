@@ -5,13 +5,12 @@ then differ only by the pair features it happens to have seen. One hidden layer 
 (fastText-style: the text's buckets are summed into a short dense vector) lets evidence
 interact, and on hegui's splits it ranks harmful requests above benign risk-word prompts
 clearly better than the linear head at the same feature cost. Trained with scikit-learn's
-``MLPClassifier`` (already a training dependency), run in numpy: the forward pass is one
+``MLPClassifier`` (``training/hidden_fit.py``), run in numpy: the forward pass is one
 gather-and-sum over the text's buckets plus a 16-unit dot product.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:  # scipy is for training only: importing it costs ≈ 0.1 s of cold start
     from scipy import sparse
 
-__all__ = ["HiddenLayer", "fit_hidden", "gather_sum"]
+__all__ = ["HiddenLayer", "gather_sum"]
 
 
 _FLOAT32_EXACT_ROWS = 2**24 // 127  # int8 sums over at most this many rows stay exact in float32
@@ -77,29 +76,3 @@ class HiddenLayer:
         return cls(arrays[f"{prefix}_w1"], arrays[f"{prefix}_scale1"].astype(np.float64),
                    arrays[f"{prefix}_b1"].astype(np.float64), arrays[f"{prefix}_w2"].astype(np.float64),
                    float(arrays[f"{prefix}_b2"][0]), bits)  # fmt: skip
-
-
-def fit_hidden(x_small: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, bits: int, *,
-               units: int = 16, alpha: float = 1e-4, epochs: int = 8, seed: int = 0) -> HiddenLayer:  # fmt: skip
-    """Fit on folded features with per-row weights (classes balanced here); int8 first layer.
-
-    A fixed, small number of Adam epochs is the regulariser that matters (with ``alpha``):
-    the training rows are separable, and more epochs only memorise them.
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    w = weight.astype(np.float64).copy()
-    for cls in (0, 1):
-        w[y == cls] *= len(y) / 2 / max(w[y == cls].sum(), 1e-12)
-    mlp = MLPClassifier(hidden_layer_sizes=(units,), alpha=alpha, batch_size=min(256, len(y)), max_iter=epochs,
-                        learning_rate_init=2e-3, random_state=seed)  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(x_small, y, sample_weight=w)
-    w1 = mlp.coefs_[0]
-    scale = np.abs(w1).max(axis=0) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.rint(w1 / scale), -127, 127).astype(np.int8)
-    return HiddenLayer(q, scale, mlp.intercepts_[0], mlp.coefs_[1][:, 0],
-                       float(mlp.intercepts_[1][0]), bits)  # fmt: skip

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from hegui.safety.lexicon.format import SEVERITIES, builtin_dir
+from hegui.safety.lexicon.format import SEVERITIES, builtin_paths
 from hegui.safety.lexicon.matcher import LexiconMatcher
 from hegui.safety.types import Direction, Doc, Evidence, Finding, Layer
 
@@ -41,7 +41,7 @@ class LexiconDetector:
         cls, paths: Iterable[str | Path] = (), builtin: bool = True, *, variants: bool = True
     ) -> LexiconDetector:
         """Operator files and folders, after the built-in starter lexicon unless ``builtin=False``."""
-        all_paths: list[str | Path] = [builtin_dir()] if builtin else []
+        all_paths: list[str | Path] = [*builtin_paths()] if builtin else []
         all_paths.extend(paths)
         return cls(LexiconMatcher.from_files(all_paths, variants=variants))
 

@@ -20,6 +20,7 @@ __all__ = [
     "SEVERITIES",
     "Entry",
     "builtin_dir",
+    "builtin_paths",
     "lexicon_files",
     "parse_text",
     "read_file",
@@ -31,7 +32,7 @@ SEVERITIES: dict[str, float] = {"high": 1.0, "medium": 0.7, "low": 0.4}
 """Severity → finding score. A high-severity hit alone is enough to refuse under the default
 policy; medium and low hits are scored lower so the policy can flag or combine them."""
 MODES = ("sub", "word")
-_HEADER = ("term", "code", "severity", "mode", "exceptions")
+_HEADER = ("term", "code", "severity", "mode", "exceptions", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,9 @@ class Entry:
     exceptions: tuple[str, ...] = ()
     path: str = "<memory>"
     line: int = 0
+    source: str = ""
+    """Provenance of an imported term (``houbb:2,4``, ``konsheng:色情词库``); empty for the
+    project's own terms. Informational: matching never reads it."""
 
     @property
     def allow(self) -> bool:
@@ -58,6 +62,13 @@ class Entry:
 def builtin_dir() -> Path:
     """The folder of the starter lexicon shipped in the package."""
     return Path(__file__).resolve().parent.parent / "data" / "lexicon"
+
+
+def builtin_paths() -> list[Path]:
+    """Folders of the shipped lexicon: the starter lexicon written in the project and the terms
+    imported from permissive third-party lists (``imported/``, see ``hegui lexicon import``)."""
+    base = builtin_dir()
+    return [base, *([base / "imported"] if (base / "imported").is_dir() else [])]
 
 
 def lexicon_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -127,16 +138,17 @@ def _entry(cols: list[str], path: str, line: int) -> Entry:
 
     while len(cols) > 2 and not cols[-1].strip():
         cols = cols[:-1]  # trailing empty columns may be omitted or left empty
-    if not 2 <= len(cols) <= 5:
+    if not 2 <= len(cols) <= 6:
         hint = " (columns must be separated by tabs)" if len(cols) == 1 else ""
         raise fail(
-            f"expected 2 to 5 tab-separated columns "
-            f"(term, code, severity, mode, exceptions), got {len(cols)}{hint}"
+            f"expected 2 to 6 tab-separated columns "
+            f"(term, code, severity, mode, exceptions, source), got {len(cols)}{hint}"
         )
     term, code = cols[0].strip(), cols[1].strip()
     severity = cols[2].strip().lower() if len(cols) > 2 and cols[2].strip() else "high"
     mode = cols[3].strip().lower() if len(cols) > 3 and cols[3].strip() else "sub"
     raw_exceptions = cols[4].strip() if len(cols) > 4 else ""
+    source = cols[5].strip() if len(cols) > 5 else ""
     if not term:
         raise fail("empty term")
     if code != ALLOW and not taxonomy.is_known(code):
@@ -154,4 +166,4 @@ def _entry(cols: list[str], path: str, line: int) -> Entry:
         exceptions = tuple(e.strip() for e in raw_exceptions.split("|"))
         if not all(exceptions):
             raise fail(f"empty phrase in exceptions {raw_exceptions!r}")
-    return Entry(term, code, severity, mode, exceptions, path, line)
+    return Entry(term, code, severity, mode, exceptions, path, line, source)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from hegui.safety.normalize_tables import MAP_FILE, VARIANTS_FILE
 
 __all__ = ["LexiconMatcher", "Match", "cache_dir"]
 
-_FORMAT = "hegui-lexicon-7"  # bump when the compiled layout or the semantics change
+_FORMAT = "hegui-lexicon-10"  # bump when the compiled layout or the semantics change
 _SHORT = 1024  # texts up to this many chars first check which databases can match at all
 _DENY, _ALLOW, _EXCEPT = DENY, ALLOW, EXCEPT
 
@@ -129,7 +129,9 @@ class LexiconMatcher:
         blobs = tuple(
             e.dump() if isinstance(e, HyperscanEngine) else None for e in (self._wide, self._narrow)
         )
-        state = (_FORMAT, self.entries, self.variants, patterns, blobs)
+        columns = tuple(zip(*(_entry_fields(e) for e in self.entries), strict=True))
+        derived = {name: getattr(self, name) for name in _DERIVED}
+        state = (_FORMAT, columns, len(self.entries), self.variants, patterns, derived, blobs)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -140,13 +142,18 @@ class LexiconMatcher:
 
     @classmethod
     def _load(cls, path: Path) -> LexiconMatcher:
-        fmt, entries, variants, patterns, blobs = pickle.loads(path.read_bytes())
+        fmt, columns, count, variants, patterns, derived, blobs = pickle.loads(path.read_bytes())
         if fmt != _FORMAT:
             raise ValueError("old cache format")
         self = cls.__new__(cls)
-        self.entries, self.variants, self.engine = entries, variants, "hyperscan"
+        # entries are stored as columns and built on first use, and the arrays ``_setup``
+        # derives are stored too: with 50,000 terms, unpickling the slotted entries and
+        # re-deriving the arrays took most of a second of every process's start-up
+        self.entries = _LazyEntries(columns, count)
+        self.variants, self.engine = variants, "hyperscan"
         self._texts, self._roles, self._deny, self._protects = patterns
-        self._setup()
+        for name, value in derived.items():
+            setattr(self, name, value)
         wide, narrow = blobs
         self._wide = None if wide is None else HyperscanEngine(None, blob=wide)
         self._narrow = None if narrow is None else HyperscanEngine(None, blob=narrow)
@@ -161,7 +168,7 @@ class LexiconMatcher:
         self._protects = [tuple(p.protects) if p.protects else None for p in patterns]
         self._setup()
 
-    def _setup(self) -> None:
+    def _setup(self) -> None:  # what it sets is listed in _DERIVED (kept in the cache)
         self._len_arr = np.array([len(text) for text in self._texts], dtype=np.int64)
         self._role_arr = np.array(self._roles, dtype=np.int8)
         self._word_any = np.array(
@@ -378,3 +385,42 @@ def _word_bounded(points: np.ndarray, s: int, e: int) -> bool:
     if s > 0 and points[s] < 0x80 and int(points[s - 1]) in _ASCII_ALNUM:
         return False
     return not (e < points.size and points[e - 1] < 0x80 and int(points[e]) in _ASCII_ALNUM)
+
+
+def _entry_fields(e: Entry) -> tuple[object, ...]:
+    """An entry's constructor arguments in order (the cache stores them column by column)."""
+    return (e.term, e.code, e.severity, e.mode, e.exceptions, e.path, e.line, e.source)
+
+
+_DERIVED = ("_len_arr", "_role_arr", "_word_any", "_longest_deny", "_single", "_single_word",
+            "_single_kind", "_narrow_first")  # fmt: skip
+
+
+class _LazyEntries(Sequence[Entry]):
+    """The entries of a cached matcher, built from their columns when first looked at (a text
+    hits a handful of the 50,000)."""
+
+    def __init__(self, columns: tuple[tuple[object, ...], ...], count: int) -> None:
+        self._columns = columns
+        self._count = count
+        self._made: dict[int, Entry] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        entry = self._made.get(index)
+        if entry is None:
+            if not 0 <= index < self._count:
+                raise IndexError(index)
+            entry = Entry(*(column[index] for column in self._columns))  # type: ignore[arg-type]
+            self._made[index] = entry
+        return entry

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hegui import taxonomy
-from hegui.safety.lexicon.format import builtin_dir, lexicon_files, read_file
+from hegui.safety.lexicon.format import builtin_paths, lexicon_files, read_file
 
 __all__ = ["LexiconStats", "RiskCount", "lexicon_stats"]
 
@@ -64,7 +64,7 @@ def lexicon_stats(paths: Iterable[str | Path] = (), builtin: bool = True) -> Lex
     """Parse the lexicon files (the starter lexicon first unless ``builtin=False``) and count."""
     from hegui.safety.normalize import normalize
 
-    files = lexicon_files([*([builtin_dir()] if builtin else []), *paths])
+    files = lexicon_files([*(builtin_paths() if builtin else []), *paths])
     entries = [e for f in files for e in read_file(f)]
     # One normalise call for all terms: U+FFFD never occurs in a valid term and no step crosses it.
     normalized = normalize("\ufffd".join(e.term for e in entries)).text.split("\ufffd")

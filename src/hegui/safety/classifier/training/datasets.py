@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hegui import taxonomy
 from hegui.errors import InputError
-from hegui.safety.classifier import codes
+from hegui.safety.classifier.training import codes
 
 __all__ = ["LOADERS", "SEEDS_DIR", "Example", "load_all", "split_of"]
 
@@ -256,8 +256,9 @@ def _coded_lines(path: Path) -> Iterator[tuple[str | None, str]]:
             yield parsed
 
 
-def load_seeds(root: Path) -> Iterator[Example]:
-    """Text written for hegui (train only; the dev sets in ``eval/`` hold different items).
+def load_seeds(seeds_dir: Path = SEEDS_DIR) -> Iterator[Example]:
+    """Text written for hegui in ``seeds_dir`` (train only; the dev sets in ``eval/`` hold
+    different items).
 
     ``benign_*.txt`` are benign sentences full of risk words; ``harmful_*.txt`` plain harmful
     requests, whose ``offensive`` label stays unknown (a request for harm is not necessarily an
@@ -266,17 +267,16 @@ def load_seeds(root: Path) -> Iterator[Example]:
     templates (``T:``) with benign (``B:``) and harmful (``H:``) tasks, so that both labels share
     the phrasing and the model has to learn the task itself.
     """
-    del root
-    for path in sorted(SEEDS_DIR.glob("benign_*.txt")):
+    for path in sorted(seeds_dir.glob("benign_*.txt")):
         for text in _seed_lines(path):
             yield Example(text, "hegui-seeds", "train", 0, 0)
-    for path in sorted(SEEDS_DIR.glob("harmful_*.txt")):
+    for path in sorted(seeds_dir.glob("harmful_*.txt")):
         for code, text in _coded_lines(path):
             yield Example(text, "hegui-seeds", "train", None, 1, code)
-    for path in sorted(SEEDS_DIR.glob("offensive_*.txt")):
+    for path in sorted(seeds_dir.glob("offensive_*.txt")):
         for code, text in _coded_lines(path):
             yield Example(text, "hegui-seeds", "train", 1, None, code or "A.4.c")
-    for path in sorted(SEEDS_DIR.glob("requests_*.txt")):
+    for path in sorted(seeds_dir.glob("requests_*.txt")):
         lines = _seed_lines(path)
         families = {"B": "T", "H": "T", "BT": "W", "HT": "W"}
         templates: dict[str, list[str]] = {"T": [], "W": []}
@@ -304,16 +304,23 @@ LOADERS: dict[str, Callable[[Path], Iterator[Example]]] = {
     "english-requests": load_english_requests,
     "do-not-answer": load_do_not_answer,
     "bipia": load_bipia,
-    "seeds": load_seeds,
 }
 
 
-def load_all(root: Path) -> list[Example]:
-    """Every example of every permissive set under ``root``, de-duplicated by (text, split)."""
+def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR, written: bool = True) -> list[Example]:
+    """Every example of every permissive set under ``root``, of the seed lines in ``seeds_dir``
+    (none when ``None``) and, with ``written``, of hegui's generated black-market posts and
+    wrappers (:mod:`.round2`), de-duplicated by (text, split)."""
     seen: set[tuple[str, str]] = set()
     out: list[Example] = []
-    for loader in LOADERS.values():
-        for ex in loader(root):
+    from hegui.safety.classifier.training.round2 import load_round2  # it imports this module
+
+    sources = [loader(root) for loader in LOADERS.values()]
+    sources.append(load_round2(root, written))
+    if seeds_dir is not None:
+        sources.append(load_seeds(seeds_dir))
+    for rows in sources:
+        for ex in rows:
             if (ex.text, ex.split) not in seen:
                 seen.add((ex.text, ex.split))
                 out.append(ex)

@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hegui.safety.classifier.datasets import Example
+    from hegui.safety.classifier.training.datasets import Example
 
 __all__ = ["PERTURBATIONS", "augment", "perturb"]
 

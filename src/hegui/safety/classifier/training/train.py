@@ -20,13 +20,15 @@ import numpy as np
 from scipy import sparse
 
 from hegui.errors import InputError
-from hegui.safety.classifier.datasets import Example, load_all
-from hegui.safety.classifier.decontam import NearDuplicates, read_dev_texts
 from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_table
-from hegui.safety.classifier.hidden import HiddenLayer, fit_hidden
+from hegui.safety.classifier.hidden import HiddenLayer
 from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
-from hegui.safety.classifier.perturb import augment
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
+from hegui.safety.classifier.training.datasets import SEEDS_DIR, Example, load_all
+from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
+from hegui.safety.classifier.training.hidden_fit import fit_hidden
+from hegui.safety.classifier.training.perturb import augment
+from hegui.safety.classifier.training.round2 import TEMPLATED
 
 __all__ = ["TrainConfig", "TrainResult", "build_matrix", "train"]
 
@@ -50,6 +52,7 @@ class TrainConfig:
     augment_share: float = 0.5
     seed_weight: float = 3.0
     request_weight: float = 2.0
+    templated_weight: float = 0.5  # HateCheck-style template sets: many near-copies per sentence
     beta_harmful: float = 1.5  # F-beta of the harmful head's threshold: > 1 favours recall
     balance_by_language: bool = False  # balance classes within Latin-only and CJK texts apart
     latin_calibration: bool = False  # a second threshold and slope for texts without CJK
@@ -197,6 +200,8 @@ _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
     if ex.source.startswith("hegui-seeds"):
         return cfg.seed_weight
+    if ex.source.removesuffix("+aug") in TEMPLATED:
+        return cfg.templated_weight
     return cfg.request_weight if ex.source in _REQUEST_SETS else 1.0
 
 
@@ -242,8 +247,10 @@ def _decontaminate(examples: list[Example], norm: dict[str, str], dev_dir: Path 
 
 
 def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
-          progress: Progress | None = None, dev_dir: Path | None = None) -> TrainResult:  # fmt: skip
-    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and write the model to ``out``.
+          progress: Progress | None = None, dev_dir: Path | None = None,
+          seeds_dir: Path = SEEDS_DIR, written: bool = True) -> TrainResult:  # fmt: skip
+    """Train on ``data_dir`` (the shared ``raw/`` folder layout) and the seed lines in
+    ``seeds_dir``, and write the model to ``out``.
 
     Training rows that nearly repeat an item of the ``*.jsonl`` dev sets in ``dev_dir`` are
     set aside (split ``excluded``, counted in the manifest), see :mod:`.decontam`; so are
@@ -255,7 +262,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     if not data_dir.is_dir():
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
-    examples = load_all(data_dir)
+    examples = load_all(data_dir, seeds_dir, written)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
     examples = _decontaminate(examples, norm, dev_dir)
@@ -298,7 +305,10 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     rows = _cap_per_code(train_rows, codes, cfg.max_per_code)
     y_cat = np.array([codes.index(str(ex.code)) for ex, keep in zip(train_rows, rows, strict=True) if keep])
     x_cat = _shrink(x[rows], cfg.spec.bits - cfg.cat_bits, cfg.cat_bits)
-    cat_w, cat_b = _fit_lr(x_cat, y_cat, cfg.c_category, cfg.seed)
+    if len(codes) > 1:
+        cat_w, cat_b = _fit_lr(x_cat, y_cat, cfg.c_category, cfg.seed)
+    else:  # one code (or none) with enough rows: nothing to choose between, a constant head
+        cat_w, cat_b = np.zeros((len(codes), x_cat.shape[1])), np.zeros(len(codes))
 
     head_q, head_scale = quantize(np.vstack(weights))
     cat_q, cat_scale = quantize(cat_w)

@@ -1,0 +1,5 @@
+"""Training of the classifier (``hegui train``): data loaders, augmentation, decontamination, fit.
+
+Nothing in the runtime classifier imports this package; it needs scikit-learn and scipy and reads
+the public data sets and the seed lines in ``seeds/``.
+"""
