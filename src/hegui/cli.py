@@ -25,12 +25,13 @@ app = typer.Typer(
 
 
 def _register_rooms() -> None:
+    from hegui.corpus import cli as corpus_cli
     from hegui.gateway import cli as gateway_cli
     from hegui.labeling import cli as labeling_cli
     from hegui.safety import cli as safety_cli
     from hegui.store import cli as store_cli
 
-    for room in (safety_cli, gateway_cli, store_cli, labeling_cli):
+    for room in (safety_cli, gateway_cli, store_cli, labeling_cli, corpus_cli):
         room.register(app)
 
 

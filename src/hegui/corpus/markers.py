@@ -34,7 +34,7 @@ MARKERS: dict[str, str] = {
     ),
     "open_licence": (
         rf"SPDX-License-Identifier|creative\s+commons|{_NOT_LETTER_BEFORE}CC[- ]?(?:BY(?:-SA|-ND)*|0)"
-        r"(?:[^A-Za-z-]|$)|MIT\s+License|Apache\s+License|"
+        r"(?:[^A-Za-z-]|-[0-9]|$)|MIT\s+License|Apache\s+License|"
         r"GNU\s+(?:Lesser\s+|Affero\s+)?General\s+Public|知识共享|开源许可"
     ),
     "attribution_required": r"转载请注明|请注明出处|转载须注明|attribution\s+required",

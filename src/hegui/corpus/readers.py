@@ -34,7 +34,9 @@ __all__ = [
     "Raw",
     "decode",
     "discover",
+    "iter_chunks",
     "read_file",
+    "source_prefix",
 ]
 
 FORMATS = {
@@ -114,6 +116,14 @@ def _classify(path: Path) -> tuple[str | None, str | None]:
     return fmt, compression
 
 
+def source_prefix(arg: str) -> str | None:
+    """The source id of a ``SOURCE=PATH`` argument (None for a plain path)."""
+    match = _SOURCE_PREFIX.fullmatch(arg)
+    if match is None or Path(arg).exists():
+        return None
+    return match.group(1)
+
+
 def discover(args: list[str]) -> tuple[list[InputFile], list[tuple[str, str]]]:
     """Files under the given paths (folders walked in name order) and skipped (path, reason)s.
 
@@ -123,10 +133,9 @@ def discover(args: list[str]) -> tuple[list[InputFile], list[tuple[str, str]]]:
     files: list[InputFile] = []
     skipped: list[tuple[str, str]] = []
     for arg in args:
-        source = None
-        match = _SOURCE_PREFIX.fullmatch(arg)
-        if match and not Path(arg).exists():
-            source, arg = match.group(1), match.group(2)
+        source = source_prefix(arg)
+        if source is not None:
+            arg = arg[len(source) + 1 :]
         root = Path(arg)
         if not root.exists():
             raise InputError(f"no such file or folder: {arg}")
@@ -196,7 +205,10 @@ def _lines(stream: IO[bytes], offset: int, limit: int) -> Iterator[tuple[int, by
     pending_size = 0
     skipping = False
     pos = offset
-    while block := stream.read(_BLOCK):
+    # read1 hands back what is decompressed so far, so a truncated gzip still yields the lines
+    # before the break instead of losing the whole last block with the EOFError.
+    read = getattr(stream, "read1", stream.read)
+    while block := read(_BLOCK):
         parts = block.split(b"\n")
         for part in parts[:-1]:
             size = pending_size + len(part) + 1

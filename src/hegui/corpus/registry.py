@@ -230,9 +230,13 @@ def update_source(
     actor: str,
     usable: bool | None = None,
     now: datetime | None = None,
+    reason: str | None = None,
     **values: Any,
 ) -> Source:
-    """Change fields and/or the usable flag; a usable source stays usable only while complete."""
+    """Change fields and/or the usable flag; a usable source stays usable only while complete.
+
+    ``reason`` goes into the audit event (e.g. the scan that withdrew the source).
+    """
     before = get_source(conn, source_id)
     changes = _clean(values)
     now = now or utcnow()
@@ -256,7 +260,7 @@ def update_source(
         subject=f"corpus_source:{source_id}",
         before=before.state(),
         after=after.state(),
-        detail={"fields": changed},
+        detail={"fields": changed, **({"reason": reason} if reason else {})},
         at=now,
     )
     return after
