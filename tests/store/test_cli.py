@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from hegui.cli import app
 from hegui.errors import InputError
 from hegui.store.db import open_store
+from hegui.store.migrate import head_revision
 from hegui.store.schema import audit_events
 
 runner = CliRunner()
@@ -32,7 +33,7 @@ def run(*args: str) -> str:
 
 
 def test_account_key_agreement_workflow(url: str, tmp_path: Path) -> None:
-    assert run("db", "upgrade", "--url", url) == "database at revision 0001"
+    assert run("db", "upgrade", "--url", url) == f"database at revision {head_revision()}"
     (tmp_path / "agreement.txt").write_text("服务协议全文", encoding="utf-8")
     assert (
         run(

@@ -227,6 +227,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         share = "n/a" if u["share"] is None else f"{u['share']:.2%}"
         lo, hi = u["ci95"]
         verdict = "usable" if s["usable"] else "NOT USABLE: " + "; ".join(s["problems"])
+        if s["usable"] and not (s.get("register") or {}).get("usable"):
+            verdict += f" (not yet marked usable: hegui corpus source update {s['id']} --usable)"
         lines.append(
             f"{s['id']}: {s['records']:,} records, kept {s['kept']:,}, harmful {share} "
             f"[{lo:.2%}–{hi:.2%}] — {verdict}"
