@@ -15,7 +15,9 @@ search, outputs) is identical and a scan gives byte-identical outputs on either.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import pickle
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -26,7 +28,7 @@ from hegui.corpus.readers import Chunk, InputFile, Position, iter_chunks
 from hegui.errors import InputError
 from hegui.safety.batch import map_ordered
 
-__all__ = ["local_results", "ray_results"]
+__all__ = ["file_groups", "local_results", "ray_results", "read_group"]
 
 
 def _analyze_inherited(key: str, chunk: Chunk) -> ChunkResult:
@@ -50,17 +52,21 @@ def local_results(
 
 
 class _RayAnalyzer:
-    """One Ray actor: builds the engine once and analyses pickled chunks."""
+    """One Ray actor: builds the engine once and analyses pickled chunks. Subclassed per scan
+    with the spec as a class attribute, so no constructor argument waits in the object store
+    (Ray warns about those for restartable actors)."""
 
-    def __init__(self, spec: AnalyzerSpec) -> None:
-        self.analyzer = analyzer_for(spec)
+    spec: AnalyzerSpec
+
+    def __init__(self) -> None:
+        self.analyzer = analyzer_for(self.spec)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         results = [pickle.dumps(self.analyzer.run(pickle.loads(b))) for b in batch["chunk"]]
         return {"result": results}
 
 
-def _groups(files: list[InputFile], start: Position, parts: int) -> list[list[int]]:
+def file_groups(files: list[InputFile], start: Position, parts: int) -> list[list[int]]:
     """Contiguous groups of file indices (from ``start.file``) with similar byte totals."""
     indices = list(range(start.file, len(files)))
     if not indices:
@@ -78,15 +84,22 @@ def _groups(files: list[InputFile], start: Position, parts: int) -> list[list[in
     return groups
 
 
+def read_group(
+    files: list[InputFile], start: Position, limit: int, group: list[int]
+) -> Iterator[Chunk]:
+    """The chunks of one read task: its files in order, the first from ``start`` if it is there."""
+    for index in group:
+        yield from iter_chunks(files, limit, start, only=index)
+
+
 def _datasource(files: list[InputFile], start: Position, limit: int, parts: int) -> Any:
     import pyarrow as pa
     from ray.data import Datasource, ReadTask
     from ray.data.block import BlockMetadata
 
     def read(group: list[int]) -> Iterator[Any]:
-        for index in group:
-            for chunk in iter_chunks(files, limit, start, only=index):
-                yield pa.table({"chunk": pa.array([pickle.dumps(chunk)], type=pa.binary())})
+        for chunk in read_group(files, start, limit, group):
+            yield pa.table({"chunk": pa.array([pickle.dumps(chunk)], type=pa.binary())})
 
     class FileChunks(Datasource):  # type: ignore[misc]
         def estimate_inmemory_data_size(self) -> int | None:
@@ -94,7 +107,7 @@ def _datasource(files: list[InputFile], start: Position, limit: int, parts: int)
 
         def get_read_tasks(self, parallelism: int, **_: Any) -> list[Any]:
             meta = BlockMetadata(num_rows=None, size_bytes=None, exec_stats=None, input_files=None)
-            return [ReadTask(partial(read, g), meta) for g in _groups(files, start, parts)]
+            return [ReadTask(partial(read, g), meta) for g in file_groups(files, start, parts)]
 
     return FileChunks()
 
@@ -113,12 +126,17 @@ def ray_results(
         import ray.data
     except ImportError:
         raise InputError("--engine ray needs Ray Data: pip install 'hegui[corpus-ray]'") from None
+    for name in ("ray", "ray.data"):  # Ray's notices would drown the scan's own output
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # The driver's C++ core worker logs a notice per actor pool (restartable actors with their
+    # class in the object store); the Python loggers above do not reach it.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     started = not ray.is_initialized()
     if started:
         options: dict[str, Any] = {
             "include_dashboard": False,
             "log_to_driver": False,
-            "logging_level": "warning",
+            "logging_level": logging.ERROR,
         }
         if address:
             ray.init(address=address, **options)
@@ -129,11 +147,11 @@ def ray_results(
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         source = _datasource(files, start, limit, parts=max(2, workers * 2))
+        actor = type("ScanAnalyzer", (_RayAnalyzer,), {"spec": spec})
         ds = ray.data.read_datasource(source, num_cpus=0).map_batches(
-            _RayAnalyzer,
-            fn_constructor_args=(spec,),
+            actor,
             batch_size=1,
-            concurrency=workers,
+            compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=1,
         )
         for row in ds.iter_rows():
