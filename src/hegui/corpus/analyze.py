@@ -208,7 +208,6 @@ class Analyzer:
         self, rec: _Record, tally: Tally, stats: Any, k: int | None
     ) -> tuple[dict[str, Any], bool]:
         """Check one record, count it, and return its output object and whether it is kept."""
-        opts = self.options
         file = self.spec.files[rec.file]
         src = tally.source(rec.source)
         src.records += 1
@@ -234,16 +233,47 @@ class Analyzer:
         if not text.strip():
             reasons.append("empty")
             return self._dropped(rec, file, src, reasons), False
-        verdict = self.engine.check(text, opts.direction)
+        verdict, pii = self._check(text, src, reasons)
+        markers = find_markers(text)
+        src.markers.update(markers)
+        if not self.options.keep_marked:
+            reasons.extend(restrictive_applies(markers, info.legal_basis if info else None))
+        lang = language(stats, k, text)
+        src.languages[lang] += 1
+        reasons.extend(self.options.quality.reasons(stats, k, lang))
+        if reasons:
+            risks = [{"code": h.code, "score": round(h.score, 4)} for h in verdict.risks]
+            action = str(verdict.action)
+            return self._dropped(
+                rec, file, src, reasons, action=action, risks=risks, pii=pii
+            ), False
+        out = dict(rec.obj or {})
+        if pii and self._redacts(info) and verdict.redacted is not None:
+            out[self.options.text_field] = verdict.redacted
+            src.redacted += 1
+        out["_hegui"] = {
+            "source": rec.source,
+            "file": file,
+            "line": rec.line,
+            "action": str(verdict.action),
+            "risks": verdict.codes,
+            "pii": pii,
+            "markers": sorted(markers),
+            "lang": lang,
+        }
+        return out, True
+
+    def _check(self, text: str, src: Any, reasons: list[str]) -> tuple[Any, dict[str, int]]:
+        """The risk engine's verdict, counted; personal information by entity type."""
+        verdict = self.engine.check(text, self.options.direction)
         src.checked += 1
         src.actions[str(verdict.action)] += 1
-        codes = verdict.codes
-        src.risks.update(codes)
+        src.risks.update(verdict.codes)
         if verdict.failed:
             src.failed += 1
             src.unsafe += 1
             reasons.append("engine_failed")
-        elif not verdict.safe and str(verdict.action) in ("refuse", "block"):
+        elif str(verdict.action) in ("refuse", "block"):
             src.unsafe += 1
             reasons.append("unsafe")
         pii: dict[str, int] = {}
@@ -254,38 +284,14 @@ class Analyzer:
         if pii:
             src.pii_records += 1
             src.pii.update(pii)
-        markers = find_markers(text)
-        src.markers.update(markers)
-        if not opts.keep_marked:
-            reasons.extend(restrictive_applies(markers, info.legal_basis if info else None))
-        lang = language(stats, k, text)
-        src.languages[lang] += 1
-        reasons.extend(opts.quality.reasons(stats, k, lang))
-        consent = info is not None and info.pii_consent
-        redact = bool(pii) and (opts.pii == "redact" or (opts.pii == "auto" and not consent))
-        if pii and opts.pii == "drop":
-            reasons.append("personal_information")
-        risks = [{"code": h.code, "score": round(h.score, 4)} for h in verdict.risks]
-        if reasons:
-            dropped = self._dropped(
-                rec, file, src, reasons, action=str(verdict.action), risks=risks
-            )
-            return dropped, False
-        out = dict(rec.obj or {})
-        if redact and verdict.redacted is not None:
-            out[opts.text_field] = verdict.redacted
-            src.redacted += 1
-        out["_hegui"] = {
-            "source": rec.source,
-            "file": file,
-            "line": rec.line,
-            "action": str(verdict.action),
-            "risks": codes,
-            "pii": pii,
-            "markers": sorted(markers),
-            "lang": lang,
-        }
-        return out, True
+            if self.options.pii == "drop":
+                reasons.append("personal_information")
+        return verdict, pii
+
+    def _redacts(self, info: SourceInfo | None) -> bool:
+        """Whether kept records of this source get the engine's redacted text."""
+        mode = self.options.pii
+        return mode == "redact" or (mode == "auto" and not (info is not None and info.pii_consent))
 
     def _dropped(
         self,
@@ -297,6 +303,7 @@ class Analyzer:
         error: str | None = None,
         action: str | None = None,
         risks: list[dict[str, Any]] | None = None,
+        pii: dict[str, int] | None = None,
     ) -> dict[str, Any]:
         src.dropped += 1
         src.reasons.update(set(reasons))
@@ -310,6 +317,7 @@ class Analyzer:
         if action is not None:
             out["action"] = action
             out["risks"] = risks or []
+            out["pii"] = pii or {}
         if error is not None:
             out["error"] = error
         if rec.obj is not None:

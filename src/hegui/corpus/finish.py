@@ -69,6 +69,7 @@ def _as_dropped(line: bytes, reasons: list[str], extra: dict[str, Any], id_field
         "reasons": reasons,
         "action": meta.get("action"),
         "risks": [{"code": c} for c in meta.get("risks", [])],
+        "pii": meta.get("pii", {}),
         **extra,
         "record": obj,
     }

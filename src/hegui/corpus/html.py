@@ -48,11 +48,11 @@ def bar_chart(
     for i, (label, value) in enumerate(items):
         y = 4 + i * _ROW
         colour = "#c0392b" if bad and bad[i] else "#2e86c1"
+        end = x(value)
         parts.append(
             f'<text x="{_LABEL - 6}" y="{y + 14}" text-anchor="end">{escape(label[:32])}</text>'
-            f'<rect x="{_LABEL}" y="{y + 3}" width="{max(x(value) - _LABEL, 1):.1f}" '
+            f'<rect x="{_LABEL}" y="{y + 3}" width="{max(end - _LABEL, 1):.1f}" '
             f'height="{_ROW - 8}" fill="{colour}"/>'
-            f'<text x="{x(value) + 6:.1f}" y="{y + 14}">{escape(fmt.format(value))}</text>'
         )
         if intervals:
             lo, hi = intervals[i]
@@ -60,6 +60,8 @@ def bar_chart(
                 f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + 10}" y2="{y + 10}" '
                 'stroke="#000" stroke-width="1.5"/>'
             )
+            end = max(end, x(hi))
+        parts.append(f'<text x="{end + 6:.1f}" y="{y + 14}">{escape(fmt.format(value))}</text>')
     if limit is not None:
         parts.append(
             f'<line x1="{x(limit):.1f}" x2="{x(limit):.1f}" y1="0" y2="{height}" '

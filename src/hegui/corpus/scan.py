@@ -213,7 +213,10 @@ def _results(job: ScanJob, state: ScanState, spec: AnalyzerSpec) -> Iterator[Chu
     return local_results(spec, iter_chunks(state.files, limit, state.position), workers)
 
 
-def _read_phase(job: ScanJob, state: ScanState, progress: ScanProgress) -> None:
+def _read_phase(
+    job: ScanJob, state: ScanState, progress: ScanProgress, timing: dict[str, float]
+) -> None:
+    """Read and check, appending to the spool; ``timing`` gets the steady-state rate."""
     spool = Spool(job.work)
     spool.open(state.records, state.bytes)
     index = {sid: i for i, sid in enumerate(state.sources)}
@@ -224,8 +227,11 @@ def _read_phase(job: ScanJob, state: ScanState, progress: ScanProgress) -> None:
         state.records, state.bytes = spool.records, spool.bytes
         write_json_atomic(job.work / "state.json", state.to_json())
 
+    began, first, first_records = time.monotonic(), None, state.records
     try:
         for result in _results(job, state, _spec(job, state)):
+            if first is None:  # workers (or a Ray cluster) are up: the steady state starts here
+                first, first_records = time.monotonic(), spool.records + result.meta.shape[0]
             for sid in result.sources:
                 if sid not in index:
                     index[sid] = len(state.sources)
@@ -242,6 +248,11 @@ def _read_phase(job: ScanJob, state: ScanState, progress: ScanProgress) -> None:
         checkpoint()
     finally:
         spool.close()
+    end = time.monotonic()
+    timing["read"] = end - began
+    timing["startup"] = (first or end) - began
+    steady = end - (first or end)
+    timing["records_per_second"] = (spool.records - first_records) / steady if steady > 0 else 0.0
 
 
 def _eligible(
@@ -280,12 +291,14 @@ def _text_reader(job: ScanJob, state: ScanState, records: IO[bytes]) -> Callable
     return text_of
 
 
-def _scan_info(job: ScanJob, state: ScanState, dups: Duplicates, elapsed: float) -> dict[str, Any]:
+def _scan_info(
+    job: ScanJob, state: ScanState, dups: Duplicates, timing: dict[str, float]
+) -> dict[str, Any]:
     return {
         "id": state.scan_id,
         "started_at": state.started_at,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds_this_run": round(elapsed, 1),
+        "seconds_this_run": {k: round(v, 2) for k, v in timing.items()},
         "hegui_version": hegui.__version__,
         "executor": job.executor,
         "workers": job.workers or os.cpu_count() or 1,
@@ -313,12 +326,14 @@ def run_scan(job: ScanJob, state: ScanState) -> dict[str, Any]:
         report: dict[str, Any] = read_json(job.out / "report.json")
         return report
     began = time.monotonic()
+    timing: dict[str, float] = {}
     total = sum(f.size for f in state.files)
     before = sum(f.size for f in state.files[: state.position.file])
     with ScanProgress(total, before, enabled=wanted(job.quiet)) as progress:
         if state.phase == "reading":
-            _read_phase(job, state, progress)
+            _read_phase(job, state, progress, timing)
         progress.phase("duplicates")
+        mark = time.monotonic()
         tally = Tally.from_json(state.tally.to_json())  # phase 3 adds to a fresh copy
         excluded = excluded_sources(tally, job.registry, enforce_limit=job.enforce_limit)
         eligible, per_file = _eligible(job, state, excluded)
@@ -331,6 +346,8 @@ def run_scan(job: ScanJob, state: ScanState) -> dict[str, Any]:
                 threshold=job.options.near_threshold,
                 near=job.options.dedup,
             )
+        timing["duplicates"] = time.monotonic() - mark
+        mark = time.monotonic()
         progress.phase("writing")
         finished = write_outputs(
             job.work,
@@ -346,9 +363,11 @@ def run_scan(job: ScanJob, state: ScanState) -> dict[str, Any]:
             text_field=job.options.text_field,
             id_field=job.options.id_field,
         )
+    timing["write"] = time.monotonic() - mark
+    timing["total"] = time.monotonic() - began
     files = [{**_file_json(f), "records": int(per_file[i])} for i, f in enumerate(state.files)]
     report = build_report(
-        scan=_scan_info(job, state, dups, time.monotonic() - began),
+        scan=_scan_info(job, state, dups, timing),
         tally=tally,
         registry=job.registry,
         files=files,
