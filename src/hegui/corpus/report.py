@@ -102,8 +102,10 @@ def _section(t: SourceTally) -> dict[str, Any]:
 
 
 def _source_section(source_id: str, t: SourceTally, source: Source | None) -> dict[str, Any]:
+    """Problems make a source unusable (register, 5 % rule); notes are for a person to check."""
     out: dict[str, Any] = {"id": source_id, "registered": source is not None}
     problems: list[str] = []
+    notes: list[str] = []
     if source is None:
         problems.append("not in the source register (`hegui corpus source add`)")
     else:
@@ -112,9 +114,10 @@ def _source_section(source_id: str, t: SourceTally, source: Source | None) -> di
         if source.missing:
             problems.append("register entry lacks " + ", ".join(source.missing))
         if t.pii_records and source.personal_info is False:
-            problems.append(
-                f"{t.pii_records} records hold personal information, "
-                "but the register says the source holds none"
+            notes.append(
+                f"{t.pii_records:,} records hold personal information "
+                f"({', '.join(sorted(t.pii))}; {t.redacted:,} kept records redacted), but the "
+                "register says the source holds none: check the legal basis (PIPL Art. 13)"
             )
     section = _section(t)
     if not section["unsafe"]["pass"] and t.checked:
@@ -124,6 +127,7 @@ def _source_section(source_id: str, t: SourceTally, source: Source | None) -> di
     out.update(section)
     out["usable"] = not problems
     out["problems"] = problems
+    out["notes"] = notes
     return out
 
 
@@ -223,6 +227,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines for the terminal: per source and total, with the pass/fail verdicts."""
     lines = []
     for s in report["sources"]:
+        notes = [f"  note: {n}" for n in s.get("notes", [])]
         u = s["unsafe"]
         share = "n/a" if u["share"] is None else f"{u['share']:.2%}"
         lo, hi = u["ci95"]
@@ -233,6 +238,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"{s['id']}: {s['records']:,} records, kept {s['kept']:,}, harmful {share} "
             f"[{lo:.2%}–{hi:.2%}] — {verdict}"
         )
+        lines.extend(notes)
     t = report["total"]
     lines.append(
         f"total: {t['records']:,} records, kept {t['kept']:,}, dropped {t['dropped']:,}, "
