@@ -133,6 +133,10 @@ class Analyzer:
 
             self.engine = Engine.from_settings(EngineSettings(**spec.engine))
         self.engine.warm_up()
+        # Build the lookup tables and the marker database here, once: forked workers inherit
+        # them instead of each compiling them again (~0.2 s).
+        text_stats(["预热 warm-up"])
+        find_markers("预热 warm-up")
 
     # ------------------------------------------------------------------ parsing
     def _parse(self, raw: Any) -> _Record:
