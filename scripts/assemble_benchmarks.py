@@ -17,6 +17,11 @@ ORDER = [
     ("gateway.md", "Gateway"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
+    ("corpus_throughput.md", "Corpus scan: throughput against datatrove"),
+    ("corpus_ray.md", "Corpus scan: scale-out on local workers and Ray"),
+    ("corpus_dedup.md", "Corpus scan: near-duplicate precision and recall"),
+    ("corpus_pii.md", "Corpus scan: personal information on MultiPriv-PII"),
+    ("corpus_memory.md", "Corpus scan: memory on a large input"),
 ]
 HEADER = """# Benchmarks
 

@@ -64,7 +64,7 @@ def scan(
     ] = "local",
     address: Annotated[
         str | None,
-        typer.Option("--address", help="Ray cluster to join (auto, ray://head:10001)."),
+        typer.Option("--address", help="Ray cluster to join (e.g. auto on the head node)."),
     ] = None,
     sample: Annotated[int, typer.Option("--sample", help="Size of the review sample.")] = 4000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the review sample.")] = 0,

@@ -9,7 +9,7 @@ search, outputs) is identical and a scan gives byte-identical outputs on either.
 * ``ray``: read tasks (one per group of files) read and chunk the input on the cluster, an
   actor pool of ``workers`` analysers checks it, and the driver receives the results in order
   (Ray Data with ``preserve_order``). ``address=None`` starts a local Ray instance with
-  ``workers`` CPUs; ``"auto"`` or ``"ray://head:10001"`` joins a cluster, whose nodes must have
+  ``workers`` CPUs; ``"auto"`` (on the head node) joins a running cluster, whose nodes must have
   hegui installed and see the input paths (shared storage), see ``docs/corpus.md``.
 """
 
