@@ -8,7 +8,11 @@ passes, 1 when it does not (yet); 2 for usage and input errors.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +20,7 @@ import typer
 
 if TYPE_CHECKING:
     from hegui.corpus.registry import Source
+    from hegui.store.db import Store
 
 UrlOpt = Annotated[str | None, typer.Option("--url", help="Database URL (overrides store.url).")]
 ConfigOpt = Annotated[
@@ -44,8 +49,38 @@ def _opt(name: str) -> Any:
     return typer.Option(flag, *extra, help=_FIELD_HELP[name])
 
 
-def _values(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+def _field_parameters() -> list[inspect.Parameter]:
+    """One option per register field, shared by ``source add`` and ``source update``."""
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(name, kw, default=None, annotation=Annotated[str | None, _opt(name)])
+        for name in _FIELD_HELP
+    ]
+    personal = typer.Option(
+        "--personal-info/--no-personal-info", help="Whether the source holds personal information."
+    )
+    params.append(
+        inspect.Parameter(
+            "personal_info", kw, default=None, annotation=Annotated[bool | None, personal]
+        )
+    )
+    return params
+
+
+def _with_fields(fn: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the register-field options after its own arguments; they arrive in
+    ``**fields`` (options left out arrive as None and are dropped here)."""
+    sig = inspect.signature(fn, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> None:
+        names = {p.name for p in own}
+        fields = {k: v for k, v in kwargs.items() if k not in names and v is not None}
+        fn(*args, **{k: v for k, v in kwargs.items() if k in names}, **fields)
+
+    command.__signature__ = sig.replace(parameters=own + _field_parameters())  # type: ignore[attr-defined]
+    return command
 
 
 def _source_text(source: Source) -> str:
@@ -56,91 +91,52 @@ def _source_text(source: Source) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _opened(url: str | None, config: Path | None) -> Iterator[Store]:
+    from hegui.store.cli import _open
+
+    _, store = _open(url, config)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _register_sources(corpus: typer.Typer) -> None:
-    from hegui.store.cli import _actor, _open
+    from hegui.store.cli import _actor
 
     source = typer.Typer(help="The training-data source register.", no_args_is_help=True)
     corpus.add_typer(source, name="source")
 
     @source.command("add")
+    @_with_fields
     def add(
         source_id: Annotated[
             str, typer.Argument(help="Short id, e.g. weibo-2024 (a-z 0-9 . _ -).")
         ],
-        name: Annotated[str | None, _opt("name")] = None,
-        origin: Annotated[str | None, _opt("origin")] = None,
-        licence: Annotated[str | None, _opt("licence")] = None,
-        legal_basis: Annotated[str | None, _opt("legal_basis")] = None,
-        kind: Annotated[str | None, _opt("kind")] = None,
-        region: Annotated[str | None, _opt("region")] = None,
-        collected: Annotated[str | None, _opt("collected")] = None,
-        collection_method: Annotated[str | None, _opt("collection_method")] = None,
-        languages: Annotated[str | None, _opt("languages")] = None,
-        modality: Annotated[str | None, _opt("modality")] = None,
-        personal_info: Annotated[
-            bool | None,
-            typer.Option(
-                "--personal-info/--no-personal-info",
-                help="Whether the source holds personal information.",
-            ),
-        ] = None,
-        consent_evidence: Annotated[str | None, _opt("consent_evidence")] = None,
-        notes: Annotated[str | None, _opt("notes")] = None,
         usable: Annotated[
             bool, typer.Option("--usable", help="Mark usable now (every required field needed).")
         ] = False,
         url: UrlOpt = None,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
+        **fields: Any,
     ) -> None:
         """Register a training-data source (audited)."""
         from hegui.corpus.registry import add_source
 
-        values = _values(
-            name=name,
-            origin=origin,
-            licence=licence,
-            legal_basis=legal_basis,
-            kind=kind,
-            region=region,
-            collected=collected,
-            collection_method=collection_method,
-            languages=languages,
-            modality=modality,
-            personal_info=personal_info,
-            consent_evidence=consent_evidence,
-            notes=notes,
-        )
-        _, store = _open(url, config)
-        try:
+        with _opened(url, config) as store:
             created = store.write(
                 lambda c: add_source(
-                    c, source_id=source_id, actor=_actor(), usable=usable, **values
+                    c, source_id=source_id, actor=_actor(), usable=usable, **fields
                 )
             )
-        finally:
-            store.close()
         _print_source(created, as_json)
 
     @source.command("update")
+    @_with_fields
     def update(
         source_id: Annotated[str, typer.Argument(help="The source to change.")],
-        name: Annotated[str | None, _opt("name")] = None,
-        origin: Annotated[str | None, _opt("origin")] = None,
-        licence: Annotated[str | None, _opt("licence")] = None,
-        legal_basis: Annotated[str | None, _opt("legal_basis")] = None,
-        kind: Annotated[str | None, _opt("kind")] = None,
-        region: Annotated[str | None, _opt("region")] = None,
-        collected: Annotated[str | None, _opt("collected")] = None,
-        collection_method: Annotated[str | None, _opt("collection_method")] = None,
-        languages: Annotated[str | None, _opt("languages")] = None,
-        modality: Annotated[str | None, _opt("modality")] = None,
-        personal_info: Annotated[
-            bool | None,
-            typer.Option("--personal-info/--no-personal-info", help="Holds personal information?"),
-        ] = None,
-        consent_evidence: Annotated[str | None, _opt("consent_evidence")] = None,
-        notes: Annotated[str | None, _opt("notes")] = None,
         usable: Annotated[
             bool | None,
             typer.Option("--usable/--not-usable", help="Mark usable (needs every field) or not."),
@@ -148,32 +144,15 @@ def _register_sources(corpus: typer.Typer) -> None:
         url: UrlOpt = None,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
+        **fields: Any,
     ) -> None:
         """Change a source's fields or its usable flag (audited, with before/after digests)."""
         from hegui.corpus.registry import update_source
 
-        values = _values(
-            name=name,
-            origin=origin,
-            licence=licence,
-            legal_basis=legal_basis,
-            kind=kind,
-            region=region,
-            collected=collected,
-            collection_method=collection_method,
-            languages=languages,
-            modality=modality,
-            personal_info=personal_info,
-            consent_evidence=consent_evidence,
-            notes=notes,
-        )
-        _, store = _open(url, config)
-        try:
+        with _opened(url, config) as store:
             changed = store.write(
-                lambda c: update_source(c, source_id, actor=_actor(), usable=usable, **values)
+                lambda c: update_source(c, source_id, actor=_actor(), usable=usable, **fields)
             )
-        finally:
-            store.close()
         _print_source(changed, as_json)
 
     @source.command("list")
@@ -181,12 +160,8 @@ def _register_sources(corpus: typer.Typer) -> None:
         """Every registered source, with what it still lacks."""
         from hegui.corpus.registry import list_sources
 
-        _, store = _open(url, config)
-        try:
-            with store.read() as conn:
-                sources = list_sources(conn)
-        finally:
-            store.close()
+        with _opened(url, config) as store, store.read() as conn:
+            sources = list_sources(conn)
         if as_json:
             typer.echo(json.dumps([s.state() for s in sources], ensure_ascii=False))
             return
@@ -208,13 +183,9 @@ def _register_sources(corpus: typer.Typer) -> None:
         from hegui.corpus.registry import get_source
         from hegui.corpus.scans import source_history
 
-        _, store = _open(url, config)
-        try:
-            with store.read() as conn:
-                found = get_source(conn, source_id)
-                history = source_history(conn, source_id)
-        finally:
-            store.close()
+        with _opened(url, config) as store, store.read() as conn:
+            found = get_source(conn, source_id)
+            history = source_history(conn, source_id)
         if as_json:
             data = {**found.state(), "missing": found.missing, "scans": history}
             typer.echo(json.dumps(data, ensure_ascii=False, default=str))

@@ -27,6 +27,7 @@ from hegui.store.schema import corpus_scan_results, corpus_sources, utcnow
 
 __all__ = [
     "CHOICES",
+    "EDITABLE",
     "REQUIRED",
     "Source",
     "add_source",
@@ -60,23 +61,9 @@ REQUIRED = (
     "personal_info",
 )
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-_EDITABLE = frozenset(
-    {
-        "name",
-        "origin",
-        "licence",
-        "legal_basis",
-        "kind",
-        "region",
-        "collected",
-        "collection_method",
-        "languages",
-        "modality",
-        "personal_info",
-        "consent_evidence",
-        "notes",
-    }
-)
+# Fields a person may set, in the order reports show them.
+EDITABLE = ("name", *REQUIRED, "consent_evidence", "notes")
+_EDITABLE = frozenset(EDITABLE)
 
 
 @dataclass(frozen=True, slots=True)

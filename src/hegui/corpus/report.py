@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hegui.corpus.registry import Source
+from hegui.corpus.registry import EDITABLE, Source
 from hegui.corpus.stats import proportion
 from hegui.corpus.tally import SourceTally, Tally
 
@@ -32,21 +32,7 @@ SAMPLE_MIN = 4000
 TECHNICAL_COVERAGE_MIN = 0.10  # §9.2: technical check of ≥ 10 % of the corpus, ≥ 98 % acceptable
 TECHNICAL_PASS_MIN = 0.98
 QUALITY_REASONS = ("empty", "too_short", "garbage_characters", "repetitive", "language")
-_REGISTER_FIELDS = (
-    "name",
-    "origin",
-    "licence",
-    "legal_basis",
-    "kind",
-    "region",
-    "collected",
-    "collection_method",
-    "languages",
-    "modality",
-    "personal_info",
-    "consent_evidence",
-    "usable",
-)
+_REGISTER_FIELDS = (*EDITABLE[:-1], "usable")  # the register entry without its notes
 
 
 def _unsafe(t: SourceTally) -> dict[str, Any]:
