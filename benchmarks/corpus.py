@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus_data import build_corpus, greedy_truth, near_duplicate_set  # noqa: E402
+from corpus_data import build_corpus, greedy_truth, near_duplicate_set
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -211,7 +211,7 @@ def dedup(a: argparse.Namespace) -> str:
     with open(data / "set.jsonl", "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    wall, _, report = _scan(a.work, data, a.work / "neardup-out", "--workers", "2", "--keep-failing-sources", "--min-chars", "1", "--pii", "keep", "--keep-marked")
+    wall, _, _ = _scan(a.work, data, a.work / "neardup-out", "--workers", "2", "--keep-failing-sources", "--min-chars", "1", "--pii", "keep", "--keep-marked")
     dropped = [json.loads(x) for x in (a.work / "neardup-out" / "dropped.jsonl").read_text().splitlines()]
     predicted = {d["record"]["id"] for d in dropped if set(d["reasons"]) & {"exact_duplicate", "near_duplicate"}}
     other = {d["record"]["id"] for d in dropped if "record" in d} - predicted

@@ -32,6 +32,12 @@ POOL_SETS = (
     "hatecheck", "mhc-zh", "davidson-hate", "self-instruct", "chatgpt-prompts-zh", "secgpt-zh",
     "gaokao-bench", "kdconv",
 )  # fmt: skip
+# Sets of ordinary text only: the near-duplicate benchmark wants every record to take part, not
+# to be dropped first as harmful.
+BENIGN_SETS = (
+    "kdconv", "gaokao-bench", "chatgpt-prompts-zh", "secgpt-zh", "cvalues-responsibility",
+    "self-instruct", "bipia",
+)  # fmt: skip
 SHINGLE = 5
 
 
@@ -74,12 +80,12 @@ def _texts_of(path: Path) -> Iterator[str]:
         yield from text.splitlines()
 
 
-def text_pool(data: Path = DATA) -> tuple[list[str], list[str]]:
+def text_pool(data: Path = DATA, sets: tuple[str, ...] = POOL_SETS) -> tuple[list[str], list[str]]:
     """(Chinese texts, English texts) of at least 8 characters from the permissive sets."""
     zh: list[str] = []
     en: list[str] = []
     seen: set[str] = set()
-    for name in POOL_SETS:
+    for name in sets:
         for path in sorted((data / name).rglob("*")):
             if not path.is_file() or path.name.startswith(("LICENSE", "README")):
                 continue
@@ -195,7 +201,7 @@ def near_duplicate_set(families: int, seed: int = 11) -> tuple[list[dict[str, An
     Each family is a base document and 0–4 variants edited at rates drawn so that their Jaccard
     similarity to the base spreads over ~0.5–1.0; families are unrelated texts.
     """
-    zh, en = text_pool()
+    zh, en = text_pool(sets=BENIGN_SETS)
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     family_of: list[int] = []

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from hegui.corpus.quality import QualityRules
-
 from tests.corpus.conftest import read_jsonl, shared_data, write_jsonl
 
 KINDS = {
