@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -64,17 +63,36 @@ def _hegui(*args: str) -> list[str]:
     return [sys.executable, "-m", "hegui.cli", *args]
 
 
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+def _tree_cpu(proc: subprocess.Popen[str], stop: threading.Event, seen: dict[int, float]) -> None:
+    """CPU seconds of every process in the tree, sampled: pool workers that their parent never
+    waits for (datatrove's) are missed by RUSAGE_CHILDREN, not by this."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    while not stop.is_set():
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                t = p.cpu_times()
+                seen[p.pid] = max(seen.get(p.pid, 0.0), t.user + t.system)
+        except psutil.Error:
+            pass
+        stop.wait(0.5)
 
 
-def _timed(cmd: list[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    cpu, start = _children_cpu(), time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+def _timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall seconds, CPU seconds of the whole process tree (sampled every 0.5 s), the result."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop, seen = threading.Event(), {}  # type: ignore[var-annotated]
+    sampler = threading.Thread(target=_tree_cpu, args=(proc, stop, seen), daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{cmd[:4]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return time.monotonic() - start, _children_cpu() - cpu, done
+    return time.monotonic() - start, sum(seen.values()), done
 
 
 def _store(work: Path) -> str:
