@@ -54,7 +54,7 @@ SOURCE = [
 def _machine() -> str:
     load = os.getloadavg()[0]
     return (
-        f"{os.cpu_count()} cores, load average {load:.2f} when it started "
+        f"{os.cpu_count()} cores, load average {load:.2f} as the run ended "
         f"(shared machine: other jobs were running), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
 
