@@ -22,6 +22,11 @@ ORDER = [
     ("judge.md", "Assessment: judge against human labels"),
     ("assess_runner.md", "Assessment: runner throughput and resume"),
     ("annotation.md", "Annotation: 100,000-task project export and import"),
+    ("corpus_throughput.md", "Corpus scan: throughput against datatrove"),
+    ("corpus_ray.md", "Corpus scan: scale-out on local workers and Ray"),
+    ("corpus_dedup.md", "Corpus scan: near-duplicate precision and recall"),
+    ("corpus_pii.md", "Corpus scan: personal information on MultiPriv-PII"),
+    ("corpus_memory.md", "Corpus scan: memory on a large input"),
 ]
 HEADER = """# Benchmarks
 

@@ -27,12 +27,14 @@ app = typer.Typer(
 def _register_rooms() -> None:
     from hegui.annotation import cli as annotation_cli
     from hegui.assess import cli as assess_cli
+    from hegui.corpus import cli as corpus_cli
     from hegui.gateway import cli as gateway_cli
     from hegui.labeling import cli as labeling_cli
     from hegui.safety import cli as safety_cli
     from hegui.store import cli as store_cli
 
-    for room in (safety_cli, gateway_cli, store_cli, labeling_cli, annotation_cli, assess_cli):
+    rooms = (safety_cli, gateway_cli, store_cli, labeling_cli, corpus_cli, annotation_cli, assess_cli)
+    for room in rooms:
         room.register(app)
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "krippendorff_alpha",
     "percent_agreement",
     "wilson_interval",
+    "wilson_or_unknown",
     "wilson_rate_interval",
     "z_score",
 ]
@@ -49,6 +50,12 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     low, high = wilson_rate_interval(successes / n, n, confidence)
     # At k = 0 (k = n) the lower (upper) bound is exactly 0 (1); rounding would miss it by an ulp.
     return (0.0 if successes == 0 else low), (1.0 if successes == n else high)
+
+
+def wilson_or_unknown(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """:func:`wilson_interval`, or ``(0.0, 1.0)`` for an empty sample: reports show an empty
+    bank or source as "nothing known" rather than failing."""
+    return wilson_interval(successes, n, confidence) if n > 0 else (0.0, 1.0)
 
 
 def wilson_rate_interval(rate: float, n: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -10,15 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hegui.stats import wilson_interval, wilson_rate_interval
+from hegui.stats import wilson_or_unknown as wilson
+from hegui.stats import wilson_rate_interval
 
 __all__ = ["Proportion", "needed_sample", "wilson"]
 
 
-def wilson(successes: int, n: int) -> tuple[float, float]:
-    """The Wilson 95 % interval for ``successes`` of ``n`` (``(0.0, 1.0)`` when ``n`` is 0:
-    the report shows an empty bank as knowing nothing rather than failing)."""
-    return wilson_interval(successes, n) if n > 0 else (0.0, 1.0)
 
 
 def _bound(p: float, n: int, upper: bool) -> float:

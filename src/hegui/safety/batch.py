@@ -15,15 +15,20 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from hegui.errors import HeguiError
 
-__all__ = ["BatchStats", "check_jsonl", "check_lines", "parse_line"]
+__all__ = ["BatchStats", "check_jsonl", "check_lines", "map_ordered", "parse_line"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _CHUNK = 256
 _PARALLEL_MIN_LINES = 2_000
@@ -76,7 +81,7 @@ def _check_record(engine: Any, number: int, raw: bytes, direction: str) -> dict[
     return {"id": record.get("id"), **passthrough, **verdict.to_dict()}
 
 
-def _check_chunk(chunk: Chunk, direction: str) -> tuple[str, BatchStats]:
+def _check_chunk(chunk: Chunk, *, direction: str) -> tuple[str, BatchStats]:
     """Check one chunk of raw lines; return its JSONL output and counts (runs in workers)."""
     from hegui.safety.engine import Engine
 
@@ -100,14 +105,49 @@ def _chunks(lines: Iterable[bytes]) -> Iterator[Chunk]:
         yield chunk
 
 
-def _pool(workers: int, direction: str) -> ProcessPoolExecutor:
-    """Fork workers from a parent whose engine is already built (spawn where fork is absent)."""
+def _pool(workers: int, warm: Callable[[], object] | None) -> ProcessPoolExecutor:
+    """Fork workers from a parent that has run ``warm`` (spawn where fork is absent)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return ProcessPoolExecutor(max_workers=workers)
+    if warm is not None:
+        warm()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def map_ordered(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    workers: int,
+    warm: Callable[[], object] | None = None,
+    window: int = 4,
+) -> Iterator[R]:
+    """Apply ``fn`` to each item in forked worker processes and yield the results in input order.
+
+    ``warm`` runs once in the parent before the fork: build and warm the engine there and every
+    worker inherits it instead of loading the lexicon automaton and classifier again. At most
+    ``workers * window`` items are in flight, so memory stays bounded whatever the input size.
+    ``fn`` must be picklable (a module-level function or a ``functools.partial`` of one). With
+    ``workers <= 1`` everything runs in this process. Used by ``hegui check --input`` and by the
+    corpus scan (``hegui.corpus``).
+    """
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with _pool(workers, warm) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= workers * window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _warm_default_engine(direction: str) -> None:
     from hegui.safety.engine import Engine
 
     Engine.default().check("预热 warm-up", direction)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def check_jsonl(
@@ -119,19 +159,14 @@ def check_jsonl(
 ) -> Iterator[tuple[str, BatchStats]]:
     """Yield JSONL output blocks (one line per non-blank input line, in input order) with counts."""
     workers = workers or os.cpu_count() or 1
-    chunks = _chunks(lines)
-    if workers <= 1 or (expected is not None and expected < _PARALLEL_MIN_LINES):
-        for chunk in chunks:
-            yield _check_chunk(chunk, direction)
-        return
-    with _pool(workers, direction) as pool:
-        pending: list[Future[tuple[str, BatchStats]]] = []
-        for chunk in chunks:
-            pending.append(pool.submit(_check_chunk, chunk, direction))
-            if len(pending) >= workers * 4:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+    if expected is not None and expected < _PARALLEL_MIN_LINES:
+        workers = 1
+    yield from map_ordered(
+        partial(_check_chunk, direction=direction),
+        _chunks(lines),
+        workers=workers,
+        warm=partial(_warm_default_engine, direction),
+    )
 
 
 def check_lines(

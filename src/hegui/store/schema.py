@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -47,6 +48,10 @@ __all__ = [
     "api_keys",
     "audit_events",
     "audit_head",
+    "corpus_scan_results",
+    "corpus_scans",
+    "corpus_sources",
+    "corpus_verdicts",
     "incidents",
     "metadata",
     "minors_usage",
@@ -389,4 +394,72 @@ annotation_reviews = Table(
     Column("note", Text, nullable=True),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_annotation_reviews_task_id_kind", "task_id", "kind", unique=True),
+)
+
+# --- training-data governance (hegui.corpus): source register, scans, manual review -------------
+# The rules (required fields, the 5 % limit, who may mark a source usable) live in hegui.corpus;
+# these are only the tables.
+
+corpus_sources = Table(
+    "corpus_sources",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("origin", Text, nullable=True),
+    Column("licence", String(200), nullable=True),
+    Column("legal_basis", String(16), nullable=True),
+    Column("kind", String(16), nullable=True),
+    Column("region", String(16), nullable=True),
+    Column("collected", String(64), nullable=True),
+    Column("collection_method", Text, nullable=True),
+    Column("languages", String(200), nullable=True),
+    Column("modality", String(16), nullable=True),
+    Column("personal_info", Boolean, nullable=True),
+    Column("consent_evidence", Text, nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("usable", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+corpus_scans = Table(
+    "corpus_scans",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("out_dir", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("report_sha256", String(64), nullable=True),
+)
+
+# One row per (scan, registered source): what the scan found, for `source show` and the rule that
+# a source whose latest scan is over the limit cannot be marked usable.
+corpus_scan_results = Table(
+    "corpus_scan_results",
+    metadata,
+    Column("scan_id", String(32), ForeignKey("corpus_scans.id"), primary_key=True),
+    Column("source_id", String(64), ForeignKey("corpus_sources.id"), primary_key=True),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("records", BigInteger, nullable=False),
+    Column("checked", BigInteger, nullable=False),
+    Column("unsafe", BigInteger, nullable=False),
+    Column("kept", BigInteger, nullable=False),
+    Column("unsafe_share", Float, nullable=False),
+    Column("unsafe_upper", Float, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Index("ix_corpus_scan_results_source_id_finished_at", "source_id", "finished_at"),
+)
+
+corpus_verdicts = Table(
+    "corpus_verdicts",
+    metadata,
+    Column("scan_id", String(32), ForeignKey("corpus_scans.id"), primary_key=True),
+    Column("sample_id", Integer, primary_key=True, autoincrement=False),
+    Column("source_id", String(64), nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("reviewer", String(100), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
 )

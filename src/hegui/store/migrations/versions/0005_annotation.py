@@ -14,7 +14,7 @@ from alembic import op
 from hegui.store.schema import UTCDateTime
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
