@@ -243,6 +243,10 @@ class GatewaySettings(_Section):
         4.0,
         description="Seconds an idle upstream connection is kept; keep it below the upstream's own idle timeout (uvicorn: 5 s).",
     )
+    stream_hold: Literal["tail", "window"] = Field(
+        "tail",
+        description="What a stream holds back: 'tail' only the end that could still grow into a lexicon term or personal information (benign text leaves as it arrives); 'window' always stream_window_chars.",
+    )
     stream_release_step: int = Field(
         32,
         description="After the first release, characters gathered beyond the window before the next check-and-release (fewer engine calls per stream).",

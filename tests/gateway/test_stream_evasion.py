@@ -68,7 +68,8 @@ def test_number_longer_than_the_window_is_masked_whole(engine: Engine, number: s
     before, after = "好的，我记下了。" * 4 + "请拨打", "联系我们的客服，谢谢。" * 3
     released, stop, mod = stream(lambda t: engine.check(t, "output"), before + number + after)
     assert stop is None and mod.redacted
-    assert released == before + "*" * len(number) + after
+    # masked as a non-streamed answer masks it (one masker, issue 12)
+    assert released == engine.check(before + number + after, "output").redacted
 
 
 def test_long_digit_runs_cost_few_checks(engine: Engine) -> None:

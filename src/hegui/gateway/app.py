@@ -106,6 +106,7 @@ class Gateway:
         self.labeler = TextLabeler(g, settings.labeling)
         self.stream_window = max(g.stream_window_chars, self.moderation.max_term_length)
         self.stream_step = g.stream_release_step
+        self.stream_hold = g.stream_hold
         self.unchecked_fields = frozenset(g.unchecked_fields)
         self.max_upstream_bytes = 64 * 1024 * 1024
         self._started = False

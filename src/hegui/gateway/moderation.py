@@ -89,6 +89,19 @@ class Moderation:
             self._context_cls = None
 
     @property
+    def can_hold(self) -> bool:
+        """Whether the checker can tell a stream how little to hold back (:meth:`hold_back`)."""
+        return callable(getattr(self.checker, "hold_back", None))
+
+    def hold_back(self, text: str) -> int:
+        """Characters at the end of ``text`` a stream must hold; all of it if the checker fails."""
+        try:
+            return int(self.checker.hold_back(text))  # type: ignore[attr-defined]
+        except Exception as exc:
+            log.warning("engine hold_back failed: %r", exc)
+            return len(text)
+
+    @property
     def max_term_length(self) -> int:
         return int(getattr(self.checker, "max_term_length", 0) or 0)
 

@@ -72,6 +72,7 @@ class StreamRelay:
             lambda text: moderation.check(text, "output", minor=minor),
             window=gw.stream_window,
             step=gw.stream_step,
+            hold=moderation.hold_back if gw.stream_hold == "tail" and moderation.can_hold else None,
             # An answer continuing an assistant prefill is judged together with its end.
             lead=(lambda key: prefill if key[1] in ("content", "text") else "")  # type: ignore[index]
             if prefill

@@ -28,6 +28,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from hegui.safety.pii.fold import NUMERALS, is_run_char
+from hegui.safety.redact import redact_evidence
 from hegui.safety.types import Action, Layer, Verdict
 
 __all__ = ["Check", "StreamModerator", "StreamStopError", "failed_verdict", "is_violation"]
@@ -35,7 +36,6 @@ __all__ = ["Check", "StreamModerator", "StreamStopError", "failed_verdict", "is_
 log = logging.getLogger("hegui.gateway")
 
 Check = Callable[[str], Verdict]
-MASK = "*"
 MAX_CONTEXT = 2048  # longest context kept to reach ``window`` visible characters
 MAX_RUN = 1024  # longest digit run held back whole
 
@@ -66,6 +66,7 @@ class _Channel:
     released: int = 0
     flagged: list[str] = field(default_factory=list)
     wait_for: int = 0  # while a digit run is held: pending length before the next check
+    next_at: int = 1  # hold mode: pending length at which the next check runs
 
 
 class StreamModerator:
@@ -82,13 +83,20 @@ class StreamModerator:
         window: int = 64,
         step: int = 16,
         lead: Callable[[Hashable], str] | None = None,
+        hold: Callable[[str], int] | None = None,
     ) -> None:
         """``lead(channel)``: text the client shows before the channel's first character (an
-        assistant prefill the answer continues); it is checked as context, never released."""
+        assistant prefill the answer continues); it is checked as context, never released.
+
+        ``hold(text)``: how many characters at the end of ``text`` could still grow into a
+        violation (:meth:`hegui.safety.engine.Engine.hold_back`). With it, only that end is held
+        and ``window`` is the released context each check sees; the first text is checked and
+        released as soon as anything beyond the held end has arrived."""
         if window < 1:
             raise ValueError("window must be at least 1 character")
         self._check = check
         self._lead = lead
+        self._hold = hold
         self.window = window
         self.step = max(0, step)
         self._channels: dict[Hashable, _Channel] = {}
@@ -107,10 +115,25 @@ class StreamModerator:
             lead = self._lead(channel) if self._lead is not None else ""
             ch = self._channels[channel] = _Channel(context=_visible_tail(lead, self.window))
         ch.pending += text
+        if self._hold is not None:
+            return self._feed_held(channel, ch)
         threshold = self.window + (self.step if ch.released else 0)
         if len(ch.pending) <= threshold or len(ch.pending) < ch.wait_for:
             return ""
         return self._release(channel, ch, len(ch.pending) - self.window)
+
+    def _feed_held(self, key: Hashable, ch: _Channel) -> str:
+        """Hold mode: check once enough new text is in, release all but the open end."""
+        if len(ch.pending) < max(ch.next_at, ch.wait_for):
+            return ""
+        assert self._hold is not None
+        hold = min(self._hold(ch.context + ch.pending), len(ch.pending))
+        if hold == len(ch.pending):  # all of it may still grow into something: wait for more
+            ch.next_at = len(ch.pending) + 1
+            return ""
+        out = self._release(key, ch, len(ch.pending) - hold)
+        ch.next_at = len(ch.pending) + (self.step if out else 1)
+        return out
 
     def finish(self) -> dict[Hashable, str]:
         """End of stream: check and release every channel's trailing fragment."""
@@ -143,7 +166,7 @@ class StreamModerator:
             self.codes.update(verdict.codes)
         self.review = self.review or verdict.action is Action.REVIEW
         if verdict.action is Action.REDACT:
-            masked = _mask(ch.pending, verdict, len(ctx))
+            masked = _mask(ctx, ch.pending, verdict)
             self.redacted = self.redacted or masked != ch.pending
             ch.pending = masked
         if upto < len(ch.pending):
@@ -203,13 +226,8 @@ def _unseen_table() -> dict[int, None]:
 _UNSEEN = _unseen_table()
 
 
-def _mask(pending: str, verdict: Verdict, offset: int) -> str:
-    """Replace personal-information spans (offsets into context+pending) inside ``pending``."""
-    chars = list(pending)
-    for risk in verdict.risks:
-        for ev in risk.evidence:
-            if ev.layer is not Layer.PII:
-                continue
-            for i in range(max(ev.start - offset, 0), min(ev.end - offset, len(chars))):
-                chars[i] = MASK
-    return "".join(chars)
+def _mask(context: str, pending: str, verdict: Verdict) -> str:
+    """``pending`` with the personal information the verdict found (offsets into
+    context+pending) masked the way non-streamed answers are (``138****5678``)."""
+    found = [ev for risk in verdict.risks for ev in risk.evidence if ev.layer is Layer.PII]
+    return redact_evidence(context + pending, found)[len(context) :]

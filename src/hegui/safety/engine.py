@@ -74,6 +74,7 @@ class Engine:
         cache_size: int = 4096,
     ) -> None:
         self.detectors = list(detectors)
+        self._hold_scope: int | None = None
         self.policy = policy or Policy.builtin()
         self.guard = guard
         self.max_text_chars = max_text_chars
@@ -134,6 +135,23 @@ class Engine:
         """Longest lexicon term in characters: the least context a stream must hold back."""
         lengths = [int(getattr(d, "max_term_length", 0)) for d in self.detectors]
         return max(lengths, default=0)
+
+    def hold_back(self, text: str) -> int:
+        """How many characters at the end of ``text`` a stream must hold until more arrives.
+
+        The longest end that could still grow into a lexicon hit or a personal-information
+        value (each layer's ``open_tail``); benign text ends with nothing to hold, so a stream
+        releases it as it comes. Only the last ``2 × max_term_length`` characters are read.
+        """
+        if self._hold_scope is None:
+            self._hold_scope = max(2 * self.max_term_length, 64)
+        doc = Doc(text[-self._hold_scope :])
+        start = len(doc.text)
+        for detector in self.detectors:
+            tail = getattr(detector, "open_tail", None)
+            if tail is not None:
+                start = min(start, tail(doc))
+        return len(doc.text) - start
 
     # ------------------------------------------------------------------ checking
     def check(

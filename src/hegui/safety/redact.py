@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hegui.safety.types import Finding, Layer
+from hegui.safety.types import Evidence, Finding, Layer
 
-__all__ = ["redact"]
+__all__ = ["redact", "redact_evidence"]
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
     """Return ``text`` with every finding's span masked (same length as the input)."""
-    spans = sorted(
-        {(f.evidence.start, f.evidence.end, f.evidence.layer, f.evidence.pattern) for f in findings}
-    )
+    return redact_evidence(text, (f.evidence for f in findings))
+
+
+def redact_evidence(text: str, evidence: Iterable[Evidence]) -> str:
+    """Return ``text`` with every evidence span masked (same length as the input).
+
+    The one masker of the project: answers, streams and conversations all mask through it, so a
+    number reads ``138****5678`` wherever a user sees it.
+    """
+    spans = sorted({(e.start, e.end, e.layer, e.pattern) for e in evidence})
     if not spans:
         return text
     chars = list(text)

@@ -62,6 +62,13 @@ class LexiconDetector:
         """
         return 2 * self.matcher.max_pattern_length
 
+    def open_tail(self, doc: Doc) -> int:
+        """Index in ``doc.text`` from which its end may still grow into a hit (a stream holds
+        that part back); ``len(doc.text)`` when no pattern begins in its end."""
+        nz = doc.normalized
+        start = self.matcher.prefixes.open_suffix(nz.text)
+        return len(doc.text) if start >= len(nz.text) else nz.span(start, start + 1)[0]
+
     def detect(self, doc: Doc, direction: Direction) -> list[Finding]:
         """Findings whose evidence indexes ``doc.text``; direction does not change the lexicon."""
         text, layer, name = doc.text, self.layer, self.name

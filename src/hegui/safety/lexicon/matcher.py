@@ -31,6 +31,7 @@ from hegui.safety.lexicon import coding
 from hegui.safety.lexicon.engines import AhoCorasickEngine, HyperscanEngine, engine_name
 from hegui.safety.lexicon.format import Entry, lexicon_files, read_file
 from hegui.safety.lexicon.patterns import ALLOW, DENY, EXCEPT, Pattern, build_patterns
+from hegui.safety.lexicon.prefixes import PrefixIndex
 from hegui.safety.normalize import Normalized, normalize
 from hegui.safety.normalize_tables import MAP_FILE, VARIANTS_FILE
 
@@ -197,6 +198,14 @@ class LexiconMatcher:
     def max_pattern_length(self) -> int:
         """Longest compiled pattern (term, variant, allow or exception phrase), in normalised chars."""
         return max(map(len, self._texts), default=0)
+
+    @property
+    def prefixes(self) -> PrefixIndex:
+        """The patterns as a prefix index (built on first use: only streams need it)."""
+        index: PrefixIndex | None = getattr(self, "_prefix_index", None)
+        if index is None:
+            index = self._prefix_index = PrefixIndex(self._texts)
+        return index
 
     def find_text(self, text: str) -> list[Match]:
         """Normalise ``text`` and find its hits (for callers without a :class:`Doc`)."""

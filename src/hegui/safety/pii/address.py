@@ -13,9 +13,9 @@ import re
 from hegui.safety.pii.base import Pattern, Recognizer
 from hegui.safety.pii.names import HAN
 
-__all__ = ["AddressRecognizer"]
+__all__ = ["PROVINCES", "AddressRecognizer"]
 
-_PROVINCES = (
+PROVINCES = (
     "北京|天津|河北|山西|内蒙古|辽宁|吉林|黑龙江|上海|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|"
     "广东|广西|海南|重庆|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆|台湾|香港|澳门"
 )
@@ -50,7 +50,7 @@ class AddressRecognizer(Recognizer):
     PATTERNS = (
         Pattern(
             "CN_ADDRESS (province)",
-            f"(?:{_PROVINCES}){_PROV_SUFFIX}{_CITY_OR_DISTRICT}{_LOCAL}",
+            f"(?:{PROVINCES}){_PROV_SUFFIX}{_CITY_OR_DISTRICT}{_LOCAL}",
             0.6,
         ),
         Pattern(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hegui.safety.pii.base import Recognizer
+from hegui.safety.pii.open_tail import open_tail
 from hegui.safety.pii.registry import analyze, default_recognizers
 from hegui.safety.types import Direction, Doc, Evidence, Finding, Layer
 
@@ -45,6 +46,11 @@ class PiiDetector:
     def entities(self) -> frozenset[str]:
         """Entity types this detector reports."""
         return self._entities
+
+    def open_tail(self, doc: Doc) -> int:
+        """Index in ``doc.text`` from which its end may still become a value (see
+        :mod:`hegui.safety.pii.open_tail`)."""
+        return open_tail(doc.text)
 
     def detect(self, doc: Doc, direction: Direction) -> list[Finding]:
         """One ``A.4.f`` finding per (non-overlapping) entity in ``doc.text``."""
