@@ -34,7 +34,7 @@ def read_summary(run_dir: Path) -> dict[str, Any]:
     path = run_dir / "summary.json"
     if not path.exists():
         raise InputError(f"{run_dir} has no summary.json; run `hegui assess judge {run_dir}` first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _run_coverage(run: dict[str, Any], lang: str) -> tuple[dict[str, Any] | None, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from hegui.assess import context as ctxmod
 from hegui.assess.checklist import build_checklist, conclusion
@@ -116,7 +117,7 @@ def render_html(
     return html
 
 
-def _import_weasyprint():  # type: ignore[no-untyped-def]
+def _import_weasyprint() -> Any:
     """WeasyPrint, without its process-wide side effect: importing it sets Pillow's
     ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, which would make the labeller accept truncated
     images in the same process. The report has no raster images, so the flag is put back."""

@@ -275,9 +275,11 @@ def review(
         else:
             done = {v["sample_id"] for v in existing}
             for verdict in _interactive(folder, sample, done, who):
-                store.write(
-                    lambda c, v=verdict: record_verdicts(c, scan_id, sample, [v], actor=actor)
-                )
+
+                def record_one(conn: Any, one: Any = verdict) -> Any:
+                    return record_verdicts(conn, scan_id, sample, [one], actor=actor)
+
+                store.write(record_one)
         with store.read() as conn:
             summary = summarize(
                 sample, load_verdicts(conn, scan_id), report["sample"]["population"]

@@ -101,11 +101,16 @@ def _datasource(files: list[InputFile], start: Position, limit: int, parts: int)
         for chunk in read_group(files, start, limit, group):
             yield pa.table({"chunk": pa.array([pickle.dumps(chunk)], type=pa.binary())})
 
-    class FileChunks(Datasource):  # type: ignore[misc]
+    class FileChunks(Datasource):
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]  # ray's own __init__ has no hints
+
         def estimate_inmemory_data_size(self) -> int | None:
             return sum(f.size for f in files[start.file :])
 
-        def get_read_tasks(self, parallelism: int, **_: Any) -> list[Any]:
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+        ) -> list[Any]:
             meta = BlockMetadata(num_rows=None, size_bytes=None, exec_stats=None, input_files=None)
             return [ReadTask(partial(read, g), meta) for g in file_groups(files, start, parts)]
 

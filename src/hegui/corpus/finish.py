@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import os
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,10 @@ def priorities(seed: int, recnos: np.ndarray) -> np.ndarray:
 
 
 def _row_at(work: Path, rec: int) -> np.ndarray:
-    return np.fromfile(work / "meta.bin", dtype=ROW, count=1, offset=rec * ROW.itemsize)[0]
+    row: np.ndarray = np.fromfile(work / "meta.bin", dtype=ROW, count=1, offset=rec * ROW.itemsize)[
+        0
+    ]
+    return row
 
 
 def _as_dropped(line: bytes, reasons: list[str], extra: dict[str, Any], id_field: str) -> bytes:
@@ -132,7 +136,7 @@ def write_outputs(
 
 
 class _Writer:
-    def __init__(self, plan: _Plan, handles: dict[str, BinaryIO], tally: Tally) -> None:
+    def __init__(self, plan: _Plan, handles: Mapping[str, BinaryIO], tally: Tally) -> None:
         self.plan = plan
         self.kept_out = handles["kept.jsonl"]
         self.dropped_out = handles["dropped.jsonl"]

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 __all__ = [
     "FILE_DONE",
@@ -117,12 +117,12 @@ def _open(f: InputFile, meter: Meter | None = None) -> Iterator[IO[bytes]]:
             meter.fh = raw
         if f.compression == "gzip":
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                yield stream
+                yield cast(IO[bytes], stream)
         elif f.compression == "zstd":
             import zstandard
 
             with zstandard.ZstdDecompressor().stream_reader(raw, closefd=False) as zstream:
-                yield zstream  # type: ignore[misc]
+                yield cast(IO[bytes], zstream)
         else:
             yield raw
 
@@ -207,7 +207,7 @@ def _read_csv(
     csv.field_size_limit(max(limit, 1 << 20))
     delimiter = "\t" if f.format == "tsv" else ","
     problems: list[Raw] = []
-    state = {"end": 0, "line": 0, "encoding": "utf-8"}
+    state: dict[str, Any] = {"end": 0, "line": 0, "encoding": "utf-8"}
 
     def text_lines(stream: IO[bytes], offset: int, first_line: int) -> Iterator[str]:
         line = first_line

@@ -86,7 +86,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Markup]:
             unsafe,
             fmt="{:.2%}",
             limit=report["thresholds"]["unsafe_share_max"],
-            intervals=[tuple(s["unsafe"]["ci95"]) for s in sources],  # type: ignore[misc]
+            intervals=[tuple(s["unsafe"]["ci95"]) for s in sources],
             bad=[not s["unsafe"]["pass"] for s in sources],
         ),
         "reasons": bar_chart(_counts(total["dropped_by_reason"])),

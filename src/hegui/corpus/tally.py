@@ -91,7 +91,9 @@ class SourceTally:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceTally:
-        tally = cls(**{name: int(data[name]) for name in _SCALARS})
+        tally = cls()
+        for name in _SCALARS:
+            setattr(tally, name, int(data[name]))
         for name in _COUNTERS:
             getattr(tally, name).update(data[name])
         return tally

@@ -116,7 +116,7 @@ def _folded(cps: np.ndarray) -> np.ndarray:
     wide = np.flatnonzero(cps > 0xFFFF)
     if wide.size:
         folded[wide] = np.where(cps[wide] < 0xF0000, cps[wide], 0)
-    return folded
+    return np.asarray(folded)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -125,7 +125,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
     h = h * _U64(0xBF58476D1CE4E5B9)
     h = h ^ (h >> _U64(27))
     h = h * _U64(0x94D049BB133111EB)
-    return h ^ (h >> _U64(31))
+    return np.asarray(h ^ (h >> _U64(31)))
 
 
 def _shingle_hashes(folded: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

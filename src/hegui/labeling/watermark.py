@@ -259,7 +259,8 @@ def _search(
 def _grid_values(luma: np.ndarray, layout: _Layout) -> np.ndarray:
     rows, cols = luma.shape[0] // _BLOCK, luma.shape[1] // _BLOCK
     blocks = _blocks(luma, rows, cols).reshape(rows, cols, _BLOCK * _BLOCK)
-    return blocks @ layout.kernels.reshape(len(_PAIRS), -1).T
+    values: np.ndarray = blocks @ layout.kernels.reshape(len(_PAIRS), -1).T
+    return values
 
 
 def _soft(values: np.ndarray) -> np.ndarray:
@@ -272,9 +273,9 @@ def _fold(grid: np.ndarray) -> np.ndarray:
     rows, cols, pairs = grid.shape
     pad_r, pad_c = -rows % _TILE, -cols % _TILE
     padded = np.pad(grid, ((0, pad_r), (0, pad_c), (0, 0)))
-    return padded.reshape(
-        padded.shape[0] // _TILE, _TILE, padded.shape[1] // _TILE, _TILE, pairs
-    ).sum(axis=(0, 2))
+    tiles = padded.reshape(padded.shape[0] // _TILE, _TILE, padded.shape[1] // _TILE, _TILE, pairs)
+    folded: np.ndarray = tiles.sum(axis=(0, 2))
+    return folded
 
 
 def _bit_llr(aligned: np.ndarray, layout: _Layout) -> np.ndarray:
@@ -338,7 +339,8 @@ def _split(image: Image.Image) -> tuple[np.ndarray, Image.Image | None]:
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
-    return rgb @ np.array([0.299, 0.587, 0.114])
+    luma: np.ndarray = rgb @ np.array([0.299, 0.587, 0.114])
+    return luma
 
 
 def _rescale(luma: np.ndarray, scale: float) -> np.ndarray | None:

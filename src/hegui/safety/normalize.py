@@ -84,21 +84,21 @@ class Normalized:
         """The normalised text (decoded on first use: the matcher itself only needs ``points``)."""
         if self._text is None:
             self._text = self.points.tobytes().decode("utf-16-le")
-        return self._text  # type: ignore[return-value]
+        return self._text
 
     @property
     def starts(self) -> np.ndarray:
         if self._starts is None:
             every = np.arange(self.points.size, dtype=np.int64)
             self._starts = compose_starts(self.steps, every).astype(np.int32)
-        return self._starts  # type: ignore[return-value]
+        return self._starts
 
     @property
     def ends(self) -> np.ndarray:
         if self._ends is None:
             every = np.arange(self.points.size, dtype=np.int64)
             self._ends = compose_ends(self.steps, every).astype(np.int32)
-        return self._ends  # type: ignore[return-value]
+        return self._ends
 
     def __len__(self) -> int:
         return int(self.points.size)
@@ -245,7 +245,7 @@ def _dropped(special: np.ndarray, kinds: np.ndarray, m: np.ndarray, t: Tables) -
     classes = t.classes
     g = g[((classes[m[g - 1]] & _NEAR) != 0) & ((classes[m[g + 1]] & _NEAR) != 0)]
     if not g.size:
-        return invisible
+        return np.asarray(invisible)
     if g.size <= _SMALL:
         bridged_gaps = _bridged_small(g.tolist(), m, classes)
     else:

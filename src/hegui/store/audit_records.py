@@ -62,7 +62,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_digest(table: str, row: Mapping[str, Any]) -> str:
+def row_digest(table: str, row: Mapping[Any, Any]) -> str:
     """sha256 of a row's columns (datetimes in UTC, bytes by their hash), named by table."""
     values = {k: _plain(v) for k, v in row.items()}
     return hashlib.sha256(canonical([table, values]).encode("utf-8")).hexdigest()
@@ -282,7 +282,7 @@ def _verify_usage(conn: Connection, exp: _Expected, report: RecordsReport, limit
 
 def _check_usage_row(
     row_id: int,
-    row: Mapping[str, Any] | None,
+    row: Mapping[Any, Any] | None,
     short: str,
     seq: int,
     detail: dict[str, Any],

@@ -78,7 +78,7 @@ def _xmp_end(data: Any, pos: int) -> int:
     at = data.find(_TRAILER, pos + 14)
     if at < 0:
         return _sub_blocks_end(data, pos + 14)  # not the XMP layout: treat as plain sub-blocks
-    return at + len(_TRAILER)
+    return int(at + len(_TRAILER))
 
 
 def _packet(data: Any, start: int, end: int) -> str:

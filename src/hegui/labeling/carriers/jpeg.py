@@ -62,7 +62,7 @@ def _segments(data: Any) -> Iterator[tuple[int, int, int]]:
 
 
 def _payload(data: Any, start: int, end: int) -> bytes:
-    return data[start + 4 : end]
+    return bytes(data[start + 4 : end])
 
 
 def _exif_labels(tiff: bytes) -> Iterator[tuple[str, int, int]]:

@@ -156,12 +156,12 @@ def _encode(mono: np.ndarray, wav: _Wav) -> bytes:
     if wav.kind == "float":
         return frames.astype("<f4" if wav.bits == 32 else "<f8").tobytes()
     if wav.bits == 8:
-        return (np.rint(frames * 127) + 128).astype(np.uint8).tobytes()
+        return bytes((np.rint(frames * 127) + 128).astype(np.uint8).tobytes())
     full = 2 ** (wav.bits - 1) - 1
     ints = np.rint(frames * full).astype("<i4")
     if wav.bits == 24:
-        return ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
-    return ints.astype("<i2" if wav.bits == 16 else "<i4").tobytes()
+        return bytes(ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+    return bytes(ints.astype("<i2" if wav.bits == 16 else "<i4").tobytes())
 
 
 def _decode(payload: bytes, wav: _Wav) -> np.ndarray:
@@ -179,7 +179,7 @@ def _decode(payload: bytes, wav: _Wav) -> np.ndarray:
     else:
         values = raw.view("<i2" if wav.bits == 16 else "<i4").astype(np.float64)
         values /= 2 ** (wav.bits - 1)
-    return values.reshape(-1, wav.channels).mean(axis=1)
+    return np.asarray(values.reshape(-1, wav.channels).mean(axis=1))
 
 
 def _chunk(chunk_id: bytes, payload: bytes) -> bytes:

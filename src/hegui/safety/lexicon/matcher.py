@@ -72,7 +72,7 @@ class LexiconMatcher:
     def __init__(
         self, entries: Sequence[Entry], *, variants: bool = True, engine: str = "auto"
     ) -> None:
-        self.entries = list(entries)
+        self.entries: Sequence[Entry] = list(entries)
         self.engine = engine_name(engine)
         self.variants = variants
         self._set_patterns(build_patterns(self.entries, self.variants))
