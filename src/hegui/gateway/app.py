@@ -89,6 +89,8 @@ class Gateway:
             checker,
             guard_timeout=settings.engine.guard_timeout,
             observe=self.metrics.observe_moderation,
+            offload_chars=g.offload_check_chars,
+            threads=g.check_threads,
         )
         self._own_transport = transport is None
         self.transport: Transport = transport or _own_transport(g)
@@ -155,6 +157,7 @@ class Gateway:
     async def shutdown(self) -> None:
         await self.metrics_endpoint.close()
         await self.pool.close()
+        self.moderation.close()
         if self._own_transport and isinstance(self.transport, LeanTransport | AiohttpTransport):
             await self.transport.close()
         if self._backend_up:
