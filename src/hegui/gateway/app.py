@@ -370,6 +370,11 @@ def tune_gc() -> None:
 
 def app_factory() -> Gateway:
     """``uvicorn --factory hegui.gateway.app:app_factory`` (settings from hegui.toml / HEGUI_*)."""
-    app = create_app()
+    from hegui.config import load_settings
+    from hegui.gateway.logging_setup import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.logging.level, settings.logging.format)  # in each worker process
+    app = create_app(settings)
     tune_gc()
     return app

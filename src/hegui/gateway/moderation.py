@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import logging
 import time
@@ -177,15 +178,18 @@ class Moderation:
         """
         if not self._guard and self._large(len(slots), (c[k] for c, k in slots)):
             coro = self._conversation(slots, minor=minor, direction=direction)
-            return await asyncio.get_running_loop().run_in_executor(self._pool(), _drive, coro)
+            ctx = contextvars.copy_context()  # the request id follows into the thread's logs
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool(), ctx.run, _drive, coro)
         return await self._conversation(slots, minor=minor, direction=direction)
 
     async def check_each(self, texts: list[str], direction: str) -> list[Verdict]:
         """One verdict per text (the moderation endpoint); large batches in the thread pool."""
         if not self._guard and self._large(len(texts), iter(texts)):
             loop = asyncio.get_running_loop()
+            ctx = contextvars.copy_context()  # the request id follows into the thread's logs
             return await loop.run_in_executor(
-                self._pool(), lambda: [self.check(t, direction) for t in texts]
+                self._pool(), ctx.run, lambda: [self.check(t, direction) for t in texts]
             )
         return [await self.acheck(t, direction) for t in texts]
 
