@@ -25,7 +25,7 @@ import orjson
 
 from hegui.gateway.request_id import current_request_id
 
-__all__ = ["ACCESS_LOGGER", "configure_logging", "log_access"]
+__all__ = ["ACCESS_LOGGER", "configure_logging", "log_access", "unconfigure_logging"]
 
 ACCESS_LOGGER = "hegui.access"
 LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -136,6 +136,16 @@ def configure_logging(level: str = "info", fmt: str = "text", stream: TextIO | N
     logging.getLogger("uvicorn.access").disabled = True  # hegui.access replaces it
     _installed = (handler, listener)
     atexit.register(_stop, listener)
+
+
+def unconfigure_logging() -> None:
+    """Remove hegui's handler again (tests; a process that hands logging back)."""
+    global _installed
+    if _installed is not None:
+        handler, listener = _installed
+        logging.getLogger().removeHandler(handler)
+        _stop(listener)
+        _installed = None
 
 
 def _stop(listener: logging.handlers.QueueListener) -> None:
