@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ class MetricsEndpoint:
         shared = os.environ.get(MULTIPROC_ENV)
         self.shared = SharedMetrics(Path(shared), gw.metrics) if shared else None
         self._server: asyncio.AbstractServer | None = None
+        # More exposition text appended to every scrape (e.g. the usage log's own figures).
+        self.extra: list[Callable[[], bytes]] = []
 
     async def start(self) -> None:
         if self.shared is not None:
@@ -80,7 +83,8 @@ class MetricsEndpoint:
         m = self.gw.metrics
         for up in self.gw.pool.upstreams:
             m.circuit_open[up.name] = 1 if up.breaker.state == "open" else 0
-        return self.shared.render() if self.shared is not None else m.render()
+        text = self.shared.render() if self.shared is not None else m.render()
+        return text + b"".join(fn() for fn in self.extra)
 
     async def answer(self, headers: list[tuple[bytes, bytes]], send: Send) -> None:
         from hegui.gateway.chat import JSON_HEADERS, send_bytes

@@ -83,7 +83,9 @@ class StreamRelay:
         self.usage: dict[str, Any] | None = None
         self.prefixed: set[int] = set()
         self.content_choices: set[int] = set()
-        self.label_fields, self.label_header = label or gw.labeler.implicit()
+        fields, header = label or gw.labeler.implicit()
+        self.label_fields: dict[str, Any] = dict(fields)
+        self.label_header: bytes = header
 
     async def run(self, resp: UpstreamResponse, *, started: bool = False) -> None:
         """Relay ``resp``; ``started``: the response head was already sent (early_stream)."""
