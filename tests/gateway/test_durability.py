@@ -6,8 +6,10 @@ against local upstreams (benchmarks/mock_upstream.py and the slow ones in ``upst
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import threading
 import time
 from typing import Any
@@ -228,6 +230,30 @@ def test_stream_that_times_out_after_early_headers_ends_with_an_error_event(make
         assert '"code":"upstream_timeout"' in r.text and r.text.rstrip().endswith("data: [DONE]")
         rec = g.records(1)[-1]
         assert rec.status == 504
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_client_leaving_while_the_upstream_thinks_ends_the_request(
+    make_gateway, upstream, stream: bool
+) -> None:  # type: ignore[no-untyped-def]
+    g = make_gateway([upstream.url], upstream_timeout=30)
+    body = json.dumps(
+        {
+            "model": "mock-model",
+            "stream": stream,
+            "mock": {"behaviour": "hang"},
+            "messages": [{"role": "user", "content": "hi"}],
+        }
+    ).encode()
+    s = socket.create_connection(("127.0.0.1", g.server.port))
+    s.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-good\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    time.sleep(0.3)
+    s.close()
+    rec = g.records(1, timeout=3)  # not after upstream_timeout (30 s)
+    assert rec and rec[-1].decision == "client_closed" and rec[-1].status == 499
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -270,12 +270,21 @@ token = "tok"
             assert _total(text) == n, text
             assert "process_cpu_seconds_total" in text and "process_resident_memory_bytes" in text
             # clients that hang up: never a raw traceback in the log
+            hang = json.dumps({**body, "mock": {"behaviour": "hang"}}).encode()
+            head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(head % len(hang) + hang)
+            time.sleep(0.3)
+            s.close()  # gone while the upstream thinks
+            waiting = socket.create_connection(("127.0.0.1", port))
+            waiting.sendall(head % len(hang) + hang)  # still waiting when the server stops
             for _ in range(3):
                 s = socket.create_connection(("127.0.0.1", port))
                 s.sendall(
                     b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 999\r\n\r\n{"
                 )
                 s.close()
+        time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
@@ -284,5 +293,9 @@ token = "tok"
     access = [d for d in docs if d["logger"] == "hegui.access"]
     assert len([d for d in access if d["path"] == "/v1/chat/completions"]) >= n
     assert all({"ts", "level", "logger", "request_id", "message"} <= set(d) for d in docs)
-    assert "Traceback" not in err_path.read_text()
+    log = err_path.read_text()
+    assert "Traceback" not in log, log
+    assert [d["status"] for d in access if d["status"] == 499]  # the ones that hung up
+    assert any("cancelled: server shutting down" in d["message"] for d in docs)
+    waiting.close()
     assert not list(tmp_path.glob("hegui-metrics-*"))  # the per-run folder is removed

@@ -1,19 +1,49 @@
-"""Reading a request body within the size limit; a client that leaves mid-upload is not an error."""
+"""The client side of a request: its body within the size limit, and whether it is still there.
+
+A client that leaves (mid-upload, or while the upstream is still thinking) is not an error: the
+request ends as ``client_closed`` (499) and the upstream call is dropped, instead of running on
+until a timeout, or until shutdown cancels it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hegui.gateway.errors import GatewayError
 
-__all__ = ["ClientGoneError", "check_length", "read_body"]
+__all__ = ["ClientGoneError", "check_length", "read_body", "while_connected"]
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+T = TypeVar("T")
 
 
 class ClientGoneError(Exception):
-    """The client disconnected before its request body arrived."""
+    """The client disconnected before its answer was started."""
+
+
+async def while_connected(work: Awaitable[T], receive: Receive | None) -> T:
+    """The result of ``work``; :class:`ClientGoneError` (``work`` cancelled) if the client leaves.
+
+    Call only once the body has been read: ``receive()`` then returns only on a disconnect.
+    """
+    if receive is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(receive())
+    try:
+        while True:
+            done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                return task.result()
+            if gone.result().get("type") == "http.disconnect":
+                raise ClientGoneError
+            gone = asyncio.ensure_future(receive())
+    finally:
+        for t in (task, gone):
+            if not t.done():
+                t.cancel()
 
 
 def check_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:

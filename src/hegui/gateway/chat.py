@@ -21,6 +21,7 @@ from hegui.gateway.answers import (
     snapshot,
 )
 from hegui.gateway.backend import AgeBand
+from hegui.gateway.body import ClientGoneError, while_connected
 from hegui.gateway.channels import request_slots
 from hegui.gateway.early_stream import EarlyStream
 from hegui.gateway.errors import GatewayError, to_gateway_error
@@ -131,8 +132,8 @@ async def generate(
         ex.decision = str(verdict.action)
     prefill = _prefill(doc) if kind == "chat" else ""
     if not stream:
-        resp = await _call(gw, model, PATHS[kind], body)
-        await _complete(gw, ex, kind, minor, resp, send, prefill)
+        data = await while_connected(_fetch(gw, model, PATHS[kind], body), receive)
+        await _complete(gw, ex, kind, minor, data, send, prefill)
         return
     from hegui.gateway.relay import StreamRelay
 
@@ -144,7 +145,9 @@ async def generate(
         g.stream_keepalive_interval,
     )
     try:
-        resp = await early.wait(_call(gw, model, PATHS[kind], body))
+        resp = await early.wait(while_connected(_call(gw, model, PATHS[kind], body), receive))
+    except ClientGoneError:
+        raise
     except Exception as exc:
         if not early.started:
             raise
@@ -154,6 +157,15 @@ async def generate(
         return
     relay = StreamRelay(gw, ex, kind, minor, send, receive, prefill, label=label)
     await relay.run(resp, started=early.started)
+
+
+async def _fetch(gw: Gateway, model: str, path: str, body: bytes) -> bytes:
+    """A whole non-streamed answer (200 only, as :func:`_call`)."""
+    resp = await _call(gw, model, path, body)
+    try:
+        return await resp.read(gw.max_upstream_bytes)
+    finally:
+        resp.close()
 
 
 async def _call(gw: Gateway, model: str, path: str, body: bytes) -> UpstreamResponse:
@@ -236,14 +248,10 @@ async def _complete(
     ex: Exchange,
     kind: str,
     minor: bool,
-    resp: UpstreamResponse,
+    data: bytes,
     send: Send,
     prefill: str = "",
 ) -> None:
-    try:
-        data = await resp.read(gw.max_upstream_bytes)
-    finally:
-        resp.close()
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -2,11 +2,14 @@
 
 Pure ASGI (no ``call_next``): sets the request id for the request's task, adds ``x-request-id``
 to the response head, and writes one access line when the request ends, whatever the path
-(gateway routes, probes, portal and console alike).
+(gateway routes, probes, portal and console alike). A request cancelled at shutdown ends with a
+warning line, not a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +18,8 @@ from hegui.gateway.logging_setup import log_access
 from hegui.gateway.request_id import HEADER, accept_or_new, reset_request_id, set_request_id
 
 __all__ = ["traced"]
+
+log = logging.getLogger("hegui.gateway")
 
 Message = dict[str, Any]
 Handler = Callable[
@@ -46,6 +51,11 @@ async def traced(
 
     try:
         await handler(scope, receive, send_with_id)
+    except asyncio.CancelledError:
+        # Only uvicorn cancels a request task: at shutdown, after the graceful timeout. One line
+        # says so; re-raising would print a raw traceback per request ("Exception in ASGI app").
+        status = status or 503
+        log.warning("%s %s cancelled: server shutting down", scope["method"], scope["path"])
     except BaseException:
         status = status or 500
         raise
