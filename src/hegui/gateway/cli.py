@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         from hegui.gateway.upstream import parse_upstream
 
         settings = load_settings(config)
+        _operator_options(settings, log_level, log_format)
         g = settings.gateway
         if upstream:
             g.upstreams = list(upstream)
@@ -71,23 +72,6 @@ def register(app: typer.Typer) -> None:
             from hegui.errors import ConfigError
 
             raise ConfigError("--workers must be at least 1")
-        if log_level is not None or log_format is not None:
-            from hegui.gateway.logging_setup import FORMATS, LEVELS
-
-            level = (log_level or settings.logging.level).lower()
-            fmt = (log_format or settings.logging.format).lower()
-            if level not in LEVELS or fmt not in FORMATS:
-                from hegui.errors import ConfigError
-
-                raise ConfigError(
-                    f"--log-level must be one of {', '.join(LEVELS)}; --log-format text or json"
-                )
-            settings.logging.level = level  # type: ignore[assignment]
-            settings.logging.format = fmt  # type: ignore[assignment]
-        if settings.metrics.bind:
-            from hegui.gateway.metrics_http import parse_bind
-
-            parse_bind(settings.metrics.bind)  # ConfigError (exit 2) on a bad address
         if get is not None:
             _get_once(settings, get)
             return
@@ -114,6 +98,24 @@ def register(app: typer.Typer) -> None:
         app_ = create_app(settings)
         tune_gc()
         uvicorn.run(app_, **common)  # type: ignore[arg-type]
+
+
+def _operator_options(settings: Settings, log_level: str | None, log_format: str | None) -> None:
+    """Apply --log-level / --log-format; refuse bad values and a bad metrics.bind (exit 2)."""
+    from hegui.errors import ConfigError
+    from hegui.gateway.logging_setup import FORMATS, LEVELS
+    from hegui.gateway.metrics_http import parse_bind
+
+    level = (log_level or settings.logging.level).lower()
+    fmt = (log_format or settings.logging.format).lower()
+    if level not in LEVELS or fmt not in FORMATS:
+        raise ConfigError(
+            f"--log-level must be one of {', '.join(LEVELS)}; --log-format text or json"
+        )
+    settings.logging.level = level  # type: ignore[assignment]
+    settings.logging.format = fmt  # type: ignore[assignment]
+    if settings.metrics.bind:
+        parse_bind(settings.metrics.bind)
 
 
 def _serve_workers(settings: Settings, config: Path | None, common: dict[str, object]) -> None:
