@@ -27,23 +27,35 @@ async def while_connected(work: Awaitable[T], receive: Receive | None) -> T:
     """The result of ``work``; :class:`ClientGoneError` (``work`` cancelled) if the client leaves.
 
     Call only once the body has been read: ``receive()`` then returns only on a disconnect.
+    ``work`` runs in the calling task (no task of its own: this is on every request's path); a
+    disconnect cancels the task and the cancellation is turned into :class:`ClientGoneError`.
     """
     if receive is None:
         return await work
-    task = asyncio.ensure_future(work)
+    task = asyncio.current_task()
+    assert task is not None
+    state = {"left": False, "over": False}
+
+    def on_message(fut: asyncio.Future[dict[str, Any]]) -> None:
+        if state["over"] or fut.cancelled() or fut.exception() is not None:
+            return
+        if fut.result().get("type") == "http.disconnect":
+            state["left"] = True
+            task.cancel()
+
     gone = asyncio.ensure_future(receive())
+    gone.add_done_callback(on_message)
     try:
-        while True:
-            done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
-            if task in done:
-                return task.result()
-            if gone.result().get("type") == "http.disconnect":
-                raise ClientGoneError
-            gone = asyncio.ensure_future(receive())
+        return await work
+    except asyncio.CancelledError:
+        if state["left"]:
+            task.uncancel()
+            raise ClientGoneError from None
+        raise
     finally:
-        for t in (task, gone):
-            if not t.done():
-                t.cancel()
+        state["over"] = True
+        if not gone.done():
+            gone.cancel()
 
 
 def check_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
