@@ -299,3 +299,26 @@ token = "tok"
     assert any("cancelled: server shutting down" in d["message"] for d in docs)
     waiting.close()
     assert not list(tmp_path.glob("hegui-metrics-*"))  # the per-run folder is removed
+
+
+def test_a_dead_workers_counts_stay_in_the_sum(tmp_path: Path) -> None:
+    from hegui.gateway.metrics import GatewayMetrics
+    from hegui.gateway.metrics_share import SharedMetrics
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    other = GatewayMetrics(process=False)
+    for _ in range(5):
+        other.request("chat", 200, "allow", 0.01)
+    state = other.state() | {"pid": dead.pid, "process": {"process_cpu_seconds_total": 2.0,
+                                                         "process_resident_memory_bytes": 1e12}}  # fmt: skip
+    (tmp_path / f"{dead.pid}.json").write_text(json.dumps(state))
+    mine = GatewayMetrics(process=False)
+    mine.request("chat", 200, "allow", 0.01)
+    text = SharedMetrics(tmp_path, mine).render().decode()
+    assert 'hegui_requests_total{decision="allow",endpoint="chat",status="200"} 6.0' in text
+    assert 'hegui_request_seconds_count{endpoint="chat"} 6.0' in text
+    assert "hegui_workers 1.0" in text
+    cpu = float(re.search(r"^process_cpu_seconds_total (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+    rss = float(re.search(r"^process_resident_memory_bytes (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+    assert cpu >= 2.0 and 0 < rss < 1e12  # the dead worker's CPU counts, its memory does not

@@ -134,6 +134,10 @@ def test_too_much_text_is_413(make_gateway, upstream) -> None:  # type: ignore[n
     assert_error(g.chat("字" * 10_001), 413, "too_much_text")
     r = g.client.post("/v1/moderations", json={"input": ["字" * 6000, "字" * 6000]})
     assert_error(r, 413, "too_much_text")
+    r = g.client.post(
+        "/v1/images/generations", json={"model": "mock-model", "prompt": "字" * 10_001}
+    )
+    assert_error(r, 413, "too_much_text")
     assert g.chat("字" * 9_000).status_code == 200
 
 

@@ -154,6 +154,7 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
             code="no_upstream",
         )
     slots = request_slots(doc, "images", unchecked=gw.unchecked_fields)
+    check_text_size(text_size([c[k] for c, k in slots]), gw.settings.gateway.max_checked_chars)
     conv = await gw.moderation.conversation(slots)
     ex.add_codes(conv.codes)
     verdict = conv.verdict

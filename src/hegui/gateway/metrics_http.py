@@ -47,7 +47,9 @@ class MetricsEndpoint:
         self._bind = parse_bind(settings.bind) if settings.bind else None
         self.on_api_port = self._bind is None
         shared = os.environ.get(MULTIPROC_ENV)
-        self.shared = SharedMetrics(Path(shared), gw.metrics) if shared else None
+        self.shared = (
+            SharedMetrics(Path(shared), gw.metrics, refresh=self._gauges) if shared else None
+        )
         self._server: asyncio.AbstractServer | None = None
         # More exposition text appended to every scrape (e.g. the usage log's own figures).
         self.extra: list[Callable[[], bytes]] = []
@@ -79,11 +81,14 @@ class MetricsEndpoint:
                 )
         return False
 
-    def render(self) -> bytes:
+    def _gauges(self) -> None:
         m = self.gw.metrics
         for up in self.gw.pool.upstreams:
             m.circuit_open[up.name] = 1 if up.breaker.state == "open" else 0
-        text = self.shared.render() if self.shared is not None else m.render()
+
+    def render(self) -> bytes:
+        self._gauges()
+        text = self.shared.render() if self.shared is not None else self.gw.metrics.render()
         return text + b"".join(fn() for fn in self.extra)
 
     async def answer(self, headers: list[tuple[bytes, bytes]], send: Send) -> None:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,16 @@ log = logging.getLogger("hegui.gateway")
 
 
 class SharedMetrics:
-    def __init__(self, directory: Path, metrics: GatewayMetrics, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        metrics: GatewayMetrics,
+        interval: float = 1.0,
+        refresh: Callable[[], None] | None = None,
+    ) -> None:
         self.dir = directory
         self.metrics = metrics
+        self.refresh = refresh  # brings gauges (circuit states) up to date before each write
         self.interval = interval
         self.pid = os.getpid()
         self._process = ProcessCollector(registry=None)
@@ -47,6 +54,8 @@ class SharedMetrics:
         return out
 
     def write(self) -> None:
+        if self.refresh is not None:
+            self.refresh()
         state = self.metrics.state()
         state["pid"] = self.pid
         state["process"] = self._process_state()
