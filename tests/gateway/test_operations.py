@@ -195,6 +195,7 @@ def _total(text: str) -> float:
     )
 
 
+@pytest.mark.slow
 def test_workers_share_metrics_and_log_json(tmp_path: Path, upstream: ServerThread) -> None:
     port = free_port()
     (tmp_path / "hegui.toml").write_text(
