@@ -22,6 +22,8 @@ __all__ = [
     "EngineSettings",
     "GatewaySettings",
     "LabelingSettings",
+    "LoggingSettings",
+    "MetricsSettings",
     "MinorsSettings",
     "RateLimitSettings",
     "SanctionSettings",
@@ -255,6 +257,59 @@ class GatewaySettings(_Section):
         default_factory=list,
         description="Top-level request fields forwarded without checking their strings (upstream controls that never reach the model); every other unknown field is checked.",
     )
+    first_byte_timeout: float = Field(
+        30.0,
+        description="Seconds an upstream may take to start answering before the request fails over to the next upstream (504 when none is left); 0 disables it.",
+    )
+    max_messages: int = Field(
+        2048,
+        description="Most messages (or prompt items) one request may carry; more is answered 400 'too_many_messages'.",
+    )
+    max_checked_chars: int = Field(
+        1_000_000,
+        description="Most characters of text one request may ask the engine to check; more is answered 413 'too_much_text'.",
+    )
+    offload_check_chars: int = Field(
+        20_000,
+        description="Requests with more text than this (or more than 64 texts) are checked in a worker thread so the event loop keeps serving others.",
+    )
+    check_threads: int = Field(
+        2,
+        description="Worker threads for large checks (bounds the CPU large requests take at once).",
+    )
+    stream_headers_after: float = Field(
+        1.0,
+        description="Seconds a streaming request waits for the upstream before the client gets the SSE headers and a ': keep-alive' comment (0: at once); later upstream errors arrive as an SSE error event.",
+    )
+    stream_keepalive_interval: float = Field(
+        10.0,
+        description="Seconds between ': keep-alive' comments while a stream waits for the upstream's first byte.",
+    )
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "info", description="Lowest level logged (also --log-level)."
+    )
+    format: Literal["text", "json"] = Field(
+        "text",
+        description="Log line format: 'text' (timestamp level logger [request id] message) or 'json' (one object per line); also --log-format.",
+    )
+    access_log: bool = Field(
+        True,
+        description="Log one line per HTTP request (method, path, status, duration, request id; never content, keys or client addresses).",
+    )
+
+
+class MetricsSettings(_Section):
+    token: SecretStr | None = Field(
+        None,
+        description="When set, /metrics answers only requests with 'Authorization: Bearer <token>'.",
+    )
+    bind: str | None = Field(
+        None,
+        description="Serve /metrics on this separate HOST:PORT only (not on the API port), e.g. '127.0.0.1:9464'.",
+    )
 
 
 class LabelingSettings(_Section):
@@ -289,6 +344,8 @@ class Settings(BaseModel):
     sanctions: SanctionSettings = Field(default_factory=SanctionSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     labeling: LabelingSettings = Field(default_factory=LabelingSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, dict[str, Any]]:

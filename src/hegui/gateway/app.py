@@ -19,6 +19,7 @@ import orjson
 from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
 from hegui.gateway.backend import GatewayBackend, MinorsDecision
+from hegui.gateway.body import ClientGoneError, check_length, read_body
 from hegui.gateway.chat import JSON_HEADERS, generate, send_bytes
 from hegui.gateway.client import LeanTransport
 from hegui.gateway.endpoints import images, list_models, moderations
@@ -26,8 +27,12 @@ from hegui.gateway.errors import GatewayError, to_gateway_error
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.metrics import GatewayMetrics
+from hegui.gateway.metrics_http import MetricsEndpoint
 from hegui.gateway.moderation import Checker, Moderation
+from hegui.gateway.probes import Readiness, upstream_health
+from hegui.gateway.request_id import reset_request_id, set_request_id
 from hegui.gateway.schema import parse_body
+from hegui.gateway.tracing import traced
 from hegui.gateway.upstream import AiohttpTransport, Transport, UpstreamPool, parse_upstream
 
 if TYPE_CHECKING:
@@ -62,10 +67,6 @@ API_ROUTES: dict[str, tuple[str, str]] = {
 }
 
 
-class _ClientGoneError(Exception):
-    """The client disconnected before its request body arrived."""
-
-
 class Gateway:
     """The ASGI callable. Build with :func:`create_app`."""
 
@@ -88,6 +89,8 @@ class Gateway:
             checker,
             guard_timeout=settings.engine.guard_timeout,
             observe=self.metrics.observe_moderation,
+            offload_chars=g.offload_check_chars,
+            threads=g.check_threads,
         )
         self._own_transport = transport is None
         self.transport: Transport = transport or _own_transport(g)
@@ -97,6 +100,7 @@ class Gateway:
             self.transport,
             retries=g.upstream_retries,
             timeout=g.upstream_timeout,
+            first_byte_timeout=g.first_byte_timeout,
             breaker_threshold=g.breaker_failures,
             breaker_reset_s=g.breaker_reset_seconds,
             health_interval=g.health_interval,
@@ -109,6 +113,15 @@ class Gateway:
         self.stream_hold = g.stream_hold
         self.unchecked_fields = frozenset(g.unchecked_fields)
         self.max_upstream_bytes = 64 * 1024 * 1024
+        self.access_log = settings.logging.access_log
+        self.readiness = Readiness()
+        self.readiness.register("upstreams", lambda: upstream_health(self.pool))
+        self.readiness.register("store", self._store_health)
+        extra = getattr(backend, "health_checks", None)  # e.g. the usage writer: alive, backlog
+        if callable(extra):
+            for name, fn in extra().items():
+                self.readiness.register(name, fn)
+        self.metrics_endpoint = MetricsEndpoint(self, settings.metrics)
         self._started = False
         self._backend_up = False
         self._last_attempt = -10.0
@@ -118,6 +131,13 @@ class Gateway:
     async def startup(self) -> None:
         if self._started:
             return
+        token = set_request_id(None)  # tasks started here outlive the request that got here
+        try:
+            await self._startup()
+        finally:
+            reset_request_id(token)
+
+    async def _startup(self) -> None:
         if self._start_lock is None:
             self._start_lock = asyncio.Lock()
         async with self._start_lock:
@@ -132,10 +152,13 @@ class Gateway:
             if self.pool.upstreams:
                 await self.pool.check_health()
                 self.pool.start()
+            await self.metrics_endpoint.start()
             self._started = True
 
     async def shutdown(self) -> None:
+        await self.metrics_endpoint.close()
         await self.pool.close()
+        self.moderation.close()
         if self._own_transport and isinstance(self.transport, LeanTransport | AiohttpTransport):
             await self.transport.close()
         if self._backend_up:
@@ -150,15 +173,18 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            route = API_ROUTES.get(scope["path"])
-            if route is not None:
-                await self._api(route, scope, receive, send)
-            else:
-                await self._plain(scope, receive, send)
+            await traced(self._route, scope, receive, send, access_log=self.access_log)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif self.fallback is not None:
             await self.fallback(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = API_ROUTES.get(scope["path"])
+        if route is not None:
+            await self._api(route, scope, receive, send)
+        else:
+            await self._plain(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -203,7 +229,7 @@ class Gateway:
                     decision="invalid",
                 )
             headers: list[tuple[bytes, bytes]] = scope["headers"]
-            _check_length(headers, self.settings.gateway.max_body_bytes)
+            check_length(headers, self.settings.gateway.max_body_bytes)
             await self.startup()
             if self._writable is not None:
                 self._writable()
@@ -222,7 +248,7 @@ class Gateway:
             if endpoint == "models":
                 await list_models(self, tracked)
                 return
-            raw = await _read_body(receive, self.settings.gateway.max_body_bytes)
+            raw = await read_body(receive, self.settings.gateway.max_body_bytes)
             doc = parse_body(raw)
             if endpoint in ("chat", "completions"):
                 await generate(self, ex, doc, raw, endpoint, tracked, receive)
@@ -230,7 +256,7 @@ class Gateway:
                 await moderations(self, ex, doc, tracked)
             else:
                 await images(self, ex, doc, tracked)
-        except _ClientGoneError:
+        except ClientGoneError:
             ex.decision, ex.status = "client_closed", 499
         except Exception as exc:
             err = to_gateway_error(exc)
@@ -271,15 +297,8 @@ class Gateway:
             await send_bytes(send, 200, b'{"status":"ok"}', JSON_HEADERS)
         elif path == "/readyz":
             await self._ready(send)
-        elif path == "/metrics":
-            for up in self.pool.upstreams:
-                self.metrics.circuit_open[up.spec.url] = 1 if up.breaker.state == "open" else 0
-            await send_bytes(
-                send,
-                200,
-                self.metrics.render(),
-                [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")],
-            )
+        elif path == "/metrics" and self.metrics_endpoint.on_api_port:
+            await self.metrics_endpoint.answer(scope["headers"], send)
         elif self.fallback is not None:
             await self.fallback(scope, receive, send)
         else:
@@ -287,64 +306,15 @@ class Gateway:
             await send_bytes(send, 404, err.body(), JSON_HEADERS)
 
     async def _ready(self, send: Send) -> None:
-        checks: dict[str, bool] = {}
+        ready, doc = await self.readiness.report()
+        await send_bytes(send, 200 if ready else 503, orjson.dumps(doc), JSON_HEADERS)
+
+    async def _store_health(self) -> dict[str, object]:
         try:
             await self.startup()
-            checks["store"] = await self.backend.ready()
-        except Exception:
-            checks["store"] = False
-        ups = self.pool.upstreams
-        checks["upstream"] = not ups or any(u.healthy and u.breaker.state != "open" for u in ups)
-        ok = all(checks.values())
-        body = orjson.dumps({"status": "ok" if ok else "unavailable", "checks": checks})
-        await send_bytes(send, 200 if ok else 503, body, JSON_HEADERS)
-
-
-def _check_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
-    for name, value in headers:
-        if name == b"content-length":
-            try:
-                size = int(value)
-            except ValueError:
-                raise GatewayError(
-                    400, "Invalid Content-Length header.", decision="invalid"
-                ) from None
-            if size > limit:
-                raise _too_large(limit)
-            return
-
-
-def _too_large(limit: int) -> GatewayError:
-    return GatewayError(
-        413,
-        f"Request body is larger than {limit} bytes.",
-        code="request_too_large",
-        decision="invalid",
-    )
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    first = await receive()
-    if first["type"] == "http.disconnect":
-        raise _ClientGoneError
-    body: bytes = first.get("body", b"")
-    if not first.get("more_body"):
-        if len(body) > limit:
-            raise _too_large(limit)
-        return body
-    parts = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGoneError
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        parts.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(parts)
+            return {"ok": await self.backend.ready()}
+        except Exception as exc:
+            return {"ok": False, "error": type(exc).__name__}
 
 
 def _own_transport(g: GatewaySettings) -> Transport:
@@ -401,6 +371,11 @@ def tune_gc() -> None:
 
 def app_factory() -> Gateway:
     """``uvicorn --factory hegui.gateway.app:app_factory`` (settings from hegui.toml / HEGUI_*)."""
-    app = create_app()
+    from hegui.config import load_settings
+    from hegui.gateway.logging_setup import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.logging.level, settings.logging.format)  # in each worker process
+    app = create_app(settings)
     tune_gc()
     return app

@@ -21,10 +21,13 @@ from hegui.gateway.answers import (
     snapshot,
 )
 from hegui.gateway.backend import AgeBand
+from hegui.gateway.body import ClientGoneError, while_connected
 from hegui.gateway.channels import request_slots
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.early_stream import EarlyStream
+from hegui.gateway.errors import GatewayError, to_gateway_error
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.limits import check_item_count, check_text_size, text_size
 from hegui.gateway.schema import (
     chat_completion,
     chunk,
@@ -61,10 +64,13 @@ async def generate(
     send: Send,
     receive: Receive | None = None,
 ) -> None:
+    g = gw.settings.gateway
     model = require_model(doc)
     ex.model = model
     stream = require_stream(doc)
+    check_item_count(doc, kind, g.max_messages)
     slots = request_slots(doc, kind, unchecked=gw.unchecked_fields)
+    check_text_size(text_size([c[k] for c, k in slots]), g.max_checked_chars)
     if stream and "audio" in (doc.get("modalities") or ()):
         raise GatewayError(
             400,
@@ -124,20 +130,54 @@ async def generate(
         body = orjson.dumps(doc)
     elif verdict.action in (Action.FLAG, Action.REVIEW):
         ex.decision = str(verdict.action)
-    resp = await gw.pool.send(model, PATHS[kind], body)
+    prefill = _prefill(doc) if kind == "chat" else ""
+    if not stream:
+        data = await while_connected(_fetch(gw, model, PATHS[kind], body), receive)
+        await _complete(gw, ex, kind, minor, data, send, prefill)
+        return
+    from hegui.gateway.relay import StreamRelay
+
+    label = gw.labeler.implicit()
+    early = EarlyStream(
+        send,
+        [*SSE_HEADERS, (LABEL_HEADER, label[1])],
+        g.stream_headers_after,
+        g.stream_keepalive_interval,
+    )
+    try:
+        resp = await early.wait(while_connected(_call(gw, model, PATHS[kind], body), receive))
+    except ClientGoneError:
+        raise
+    except Exception as exc:
+        if not early.started:
+            raise
+        err = to_gateway_error(exc)
+        ex.status, ex.decision = err.status, err.decision
+        await early.fail(err)
+        return
+    relay = StreamRelay(gw, ex, kind, minor, send, receive, prefill, label=label)
+    await relay.run(resp, started=early.started)
+
+
+async def _fetch(gw: Gateway, model: str, path: str, body: bytes) -> bytes:
+    """A whole non-streamed answer (200 only, as :func:`_call`)."""
+    resp = await _call(gw, model, path, body)
+    try:
+        return await resp.read(gw.max_upstream_bytes)
+    finally:
+        resp.close()
+
+
+async def _call(gw: Gateway, model: str, path: str, body: bytes) -> UpstreamResponse:
+    """The upstream's answer when it is 200; its error as a :class:`GatewayError` otherwise."""
+    resp = await gw.pool.send(model, path, body)
     if resp.status != 200:
         try:
             data = await resp.read(gw.max_upstream_bytes)
         finally:
             resp.close()
         raise upstream_failure(resp.status, data)
-    prefill = _prefill(doc) if kind == "chat" else ""
-    if stream:
-        from hegui.gateway.relay import StreamRelay
-
-        await StreamRelay(gw, ex, kind, minor, send, receive, prefill).run(resp)
-    else:
-        await _complete(gw, ex, kind, minor, resp, send, prefill)
+    return resp
 
 
 def _prefill(doc: dict[str, Any]) -> str:
@@ -208,14 +248,10 @@ async def _complete(
     ex: Exchange,
     kind: str,
     minor: bool,
-    resp: UpstreamResponse,
+    data: bytes,
     send: Send,
     prefill: str = "",
 ) -> None:
-    try:
-        data = await resp.read(gw.max_upstream_bytes)
-    finally:
-        resp.close()
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:

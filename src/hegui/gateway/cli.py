@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from hegui.config import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +33,16 @@ def register(app: typer.Typer) -> None:
             typer.Option("--config", help="Settings file (default ./hegui.toml when present)."),
         ] = None,
         workers: Annotated[int | None, typer.Option(help="Worker processes (default 1).")] = None,
+        log_level: Annotated[
+            str | None,
+            typer.Option(
+                "--log-level", help="debug, info, warning, error or critical (default info)."
+            ),
+        ] = None,
+        log_format: Annotated[
+            str | None,
+            typer.Option("--log-format", help="text or json (default text)."),
+        ] = None,
         get: Annotated[
             str | None,
             typer.Option(
@@ -38,13 +52,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Run the compliance gateway (OpenAI-compatible) on HOST:PORT."""
-        import json
-        import os
-
         from hegui.config import load_settings
         from hegui.gateway.upstream import parse_upstream
 
         settings = load_settings(config)
+        _operator_options(settings, log_level, log_format)
         g = settings.gateway
         if upstream:
             g.upstreams = list(upstream)
@@ -65,26 +77,74 @@ def register(app: typer.Typer) -> None:
             return
         import uvicorn
 
+        from hegui.gateway.logging_setup import configure_logging
+
+        configure_logging(settings.logging.level, settings.logging.format)
         common = {
             "host": g.host,
             "port": g.port,
             "loop": "uvloop",
             "http": "httptools",
-            "access_log": False,
-            "log_level": "info",
+            "access_log": False,  # hegui.access writes one line per request instead
+            "log_config": None,  # keep hegui's handler (uvicorn's loggers propagate to it)
+            "log_level": settings.logging.level,
             "timeout_graceful_shutdown": 5,
         }
         if g.workers > 1:  # each worker builds its own app from the environment
-            if config is not None:
-                os.environ["HEGUI_CONFIG"] = str(config)
-            os.environ["HEGUI_GATEWAY__UPSTREAMS"] = json.dumps(g.upstreams)
-            uvicorn.run("hegui.gateway.app:app_factory", factory=True, workers=g.workers, **common)  # type: ignore[arg-type]
+            _serve_workers(settings, config, common)
             return
         from hegui.gateway.app import create_app, tune_gc
 
         app_ = create_app(settings)
         tune_gc()
         uvicorn.run(app_, **common)  # type: ignore[arg-type]
+
+
+def _operator_options(settings: Settings, log_level: str | None, log_format: str | None) -> None:
+    """Apply --log-level / --log-format; refuse bad values and a bad metrics.bind (exit 2)."""
+    from hegui.errors import ConfigError
+    from hegui.gateway.logging_setup import FORMATS, LEVELS
+    from hegui.gateway.metrics_http import parse_bind
+
+    level = (log_level or settings.logging.level).lower()
+    fmt = (log_format or settings.logging.format).lower()
+    if level not in LEVELS or fmt not in FORMATS:
+        raise ConfigError(
+            f"--log-level must be one of {', '.join(LEVELS)}; --log-format text or json"
+        )
+    settings.logging.level = level  # type: ignore[assignment]
+    settings.logging.format = fmt  # type: ignore[assignment]
+    if settings.metrics.bind:
+        parse_bind(settings.metrics.bind)
+
+
+def _serve_workers(settings: Settings, config: Path | None, common: dict[str, object]) -> None:
+    """``--workers N``: uvicorn's process manager; metrics summed through a folder made per run."""
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from hegui.gateway.metrics_http import MULTIPROC_ENV
+
+    g = settings.gateway
+    if config is not None:
+        os.environ["HEGUI_CONFIG"] = str(config)
+    os.environ["HEGUI_GATEWAY__UPSTREAMS"] = json.dumps(g.upstreams)
+    os.environ["HEGUI_LOGGING__LEVEL"] = settings.logging.level
+    os.environ["HEGUI_LOGGING__FORMAT"] = settings.logging.format
+    shared = tempfile.mkdtemp(prefix="hegui-metrics-")
+    os.environ[MULTIPROC_ENV] = shared
+    try:
+        uvicorn.run(
+            "hegui.gateway.app:app_factory",
+            factory=True,
+            workers=g.workers,
+            **common,  # type: ignore[arg-type]
+        )
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def _get_once(settings: object, path: str) -> None:

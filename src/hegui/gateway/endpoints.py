@@ -21,6 +21,7 @@ from hegui.gateway.chat import JSON_HEADERS, send_bytes, upstream_failure
 from hegui.gateway.errors import GatewayError
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.limits import check_item_count, check_text_size, text_size
 from hegui.gateway.schema import new_id, require_model
 from hegui.gateway.stream import is_violation
 from hegui.safety.types import Verdict
@@ -85,6 +86,8 @@ def moderation_result(verdict: Verdict) -> dict[str, Any]:
 
 
 async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
+    g = gw.settings.gateway
+    check_item_count(doc, "moderations", g.max_messages)
     value = doc.get("input")
     if isinstance(value, str):
         texts = [value]
@@ -112,10 +115,10 @@ async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send
         raise GatewayError(
             400, "'input' must be a string or an array.", param="input", decision="invalid"
         )
+    check_text_size(text_size(texts), g.max_checked_chars)
     ex.model = str(doc.get("model") or "hegui-moderation")
     results = []
-    for text in texts:
-        verdict = await gw.moderation.acheck(text, "input")
+    for verdict in await gw.moderation.check_each(texts, "input"):
         ex.add_codes(verdict.codes)
         if verdict.failed:
             ex.decision = "failed"
@@ -151,6 +154,7 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
             code="no_upstream",
         )
     slots = request_slots(doc, "images", unchecked=gw.unchecked_fields)
+    check_text_size(text_size([c[k] for c, k in slots]), gw.settings.gateway.max_checked_chars)
     conv = await gw.moderation.conversation(slots)
     ex.add_codes(conv.codes)
     verdict = conv.verdict

@@ -3,15 +3,18 @@
 prometheus_client's own Counter/Histogram take a lock and walk label dicts on every update
 (~5–20 µs each); the gateway updates several per request, so it keeps plain counters here and
 hands them to prometheus_client only when ``/metrics`` is scraped (a custom collector). Each app
-has its own registry, so several apps (tests, workers) never collide.
+has its own registry, so several apps (tests, workers) never collide. The plain state can be
+dumped and summed (:meth:`GatewayMetrics.state`, :meth:`GatewayMetrics.merged`), which is how
+``--workers N`` shows totals over all workers (:mod:`hegui.gateway.metrics_share`).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -67,7 +70,7 @@ class Histogram:
 class GatewayMetrics:
     """Counters the gateway bumps; rendered in the Prometheus text format on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, process: bool = True) -> None:
         self.requests: dict[tuple[str, str, str], int] = {}
         self.latency: dict[str, Histogram] = {}
         self.moderation: dict[str, Histogram] = {}
@@ -76,6 +79,44 @@ class GatewayMetrics:
         self.circuit_open: dict[str, int] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
+        if process:  # process_cpu_seconds_total, process_resident_memory_bytes, open fds, …
+            ProcessCollector(registry=self.registry)
+
+    def state(self) -> dict[str, Any]:
+        """Everything counted so far, as plain JSON-able data."""
+        return {
+            "requests": [[*k, n] for k, n in self.requests.items()],
+            "latency": {k: [h.counts, h.total] for k, h in self.latency.items()},
+            "moderation": {k: [h.counts, h.total] for k, h in self.moderation.items()},
+            "upstream_errors": [[*k, n] for k, n in self.upstream_errors.items()],
+            "stream_stops": dict(self.stream_stops),
+            "circuit_open": dict(self.circuit_open),
+        }
+
+    @classmethod
+    def merged(cls, states: Iterable[dict[str, Any]]) -> GatewayMetrics:
+        """The sum of several workers' :meth:`state` (gauges: the highest value)."""
+        out = cls(process=False)
+        for st in states:
+            for *key, n in st.get("requests", ()):
+                k = (str(key[0]), str(key[1]), str(key[2]))
+                out.requests[k] = out.requests.get(k, 0) + int(n)
+            for attr, bounds in (("latency", LATENCY_BUCKETS), ("moderation", CHECK_BUCKETS)):
+                hists: dict[str, Histogram] = getattr(out, attr)
+                for name, (counts, total) in st.get(attr, {}).items():
+                    h = hists.get(name)
+                    if h is None:
+                        h = hists[name] = Histogram(bounds)
+                    if len(counts) == len(h.counts):
+                        h.counts = [a + int(b) for a, b in zip(h.counts, counts, strict=True)]
+                        h.total += float(total)
+            for up, kind, n in st.get("upstream_errors", ()):
+                out.upstream_errors[(up, kind)] = out.upstream_errors.get((up, kind), 0) + int(n)
+            for reason, n in st.get("stream_stops", {}).items():
+                out.stream_stops[reason] = out.stream_stops.get(reason, 0) + int(n)
+            for up, v in st.get("circuit_open", {}).items():
+                out.circuit_open[up] = max(out.circuit_open.get(up, 0), int(v))
+        return out
 
     def request(self, endpoint: str, status: int, decision: str, seconds: float) -> None:
         key = (endpoint, str(status), decision)

@@ -9,15 +9,24 @@ windows across the boundaries between consecutive texts (:func:`hegui.safety.con
 a prompt split across messages or parts); and, for prompts, fragments the text asks to join
 (:func:`hegui.safety.conversation.assemble`). Personal information a window finds across a
 boundary is masked in the texts it came from.
+
+Large requests (more than ``offload_chars`` characters or ``offload_slots`` texts) are judged in
+a small thread pool, so the event loop keeps answering everyone else (``/healthz`` included)
+while a big prompt is checked; the engine is thread-safe and the pool bounds how many cores
+large checks take at once. With an external guard model (which talks to the network on the
+loop) the check stays on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -70,6 +79,9 @@ class Moderation:
         cache_size: int = 8192,
         guard_timeout: float = 2.0,
         observe: Callable[[str, float], None] | None = None,
+        offload_chars: int = 20_000,
+        offload_slots: int = 64,
+        threads: int = 2,
     ) -> None:
         self.checker = checker
         self._cache: dict[tuple[str, bool, str], Verdict] = {}
@@ -77,6 +89,10 @@ class Moderation:
         self._guard = getattr(checker, "guard", None) is not None and hasattr(checker, "acheck")
         self._guard_timeout = guard_timeout
         self._observe = observe
+        self.offload_chars = offload_chars
+        self.offload_slots = offload_slots
+        self._threads = max(1, threads)
+        self._executor: ThreadPoolExecutor | None = None
         # Characters judged on each side of a boundary between two texts: a prompt split
         # anywhere within this distance of a boundary is seen whole.
         self.window_width = max(64, self.max_term_length)
@@ -155,7 +171,9 @@ class Moderation:
         verdict = await self.acheck(text, direction, minor=minor)
         if not verdict.failed:
             if len(self._cache) >= self._cache_size:
-                self._cache.pop(next(iter(self._cache)))
+                # another thread (large checks run in the pool) may evict at the same time
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    self._cache.pop(next(iter(self._cache)))
             self._cache[key] = verdict
         return verdict
 
@@ -169,7 +187,52 @@ class Moderation:
         """Check every text slot ``(container, key)`` in order; redact in place when asked.
 
         Stops at the first violation (refuse, block, failed): nothing more needs checking.
+        Large conversations are checked in the thread pool (see the module docstring).
         """
+        if not self._guard and self._large(len(slots), (c[k] for c, k in slots)):
+            coro = self._conversation(slots, minor=minor, direction=direction)
+            ctx = contextvars.copy_context()  # the request id follows into the thread's logs
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool(), ctx.run, _drive, coro)
+        return await self._conversation(slots, minor=minor, direction=direction)
+
+    async def check_each(self, texts: list[str], direction: str) -> list[Verdict]:
+        """One verdict per text (the moderation endpoint); large batches in the thread pool."""
+        if not self._guard and self._large(len(texts), iter(texts)):
+            loop = asyncio.get_running_loop()
+            ctx = contextvars.copy_context()  # the request id follows into the thread's logs
+            return await loop.run_in_executor(
+                self._pool(), ctx.run, lambda: [self.check(t, direction) for t in texts]
+            )
+        return [await self.acheck(t, direction) for t in texts]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="hegui-check")
+        return self._executor
+
+    def _large(self, count: int, texts: Iterator[str]) -> bool:
+        if count > self.offload_slots:
+            return True
+        size = 0
+        for text in texts:
+            size += len(text)
+            if size > self.offload_chars:
+                return True
+        return False
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def _conversation(
+        self,
+        slots: list[tuple[Any, Any]],
+        *,
+        minor: bool = False,
+        direction: str = "input",
+    ) -> ConversationResult:
         result = ConversationResult(verdict=_ALLOW)
         for container, key in slots:
             text = container[key]
@@ -202,6 +265,16 @@ class Moderation:
             return True
         result.verdict = worst(result.verdict, verdict)
         return False
+
+
+def _drive(coro: Coroutine[Any, Any, ConversationResult]) -> ConversationResult:
+    """Run a check coroutine that never waits on I/O (no guard model) to its end, in this thread."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("a conversation check waited on I/O; it cannot run off the event loop")
 
 
 def _mask_across(window: Window, verdict: Verdict, slots: list[tuple[Any, Any]]) -> bool:

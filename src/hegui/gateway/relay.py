@@ -60,6 +60,7 @@ class StreamRelay:
         send: Send,
         receive: Receive | None = None,
         prefill: str = "",
+        label: tuple[dict[str, Any], bytes] | None = None,
     ) -> None:
         self.receive = receive
         self.gw = gw
@@ -83,16 +84,20 @@ class StreamRelay:
         self.usage: dict[str, Any] | None = None
         self.prefixed: set[int] = set()
         self.content_choices: set[int] = set()
-        self.label_fields, self.label_header = gw.labeler.implicit()
+        fields, header = label or gw.labeler.implicit()
+        self.label_fields: dict[str, Any] = dict(fields)
+        self.label_header: bytes = header
 
-    async def run(self, resp: UpstreamResponse) -> None:
-        await self.send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*SSE_HEADERS, (LABEL_HEADER, self.label_header)],
-            }
-        )
+    async def run(self, resp: UpstreamResponse, *, started: bool = False) -> None:
+        """Relay ``resp``; ``started``: the response head was already sent (early_stream)."""
+        if not started:
+            await self.send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*SSE_HEADERS, (LABEL_HEADER, self.label_header)],
+                }
+            )
         parser = SSEParser()
         broke: str | None = None
         # After the body is read, receive() returns only when the client disconnects (or the

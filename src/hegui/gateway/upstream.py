@@ -1,8 +1,10 @@
 """Upstream model servers (Art. 13: safe, stable, continuous service).
 
 A pool of OpenAI-compatible upstreams per model: weighted choice, connect-error retries with
-failover, a circuit breaker per upstream, periodic health checks that also discover each
-upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
+failover, a first-byte timeout that fails over too, a circuit breaker per upstream fed only by
+what says the upstream is unreachable (connection errors, timeouts, failed health probes: never
+an HTTP answer, which a user's content can provoke), periodic health checks that also discover
+each upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
 common servers' idle timeout (uvicorn: 5 s), so a pooled connection is not reused after the
 upstream closed it. Everything that touches the network sits behind :class:`Transport`, one
 method, so tests can plug in a function (:class:`FunctionTransport`).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,22 +48,26 @@ __all__ = [
 log = logging.getLogger("hegui.gateway")
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 @dataclass(frozen=True, slots=True)
 class UpstreamSpec:
     url: str  # base URL without a trailing /v1
     weight: float = 1.0
     models: frozenset[str] | None = None  # None: discover from GET /v1/models
+    name: str | None = None  # shown in metrics, logs and errors instead of the URL
 
 
 def parse_upstream(text: str) -> UpstreamSpec:
-    """``"http://host:8001/v1 weight=2 models=qwen,llama"`` → :class:`UpstreamSpec`."""
+    """``"http://host:8001/v1 name=a weight=2 models=qwen,llama"`` → :class:`UpstreamSpec`."""
     parts = text.split()
     if not parts or not parts[0].startswith(("http://", "https://")):
         raise ConfigError(f"upstream must start with http:// or https://: {text!r}")
     url = parts[0].rstrip("/")
     if url.endswith("/v1"):
         url = url[:-3]
-    weight, models = 1.0, None
+    weight, models, name = 1.0, None, None
     for opt in parts[1:]:
         key, _, value = opt.partition("=")
         if key == "weight":
@@ -72,9 +79,13 @@ def parse_upstream(text: str) -> UpstreamSpec:
                 raise ConfigError(f"upstream weight must be positive: {opt!r}")
         elif key == "models":
             models = frozenset(m for m in value.split(",") if m)
+        elif key == "name":
+            if not _NAME.fullmatch(value):
+                raise ConfigError(f"upstream name must be 1-64 of A-Z a-z 0-9 . _ -: {opt!r}")
+            name = value
         else:
-            raise ConfigError(f"unknown upstream option {opt!r} (use weight=, models=)")
-    return UpstreamSpec(url, weight, models)
+            raise ConfigError(f"unknown upstream option {opt!r} (use name=, weight=, models=)")
+    return UpstreamSpec(url, weight, models, name)
 
 
 class CircuitBreaker:
@@ -119,8 +130,9 @@ class CircuitBreaker:
 class Upstream:
     """One upstream server with its breaker and discovered model list."""
 
-    def __init__(self, spec: UpstreamSpec, breaker: CircuitBreaker) -> None:
+    def __init__(self, spec: UpstreamSpec, breaker: CircuitBreaker, name: str) -> None:
         self.spec = spec
+        self.name = name  # never the URL: names go where URLs must not (metrics, API errors)
         self.breaker = breaker
         self.discovered: frozenset[str] | None = None
         self.healthy = True
@@ -144,6 +156,7 @@ class UpstreamPool:
         *,
         retries: int = 2,
         timeout: float = 120.0,
+        first_byte_timeout: float = 30.0,
         breaker_threshold: int = 5,
         breaker_reset_s: float = 10.0,
         health_interval: float = 15.0,
@@ -151,11 +164,15 @@ class UpstreamPool:
         on_error: Callable[[str, str], None] | None = None,
     ) -> None:
         self.upstreams = [
-            Upstream(s, CircuitBreaker(breaker_threshold, breaker_reset_s)) for s in specs
+            Upstream(
+                s, CircuitBreaker(breaker_threshold, breaker_reset_s), s.name or f"upstream-{i}"
+            )
+            for i, s in enumerate(specs)
         ]
         self.transport = transport
         self.retries = retries
         self.timeout = timeout
+        self.first_byte_timeout = first_byte_timeout
         self.health_interval = health_interval
         self._headers = {"content-type": "application/json"}
         if api_key:
@@ -182,9 +199,11 @@ class UpstreamPool:
         return [k[2] for k in keyed]
 
     async def send(self, model: str, path: str, body: bytes) -> UpstreamResponse:
-        """POST ``body`` to ``path`` on an upstream for ``model``, failing over on connect errors.
+        """POST ``body`` to ``path`` on an upstream for ``model``, failing over on connect errors
+        and on upstreams that send nothing within ``first_byte_timeout``.
 
         Raises :class:`GatewayError` 502 (all upstreams unreachable or open) or 504 (timeout).
+        Messages name upstreams by their configured name, never by address.
         """
         order = self._order(model)
         if not order:
@@ -192,43 +211,62 @@ class UpstreamPool:
                 404, f"The model `{model}` does not exist", code="model_not_found", param="model"
             )
         attempts = 0
-        last = "no upstream available (circuit open)"
+        last = "circuit open"
+        slow: set[int] = set()  # upstreams that timed out: not asked again for this request
         for upstream in _cycle(order, self.retries + 1):
-            if not upstream.breaker.allow():
+            if id(upstream) in slow or not upstream.breaker.allow():
                 continue
             attempts += 1
             try:
-                resp = await self.transport.request(
-                    "POST", upstream.spec.url + path, body, self._headers, self.timeout
-                )
+                resp = await self._request(upstream, path, body)
             except UpstreamConnectError as exc:
                 upstream.breaker.failure()
-                last = str(exc)
+                last = f"{upstream.name}: connection failed"
                 self._error(upstream, "connect")
-                log.warning("upstream %s connect error: %s", upstream.spec.url, exc)
+                log.warning("upstream %s connect error: %s", upstream.name, exc)
                 continue
             except TimeoutError:
                 upstream.breaker.failure()
+                slow.add(id(upstream))
+                last = f"{upstream.name}: timed out"
                 self._error(upstream, "timeout")
-                raise GatewayError(
-                    504, "upstream timed out", type="upstream_error", code="upstream_timeout"
-                ) from None
+                log.warning("upstream %s sent no answer in time", upstream.name)
+                continue
+            # Any HTTP answer proves the upstream reachable. A 5xx may be caused by the request's
+            # content: counted in metrics, but it must not open the breaker for everyone.
+            upstream.breaker.success()
             if resp.status >= 500:
-                upstream.breaker.failure()
                 self._error(upstream, f"http_{resp.status}")
-            else:
-                upstream.breaker.success()
             return resp
+        if slow:
+            raise GatewayError(
+                504,
+                f"upstream timed out ({last})",
+                type="upstream_error",
+                code="upstream_timeout",
+            )
         raise GatewayError(
             502,
-            f"upstream unavailable after {attempts} attempt(s): {last}",
+            f"upstream unavailable after {attempts} attempt(s) ({last})",
             type="upstream_error",
             code="upstream_unavailable",
         )
 
+    async def _request(self, upstream: Upstream, path: str, body: bytes) -> UpstreamResponse:
+        """The upstream's answer head within ``first_byte_timeout`` (the body may take longer)."""
+        call = self.transport.request(
+            "POST", upstream.spec.url + path, body, self._headers, self.timeout
+        )
+        if self.first_byte_timeout <= 0 or self.first_byte_timeout >= self.timeout:
+            return await call
+        try:
+            return await asyncio.wait_for(call, self.first_byte_timeout)
+        except TimeoutError:
+            raise TimeoutError("no first byte from the upstream") from None
+
     def _error(self, upstream: Upstream, kind: str) -> None:
         if self._on_error is not None:
-            self._on_error(upstream.spec.url, kind)
+            self._on_error(upstream.name, kind)
 
     async def check_health(self) -> None:
         """GET /v1/models on every upstream: marks health and refreshes discovered models."""
@@ -245,9 +283,14 @@ class UpstreamPool:
                 resp.close()
         except (UpstreamConnectError, TimeoutError) as exc:
             upstream.healthy = False
-            log.warning("upstream %s health check failed: %s", upstream.spec.url, exc)
+            upstream.breaker.failure()
+            log.warning("upstream %s health check failed: %s", upstream.name, exc)
             return
         upstream.healthy = resp.status < 500
+        if upstream.healthy:
+            upstream.breaker.success()
+        else:
+            upstream.breaker.failure()
         try:
             doc = orjson.loads(data) if data else None
             ids = frozenset(str(m["id"]) for m in doc["data"]) if isinstance(doc, dict) else None

@@ -178,6 +178,24 @@ class StoreBackend:
                 return False
         return True
 
+    def health_checks(self) -> dict[str, Callable[[], dict[str, object]]]:
+        """Components the gateway's ``/readyz`` reports besides the store (see gateway.probes)."""
+        return {"usage_writer": self.writer_health}
+
+    def writer_health(self) -> dict[str, object]:
+        """The usage writer: its loop running, its process alive, its last batch written."""
+        task = self._writer_task
+        running = task is not None and not task.done()
+        process = self._writer.alive if self._writer is not None else None
+        return {
+            "ok": running and not self._failing and process is not False,
+            "running": running,
+            "process_alive": process,
+            "failing": self._failing,
+            "backlog": len(self._pending),
+            "backlog_limit": self.settings.store.usage_queue_limit,
+        }
+
     def _read(self, fn: Callable[[Connection], Any]) -> Any:
         with self.store.read() as conn:
             return fn(conn)
