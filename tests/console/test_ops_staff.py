@@ -55,7 +55,7 @@ def test_logins_are_throttled_per_user_even_with_the_right_password(store: Store
     for i in range(3):
         assert (
             store.write(
-                lambda c: ops.log_in(
+                lambda c, i=i: ops.log_in(
                     c, "admin", "wrong", client=f"10.0.0.{i}", settings=settings, now=NOW
                 )
             )

@@ -380,6 +380,13 @@ def create_app(
 
         engine = Engine.from_settings(settings.engine)
         engine.warm_up()
+    if fallback is None and settings.console.enabled:  # portal + console over the same store
+        from hegui.ops.backend import StoreBackend
+
+        if isinstance(backend, StoreBackend):
+            from hegui.console.app import console_app
+
+            fallback = console_app(settings, backend)
     return Gateway(settings, backend, engine, transport, fallback)
 
 
