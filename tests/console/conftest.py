@@ -161,3 +161,12 @@ def find_everywhere(store: Store, needles: list[str]) -> list[str]:
                 if needle.encode("utf-8") in data:
                     hits.append(f"file:{f.name}")
     return sorted(set(hits))
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(f"sqlite:///{tmp_path / 'hegui.db'}")
+    try:
+        yield s
+    finally:
+        s.close()

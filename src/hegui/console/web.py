@@ -175,8 +175,6 @@ def _lang(request: Request) -> str:
 
 async def _read_form(request: Request) -> dict[str, str]:
     kind = request.headers.get("content-type", "").split(";")[0].strip()
-    if kind != "application/x-www-form-urlencoded":
-        raise InputError("forms must be sent as application/x-www-form-urlencoded")
     size = 0
     chunks = []
     async for chunk in request.stream():
@@ -184,6 +182,10 @@ async def _read_form(request: Request) -> dict[str, str]:
         if size > MAX_FORM_BYTES:
             raise InputError(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
         chunks.append(chunk)
+    if not chunks or not any(chunks):
+        return {}
+    if kind != "application/x-www-form-urlencoded":
+        raise InputError("forms must be sent as application/x-www-form-urlencoded")
     try:
         text = b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError:
