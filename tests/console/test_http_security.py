@@ -64,9 +64,13 @@ def site(sqlite_store: Store, keyring: Keyring) -> Iterator[Console]:
 @pytest.mark.parametrize(("method", "path", "role"), STAFF_ROUTES, ids=lambda v: str(v))
 def test_anonymous_visitors_are_refused(site: Console, method: str, path: str, role: str) -> None:
     token = site.csrf("/console/login")  # even with a valid visitor CSRF token
-    response = site.client.request(method, path, data={"csrf": token} if method == "POST" else None, follow_redirects=False)
+    response = site.client.request(
+        method, path, data={"csrf": token} if method == "POST" else None, follow_redirects=False
+    )
     if method == "GET":
-        assert response.status_code == 303 and response.headers["location"].startswith("/console/login")
+        assert response.status_code == 303 and response.headers["location"].startswith(
+            "/console/login"
+        )
     else:
         assert response.status_code == 401
 
@@ -78,12 +82,16 @@ def test_lower_roles_are_refused(site: Console, method: str, path: str, role: st
         pytest.skip("every role may use this page")
     site.login(lower[-1])
     token = site.csrf("/console/")
-    response = site.client.request(method, path, data={"csrf": token} if method == "POST" else None, follow_redirects=False)
+    response = site.client.request(
+        method, path, data={"csrf": token} if method == "POST" else None, follow_redirects=False
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(("method", "path", "role"), ALL_POSTS, ids=lambda v: str(v))
-def test_every_post_needs_the_csrf_token(site: Console, method: str, path: str, role: str | None) -> None:
+def test_every_post_needs_the_csrf_token(
+    site: Console, method: str, path: str, role: str | None
+) -> None:
     site.login("admin")
     good = site.csrf("/console/")
     for data in ({}, {"csrf": "forged"}, {"csrf": good[:-1]}):
@@ -95,7 +103,10 @@ def test_every_post_needs_the_csrf_token(site: Console, method: str, path: str, 
 def test_a_post_from_a_browser_with_no_visitor_cookie_is_refused(site: Console) -> None:
     token = site.csrf("/portal/complaints/new")
     site.client.cookies.clear()
-    response = site.client.post("/portal/complaints/new", data={"csrf": token, "nonce": "n", "category": "other", "content": "x"})
+    response = site.client.post(
+        "/portal/complaints/new",
+        data={"csrf": token, "nonce": "n", "category": "other", "content": "x"},
+    )
     assert response.status_code == 403
 
 
@@ -119,9 +130,14 @@ def test_logins_are_throttled_and_never_redirect_off_site(site: Console) -> None
     for _ in range(3):
         wrong = site.post("/console/login", {"username": "admin", "password": "nope"})
         assert wrong.status_code == 401
-    blocked = site.post("/console/login", {"username": "admin", "password": "correct horse battery"})
+    blocked = site.post(
+        "/console/login", {"username": "admin", "password": "correct horse battery"}
+    )
     assert blocked.status_code == 429 and "retry-after" in blocked.headers
-    response = site.post("/console/login", {"username": "reviewer", "password": "correct horse battery", "next": "//evil.example/x"})
+    response = site.post(
+        "/console/login",
+        {"username": "reviewer", "password": "correct horse battery", "next": "//evil.example/x"},
+    )
     assert response.status_code == 303 and response.headers["location"] == "/console/"
 
 
@@ -129,6 +145,8 @@ def test_pages_carry_a_strict_content_security_policy(site: Console) -> None:
     page = site.client.get("/portal/")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=strict" in page.headers["set-cookie"]
+    assert (
+        "HttpOnly" in page.headers["set-cookie"] and "SameSite=strict" in page.headers["set-cookie"]
+    )
     js = site.client.get("/console/static/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:200]

@@ -17,47 +17,84 @@ from tests.console.conftest import find_everywhere, make_person
 from tests.console.web import add_staff, console
 
 
-def test_complaint_is_assigned_answered_and_overdue_items_are_flagged(store: Store, keyring: Keyring) -> None:
+def test_complaint_is_assigned_answered_and_overdue_items_are_flagged(
+    store: Store, keyring: Keyring
+) -> None:
     add_staff(store, "rev", "reviewer")
     settings = ConsoleSettings()
-    late, _ = store.write(lambda c: complaints.file_complaint(c, category="service", content="很慢", keyring=keyring, settings=settings))
-    fresh, tracking = store.write(lambda c: complaints.file_complaint(c, category="other", content="问题", keyring=keyring, settings=settings))
+    late, _ = store.write(
+        lambda c: complaints.file_complaint(
+            c, category="service", content="很慢", keyring=keyring, settings=settings
+        )
+    )
+    fresh, tracking = store.write(
+        lambda c: complaints.file_complaint(
+            c, category="other", content="问题", keyring=keyring, settings=settings
+        )
+    )
     with console(store, keyring) as c:
         c.login("rev")
         c.clock.now = late.due_at + timedelta(minutes=1)  # the clock moves past the deadline
         c.login("rev")
         queue = c.client.get("/console/complaints?state=overdue")
-        assert late.id in queue.text and "OVERDUE" in c.client.get("/console/complaints?lang=en").text
+        assert (
+            late.id in queue.text and "OVERDUE" in c.client.get("/console/complaints?lang=en").text
+        )
         dash = c.client.get("/console/?format=json").json()
         assert dash["complaints"]["overdue"] == 2
-        assert c.post("/console/complaints/escalate", {}, from_page="/console/complaints").status_code == 303
+        assert (
+            c.post("/console/complaints/escalate", {}, from_page="/console/complaints").status_code
+            == 303
+        )
         assert "escalated" in c.client.get("/console/complaints").text
         page = f"/console/complaints/{fresh.id}"
         assert c.post(f"{page}/assign", {"assignee": "rev"}, from_page=page).status_code == 303
-        assert c.post(f"{page}/answer", {"answer": "已处理，谢谢"}, from_page=page).status_code == 303
+        assert (
+            c.post(f"{page}/answer", {"answer": "已处理，谢谢"}, from_page=page).status_code == 303
+        )
         status = c.post("/portal/status", {"tracking": tracking})
         assert "已处理，谢谢" in status.text and 'id="status">answered<' in status.text
         again = c.post(f"{page}/answer", {"answer": "x"}, from_page="/console/")
         assert again.status_code == 400 and "already answered" in again.text
 
 
-def test_deletion_request_erases_the_person_from_the_console(store: Store, keyring: Keyring) -> None:
+def test_deletion_request_erases_the_person_from_the_console(
+    store: Store, keyring: Keyring
+) -> None:
     add_staff(store, "rev", "reviewer")
     person = make_person(store, keyring)
-    req, _ = store.write(lambda c: pi_requests.file_request(c, account_id=person.account_id, kind="delete", keyring=keyring, settings=ConsoleSettings()))
+    req, _ = store.write(
+        lambda c: pi_requests.file_request(
+            c,
+            account_id=person.account_id,
+            kind="delete",
+            keyring=keyring,
+            settings=ConsoleSettings(),
+        )
+    )
     with console(store, keyring) as c:
         c.login("rev")
         page = f"/console/requests/{req.id}"
         assert c.post(f"{page}/fulfil", {"note": "已删除"}, from_page=page).status_code == 303
         assert 'id="status">done<' in c.client.get(page).text
         assert c.invalidated == ["*"]
-    assert find_everywhere(store, [person.name, person.prompt, person.pseudonym, person.api_key]) == []
+    assert (
+        find_everywhere(store, [person.name, person.prompt, person.pseudonym, person.api_key]) == []
+    )
 
 
 def test_copy_request_export_from_the_console(store: Store, keyring: Keyring) -> None:
     add_staff(store, "rev", "reviewer")
     person = make_person(store, keyring)
-    req, _ = store.write(lambda c: pi_requests.file_request(c, account_id=person.account_id, kind="copy", keyring=keyring, settings=ConsoleSettings()))
+    req, _ = store.write(
+        lambda c: pi_requests.file_request(
+            c,
+            account_id=person.account_id,
+            kind="copy",
+            keyring=keyring,
+            settings=ConsoleSettings(),
+        )
+    )
     with console(store, keyring) as c:
         c.login("rev")
         blob = c.client.get(f"/console/requests/{req.id}/export")
@@ -66,13 +103,19 @@ def test_copy_request_export_from_the_console(store: Store, keyring: Keyring) ->
         assert "personal_data.json" in names and "usage_records.csv" in names
 
 
-def test_sanction_change_is_recorded_and_pushed_to_the_gateway(store: Store, keyring: Keyring) -> None:
+def test_sanction_change_is_recorded_and_pushed_to_the_gateway(
+    store: Store, keyring: Keyring
+) -> None:
     add_staff(store, "rev", "reviewer")
     person = make_person(store, keyring)
     with console(store, keyring) as c:
         c.login("rev")
         page = f"/console/users/{person.account_id}"
-        done = c.post(f"{page}/sanction", {"sanction": "suspended", "reason": "多次违规", "until": "2026-12-31T18:00"}, from_page=page)
+        done = c.post(
+            f"{page}/sanction",
+            {"sanction": "suspended", "reason": "多次违规", "until": "2026-12-31T18:00"},
+            from_page=page,
+        )
         assert done.status_code == 303
         assert c.invalidated == [f"account:{person.account_id}"]
         shown = c.client.get(page).text
@@ -89,16 +132,34 @@ def test_incident_disposal_and_report_export(store: Store, keyring: Keyring) -> 
     add_staff(store, "rev", "reviewer")
     with console(store, keyring) as c:
         c.login("rev")
-        made = c.post("/console/incidents", {"risk_codes": "A.1.a，A.2.b", "description": "巡查发现的违规内容"})
+        made = c.post(
+            "/console/incidents",
+            {"risk_codes": "A.1.a，A.2.b", "description": "巡查发现的违规内容"},
+        )
         assert made.status_code == 303
         page = made.headers["location"]
         iid = page.rsplit("/", 1)[1]
-        assert c.post(f"{page}/actions", {"kind": "stop_transmission", "note": "已下线"}, from_page=page).status_code == 303
-        assert c.post(f"{page}/actions", {"kind": "rectify", "note": "调整模型"}, from_page=page).status_code == 303
+        assert (
+            c.post(
+                f"{page}/actions", {"kind": "stop_transmission", "note": "已下线"}, from_page=page
+            ).status_code
+            == 303
+        )
+        assert (
+            c.post(
+                f"{page}/actions", {"kind": "rectify", "note": "调整模型"}, from_page=page
+            ).status_code
+            == 303
+        )
         refused = c.post(f"{page}/close", {}, from_page=page)
         assert refused.status_code == 400 and "still open" in refused.text
         action_id = re.search(rf"{page}/actions/(\d+)/close", c.client.get(page).text).group(1)
-        assert c.post(f"{page}/actions/{action_id}/close", {"note": "完成"}, from_page=page).status_code == 303
+        assert (
+            c.post(
+                f"{page}/actions/{action_id}/close", {"note": "完成"}, from_page=page
+            ).status_code
+            == 303
+        )
         assert c.post(f"{page}/close", {}, from_page=page).status_code == 303
         report = json.loads(c.client.get(f"{page}/report.json").content)
         assert report["incident"]["id"] == iid and report["incident"]["status"] == "closed"
@@ -110,12 +171,23 @@ def test_agreements_and_disclosures_are_published_by_admins(store: Store, keyrin
     add_staff(store, "boss", "admin")
     with console(store, keyring) as c:
         c.login("boss")
-        assert c.post("/console/agreements", {"version": "2026-12", "text": "新版服务协议正文", "url": ""}).status_code == 303
+        assert (
+            c.post(
+                "/console/agreements", {"version": "2026-12", "text": "新版服务协议正文", "url": ""}
+            ).status_code
+            == 303
+        )
         assert c.invalidated == ["agreement:published"]
         assert "新版服务协议正文" in c.client.get("/portal/agreement").text
         dup = c.post("/console/agreements", {"version": "2026-12", "text": "x"})
         assert dup.status_code == 400 and "already published" in dup.text
-        fields = {"version": "d1", "audience": "年满18周岁的用户", "uses": "写作辅助", "filing_number": "Beijing-XX-202612", "labels": "文字“由AI生成”"}
+        fields = {
+            "version": "d1",
+            "audience": "年满18周岁的用户",
+            "uses": "写作辅助",
+            "filing_number": "Beijing-XX-202612",
+            "labels": "文字“由AI生成”",
+        }
         assert c.post("/console/disclosures", fields).status_code == 303
         public = c.client.get("/portal/disclosure").text
         assert "年满18周岁的用户" in public and "Beijing-XX-202612" in public
@@ -128,7 +200,9 @@ def test_audit_log_viewer_verifies_the_chain(store: Store, keyring: Keyring) -> 
         c.login("aud")
         page = c.client.get("/console/audit?check=1&lang=en")
         assert "Chain intact" in page.text and "account.create" in page.text
-        assert "<form method=\"post\" action=\"/console/users" not in c.client.get("/console/users").text
+        assert (
+            '<form method="post" action="/console/users' not in c.client.get("/console/users").text
+        )
     with store.write_engine.begin() as conn:  # tamper with one event behind hegui's back
         conn.exec_driver_sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1")
     with console(store, keyring) as c:
