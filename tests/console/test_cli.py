@@ -70,7 +70,7 @@ def test_complaint_and_request_workflows_from_the_shell(url: str, tmp_path: Path
     store = open_store(url)
     try:
         person = make_person(store, keyring)
-        complaint, tracking = store.write(
+        complaint, _tracking = store.write(
             lambda c: complaints.file_complaint(
                 c, category="service", content="太慢", keyring=keyring, settings=ConsoleSettings()
             )

@@ -9,14 +9,13 @@ from datetime import timedelta
 
 import pytest
 
+import hegui.console.app  # noqa: F401  (registers every page)
 from hegui.config import ConsoleSettings, Settings
 from hegui.console.web import ROUTES
 from hegui.ops.staff import ROLES, has_role
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 from tests.console.web import Console, add_staff, console
-
-import hegui.console.app  # noqa: F401  (registers every page)
 
 PARAMS = {"cid": "cmp_0", "rid": "pir_0", "aid": "1", "iid": "inc_0", "kind": "access"}
 

@@ -20,8 +20,9 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def test_console_and_api_share_a_port_and_sanctions_apply_at_once(
-    tmp_path: Path, upstream: ServerThread
-) -> None:  # noqa: F811
+    tmp_path: Path,
+    upstream: ServerThread,  # noqa: F811
+) -> None:
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     store = open_store(url)
     try:
