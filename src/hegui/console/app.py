@@ -32,7 +32,7 @@ async def _console_bare(request: Request) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return HTMLResponse("<h1>404</h1><p><a href=\"/portal/\">/portal/</a></p>", status_code=404)
+    return HTMLResponse('<h1>404</h1><p><a href="/portal/">/portal/</a></p>', status_code=404)
 
 
 def build_app(services: Services) -> Starlette:
