@@ -163,7 +163,7 @@ def test_accepting_the_agreement_with_an_api_key_reaches_the_gateway(
             "/portal/agreement/accept", {"api_key": person.api_key}, from_page="/portal/agreement"
         )
         assert accepted.status_code == 200 and "v2" in accepted.text
-        assert c.invalidated == ["agreement:accepted"]
+        assert c.invalidated == [f"account:{person.account_id}"]
     with sqlite_store.read() as conn:
         assert accounts.get_account(conn, person.account_id).agreement_version == "v2"
 

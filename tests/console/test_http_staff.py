@@ -119,7 +119,7 @@ def test_sanction_change_is_recorded_and_pushed_to_the_gateway(
         assert done.status_code == 303
         assert c.invalidated == [f"account:{person.account_id}"]
         shown = c.client.get(page).text
-        assert 'id="sanction">suspended<' in shown and "多次违规" in shown and "测试警告" in shown
+        assert 'id="standing">suspended<' in shown and "多次违规" in shown and "测试警告" in shown
         bad = c.post(f"{page}/sanction", {"sanction": "banished", "reason": "x"}, from_page=page)
         assert bad.status_code == 400 and "unknown sanction" in bad.text
     with store.read() as conn:

@@ -48,8 +48,8 @@ def bar_chart(
             f'text-anchor="middle">{escape(day[5:])}</text>'
         )
     for i, name in enumerate(names):
-        x = left + (i % 6) * 110
-        y = top + height + 28 + (i // 6) * 12
+        x = left + (i % 5) * 135
+        y = top + height + 28 + (i // 5) * 12
         parts.append(f'<rect x="{x}" y="{y - 8}" width="8" height="8" fill="{colour[name]}"/>')
         parts.append(f'<text x="{x + 12}" y="{y}" font-size="10">{escape(name)}</text>')
     parts.append("</svg>")

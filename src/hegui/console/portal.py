@@ -55,17 +55,17 @@ async def portal_agreement(p: Page) -> Response:
 async def portal_agreement_accept(p: Page) -> Response:
     api_key = p.field("api_key")
 
-    def accept(conn: Connection) -> str:
+    def accept(conn: Connection) -> tuple[str, str]:
         account_id = request_ops.identify(conn, api_key)
         if account_id is None:
             raise InputError(p.t("API 密钥无效。", "That API key is not valid."))
         account = agreement_ops.accept_agreement(conn, account_id, actor=f"account:{account_id}")
-        return account.agreement_version or ""
+        return account_id, account.agreement_version or ""
 
-    version = await p.write(accept)
+    account_id, version = await p.write(accept)
     history = await p.read(_agreement_history)
-    # the gateway serves the account at once, on every replica
-    await p.services.invalidate("agreement:accepted")
+    # the gateway's cached view of the account still has the old version: drop it, everywhere
+    await p.services.invalidate(f"account:{account_id}")
     return p.render("portal/agreement.html", history=history, accepted=version)
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
@@ -114,8 +115,10 @@ class Page:
 
 def render(page: Page, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a template with the page's language, session and CSRF token available."""
+    zone = ZoneInfo(page.settings.console.timezone)
     body = _env.get_template(template).render(
         _=page.t,
+        local=lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         lang=page.lang,
         staff=page.staff.staff if page.staff else None,
         csrf=page.csrf,
