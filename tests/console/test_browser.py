@@ -105,13 +105,17 @@ def test_01_admin_publishes_the_disclosure_and_a_new_agreement(site: Site) -> No
     page.fill("#models", "示例大模型 v2（自研）")
     page.fill("#filing_number", "网信算备 110000000000000000001 号（示例）")
     page.fill("#minors", "每日时长限制、休息提醒、22:00–6:00 宵禁。")
-    page.fill("#labels", "文本回答末尾显示“本回答由人工智能生成”；图片、音频、视频含隐式元数据标识。")
+    page.fill(
+        "#labels", "文本回答末尾显示“本回答由人工智能生成”；图片、音频、视频含隐式元数据标识。"
+    )
     page.click("form[action='/console/disclosures'] button[type=submit]")
     page.wait_for_url(site.url + "/console/disclosures")
     shot(page, "02-disclosure-editor")
     page.goto(site.url + "/console/agreements")
     page.fill("#version", "v2")
-    page.fill("#text", "第一条 本服务面向年满18周岁的用户……\n第二条 用户不得利用本服务生成违法内容……")
+    page.fill(
+        "#text", "第一条 本服务面向年满18周岁的用户……\n第二条 用户不得利用本服务生成违法内容……"
+    )
     page.click("form[action='/console/agreements'] button[type=submit]")
     page.wait_for_url(site.url + "/console/agreements")
     assert page.locator("text=v2").first.is_visible()
@@ -220,7 +224,10 @@ def test_06_incident_is_disposed_of_and_exported(site: Site) -> None:
     staff.goto(site.url + "/console/incidents")
     shot(staff, "15-console-incidents")
     staff.click("tbody tr:first-child a")
-    for kind, note in (("stop_transmission", "已停止向该用户传输"), ("rectify", "补充训练数据并调整过滤策略")):
+    for kind, note in (
+        ("stop_transmission", "已停止向该用户传输"),
+        ("rectify", "补充训练数据并调整过滤策略"),
+    ):
         staff.select_option("#kind", kind)
         staff.fill("#note", note)
         staff.click("form[action$='/actions'] button")

@@ -16,7 +16,7 @@ from hegui.ops import accounts as account_ops
 from hegui.ops import agreements as agreement_ops
 from hegui.ops import disclosures as disclosure_ops
 from hegui.ops import incident_actions as incident_ops
-from hegui.ops import overview, sanctions
+from hegui.ops import overview, safe_answers, sanctions
 from hegui.ops import staff as staff_ops
 from hegui.ops.incidents import get_incident
 from hegui.store.schema import agreements
@@ -220,3 +220,38 @@ async def staff_create(p: Page) -> Response:
     actor, now = p.actor, p.now
     await p.write(lambda c: staff_ops.create_staff(c, **fields, actor=actor, now=now))
     return redirect("/console/staff")
+
+
+# ------------------------------------------------------------------ safe answers
+
+
+@page("/console/safe-answers", role="auditor")
+async def safe_answer_list(p: Page) -> Response:
+    items = await p.read(safe_answers.list_answers)
+    probe = p.request.query_params.get("probe", "")[:2000]
+    match = None
+    if probe.strip():
+        index = await p.read(safe_answers.load_active)
+        match = safe_answers.best_match(index, probe, 0.0)
+    return p.render(
+        "console/safe_answers.html",
+        items=items,
+        probe=probe,
+        match=match,
+        threshold=p.settings.console.safe_answer_threshold,
+    )
+
+
+@page("/console/safe-answers", methods=("POST",), role="reviewer")
+async def safe_answer_add(p: Page) -> Response:
+    question, answer, actor = p.field("question"), p.field("answer"), p.actor
+    await p.write(lambda c: safe_answers.add_answer(c, question, answer, actor=actor))
+    return redirect("/console/safe-answers")
+
+
+@page("/console/safe-answers/{sid}/toggle", methods=("POST",), role="reviewer")
+async def safe_answer_toggle(p: Page) -> Response:
+    sid, actor = int_param(p.request.path_params["sid"], 0), p.actor
+    active = p.field("active") == "1"
+    await p.write(lambda c: safe_answers.set_active(c, sid, active, actor=actor))
+    return redirect("/console/safe-answers")

@@ -385,7 +385,9 @@ def create_app(
 
         if isinstance(backend, StoreBackend):
             from hegui.console.app import console_app
+            from hegui.ops.safe_answers import SafeAnswerChecker
 
+            engine = SafeAnswerChecker(engine, backend, settings.console.safe_answer_threshold)
             fallback = console_app(settings, backend)
     return Gateway(settings, backend, engine, transport, fallback)
 

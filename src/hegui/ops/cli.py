@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
     _register_requests(ops)
     _register_incidents(ops)
     _register_disclosures(ops)
+    _register_safe_answers(ops)
 
 
 def _register_staff(staff: typer.Typer) -> None:
@@ -431,3 +432,62 @@ def _register_disclosures(ops: typer.Typer) -> None:
         finally:
             store.close()
         typer.echo(f"disclosure {version} published")
+
+
+def _register_safe_answers(ops: typer.Typer) -> None:
+    group = typer.Typer(help="Safe-answer knowledge base (安全代答).", no_args_is_help=True)
+    ops.add_typer(group, name="safe-answers")
+
+    @group.command("add")
+    def add(
+        question: Annotated[
+            str, typer.Option("--question", help="The recurring sensitive question.")
+        ],
+        answer: Annotated[str, typer.Option("--answer", help="The approved answer.")],
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Approve an answer (running gateways pick it up within seconds)."""
+        from hegui.ops import safe_answers
+
+        _, store = _open(url, config)
+        try:
+            answer_id = store.write(
+                lambda c: safe_answers.add_answer(c, question, answer, actor=_actor())
+            )
+        finally:
+            store.close()
+        typer.echo(f"safe answer {answer_id} added")
+
+    @group.command("list")
+    def list_(url: UrlOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+        """Approved answers with how often each was served."""
+        from hegui.ops import safe_answers
+
+        _, store = _open(url, config)
+        try:
+            with store.read() as conn:
+                items = safe_answers.list_answers(conn)
+        finally:
+            store.close()
+        lines = [
+            f"{a.id:4} {'active' if a.active else 'withdrawn':9} served={a.served:<6} {a.question}"
+            for a in items
+        ]
+        _emit([_plain(a) for a in items], as_json, "\n".join(lines) or "none")
+
+    @group.command("withdraw")
+    def withdraw(
+        answer_id: Annotated[int, typer.Argument(help="Answer id.")],
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Stop serving an answer."""
+        from hegui.ops import safe_answers
+
+        _, store = _open(url, config)
+        try:
+            store.write(lambda c: safe_answers.set_active(c, answer_id, False, actor=_actor()))
+        finally:
+            store.close()
+        typer.echo(f"safe answer {answer_id} withdrawn")
