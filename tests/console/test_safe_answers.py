@@ -75,7 +75,7 @@ def test_console_page_adds_probes_and_withdraws(sqlite_store: Store, keyring: Ke
 
 def test_running_gateway_serves_the_approved_answer_and_counts_it(
     tmp_path: Path, upstream: ServerThread
-) -> None:  # noqa: F811
+) -> None:
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     store = open_store(url)
     try:
