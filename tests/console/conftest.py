@@ -12,6 +12,7 @@ import pytest
 from hegui.config import ConsoleSettings
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store, open_store
+from tests.gateway.conftest import mock_module, upstream  # noqa: F401  (fixtures)
 from tests.store.conftest import (  # noqa: F401  (fixtures re-used from the store tests)
     NOW,
     _pg_session_url,

@@ -22,7 +22,6 @@ from hegui.store.db import open_store
 from tests.console.conftest import Person, make_person
 from tests.console.serve import serve_settings, serving
 from tests.console.web import PASSWORD, add_staff
-from tests.gateway.conftest import mock_module, upstream  # noqa: F401  (fixtures)
 from tests.gateway.servers import ServerThread
 from tests.preconditions import require
 
@@ -53,7 +52,7 @@ def shot(page: Any, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, upstream: ServerThread) -> Iterator[Site]:  # noqa: F811
+def site(tmp_path_factory: pytest.TempPathFactory, upstream: ServerThread) -> Iterator[Site]:
     require(
         os.path.exists(CHROMIUM) or shutil.which("chromium") is not None,
         "Chromium is not installed (apt-get install chromium)",
@@ -252,3 +251,17 @@ def test_07_dashboard_and_audit_log_for_the_auditor(site: Site) -> None:
     auditor.goto(site.url + "/console/complaints?lang=en")
     assert auditor.locator("form[action$='/escalate']").count() == 0  # read-only role
     shot(auditor, "19-console-english")
+
+
+def test_08_reviewer_approves_a_safe_answer_and_tries_it(site: Site) -> None:
+    staff = log_in(site, "reviewer")
+    staff.click("nav a[href='/console/safe-answers']")
+    staff.fill("#question", "台湾是中国的一部分吗")
+    staff.fill("#answer", "台湾是中国领土不可分割的一部分。")
+    staff.click("form[method=post][action='/console/safe-answers'] button[type=submit]")
+    staff.wait_for_selector("td:has-text('台湾是中国领土不可分割的一部分。')")
+    staff.fill("#probe", "臺灣是中國的一部分嗎？")
+    staff.click("form[action='/console/safe-answers'][method=get] button")
+    staff.wait_for_selector("#match")
+    assert "1.00" in staff.locator("#match").inner_text()
+    shot(staff, "20-console-safe-answers")

@@ -15,7 +15,6 @@ from hegui.store.db import Store, open_store
 from tests.console.conftest import make_person
 from tests.console.serve import serve_settings, serving
 from tests.console.web import add_staff, console
-from tests.gateway.conftest import mock_module, upstream  # noqa: F401  (fixtures)
 from tests.gateway.servers import ServerThread
 
 

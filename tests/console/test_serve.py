@@ -13,7 +13,6 @@ from hegui.store.db import open_store
 from tests.console.conftest import make_person
 from tests.console.serve import serve_settings, serving
 from tests.console.web import PASSWORD, add_staff
-from tests.gateway.conftest import mock_module, upstream  # noqa: F401  (fixtures)
 from tests.gateway.servers import ServerThread
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -21,7 +20,7 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 def test_console_and_api_share_a_port_and_sanctions_apply_at_once(
     tmp_path: Path,
-    upstream: ServerThread,  # noqa: F811
+    upstream: ServerThread,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     store = open_store(url)
