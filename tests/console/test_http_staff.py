@@ -209,3 +209,29 @@ def test_audit_log_viewer_verifies_the_chain(store: Store, keyring: Keyring) -> 
         c.login("aud")
         page = c.client.get("/console/audit?check=1&lang=en")
         assert "Problems found" in page.text and "edited" in page.text
+
+
+def test_incident_report_as_pdf_carries_the_evidence(sqlite_store: Store, keyring: Keyring) -> None:
+    from pypdf import PdfReader
+
+    from hegui.ops import incident_actions
+
+    add_staff(sqlite_store, "aud", "auditor")
+    iid = sqlite_store.write(
+        lambda c: incident_actions.open_incident(
+            c,
+            risk_codes=["A.1.a"],
+            description="巡查发现 evidence-7731",
+            keyring=keyring,
+            actor="staff:a",
+        )
+    )
+    sqlite_store.write(
+        lambda c: incident_actions.add_action(c, iid, "report", "已报告", actor="staff:a")
+    )
+    with console(sqlite_store, keyring) as c:
+        c.login("aud")
+        pdf = c.client.get(f"/console/incidents/{iid}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert iid in text and "evidence-7731" in text and "A.1.a" in text

@@ -4,6 +4,7 @@ the audit log and staff accounts. Thin: read the form, call one ops function, re
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
@@ -137,6 +138,23 @@ async def incident_report(p: Page) -> Response:
         media_type="application/json",
         headers={
             "content-disposition": f'attachment; filename="{iid}.json"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@page("/console/incidents/{iid}/report.pdf", role="auditor")
+async def incident_report_pdf(p: Page) -> Response:
+    from hegui.console.report_pdf import incident_pdf
+
+    iid, keyring = p.request.path_params["iid"], p.keyring
+    report = await p.read(lambda c: incident_ops.incident_report(c, iid, keyring=keyring))
+    pdf = await asyncio.to_thread(incident_pdf, report, incident_ops.ACTION_KINDS)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'attachment; filename="{iid}.pdf"',
             "cache-control": "no-store",
         },
     )
