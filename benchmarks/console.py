@@ -75,13 +75,15 @@ def _fill(store: Any, keyring: Any, usage: int, incidents: int, complaints: int)
     )
     pseudonyms = [keyring.pseudonym(p.id) for p in people]
     batch: list[dict[str, Any]] = []
+    # spread over 14 days and written in time order, as the gateway writes them
+    moments = sorted(now - timedelta(seconds=rng.randrange(14 * 86400)) for _ in range(usage))
     for i in range(usage):
         refused = rng.random() < 0.1
         batch.append(
             {
                 "pseudonym": rng.choice(pseudonyms),
                 "key_id": None,
-                "at": now - timedelta(seconds=rng.randrange(14 * 86400)),
+                "at": moments[i],
                 "model": "m",
                 "endpoint": "chat",
                 "decision": "refuse" if refused else "allow",
