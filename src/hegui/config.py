@@ -219,7 +219,7 @@ class GatewaySettings(_Section):
         "end", description="Where the visible notice goes: 'start' or 'end'."
     )
     agreement_url: str = Field(
-        "/agreement",
+        "/portal/agreement",
         description="Link given to users who have not accepted the current service agreement.",
     )
     workers: int = Field(1, description="Gateway worker processes.")
