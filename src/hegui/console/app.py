@@ -48,7 +48,7 @@ def build_app(services: Services) -> Starlette:
     return app
 
 
-def console_app(settings: Settings, backend: Any) -> Starlette:
+def console_app(settings: Settings, backend: Any) -> Any:
     """The app over a started :class:`hegui.ops.backend.StoreBackend` (its store and keyring)."""
     return build_app(
         Services(
