@@ -32,7 +32,7 @@ def bar_chart(
     ]
     for i, day in enumerate(days):
         x = left + i * (bar + gap)
-        y = top + height
+        y: float = top + height
         for name in names:
             n = series.get(day, {}).get(name, 0)
             if not n:
