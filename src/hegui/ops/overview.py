@@ -39,23 +39,20 @@ def dashboard(
     hour = _hour(conn, u.at)
     totals: dict[str, Counter[str]] = defaultdict(Counter)
     codes: dict[str, Counter[str]] = defaultdict(Counter)
-    # One pass over the window's index range, counted per UTC hour in SQL and folded into local
-    # days here (time zones with half-hour offsets fold to the hour they start in).
-    for stamp, decision, n in conn.execute(
-        select(hour, u.decision, func.count()).where(u.at >= first).group_by(hour, u.decision)
-    ):
-        totals[_local_day(stamp, zone)][decision] += n
-    # Risk codes are a JSON list per record: grouped by the list's text (a handful of distinct
-    # lists per hour), expanded here.
+    # One pass over the window, counted per UTC hour, decision and risk-code list (a JSON list
+    # per record, grouped by its text: a handful of distinct lists per hour) in SQL, then folded
+    # into local days here (zones with half-hour offsets fold to the hour they start in).
     listed = cast(u.risk_codes, Text)
-    for stamp, text, n in conn.execute(
-        select(hour, listed, func.count())
-        .where(u.at >= first, u.decision.in_(_FLAGGED))
-        .group_by(hour, listed)
+    for stamp, decision, text, n in conn.execute(
+        select(hour, u.decision, listed, func.count())
+        .where(u.at >= first)
+        .group_by(hour, u.decision, listed)
     ):
         day = _local_day(stamp, zone)
-        for code in json.loads(text or "[]"):
-            codes[day][code] += n
+        totals[day][decision] += n
+        if decision in _FLAGGED:
+            for code in json.loads(text or "[]"):
+                codes[day][code] += n
     all_requests = sum(sum(c.values()) for c in totals.values())
     refused = sum(c["refuse"] + c["block"] for c in totals.values())
     return {
