@@ -17,7 +17,15 @@ from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 from tests.console.web import Console, add_staff, console
 
-PARAMS = {"cid": "cmp_0", "rid": "pir_0", "aid": "1", "iid": "inc_0", "kind": "access", "sid": "1"}
+PARAMS = {
+    "cid": "cmp_0",
+    "rid": "pir_0",
+    "aid": "1",
+    "iid": "inc_0",
+    "kind": "access",
+    "sid": "1",
+    "tid": "1",
+}
 
 
 def _fill(path: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["build_app", "console_app"]
+__all__ = ["attach", "build_app", "console_app"]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ from hegui.console import portal, record_pages, staff_pages  # noqa: F401  (they
 from hegui.console.web import ROUTES, STATIC, Services
 from hegui.store.schema import utcnow
 
-__all__ = ["build_app", "console_app"]
+__all__ = ["attach", "build_app", "console_app"]
 
 
 async def _root(request: Request) -> Response:
@@ -59,3 +59,20 @@ def console_app(settings: Settings, backend: Any) -> Any:
             clock=utcnow,
         )
     )
+
+
+def attach(settings: Settings, backend: Any, engine: Any) -> tuple[Any, Any]:
+    """What ``create_app`` mounts for a store-backed gateway: the engine with the console's
+    live lexicon terms and safe answers, and the portal/console app; ``(engine, None)`` for any
+    other backend (tests' in-memory doubles)."""
+    from hegui.ops.backend import StoreBackend
+
+    if not isinstance(backend, StoreBackend):
+        return engine, None
+    from hegui.ops.lexicon_terms import StoreTermsDetector
+    from hegui.ops.safe_answers import SafeAnswerChecker
+
+    if hasattr(engine, "detectors"):  # the real engine: staff terms become one more detector
+        engine.detectors.append(StoreTermsDetector(backend))
+    checker = SafeAnswerChecker(engine, backend, settings.console.safe_answer_threshold)
+    return checker, console_app(settings, backend)

@@ -17,7 +17,7 @@ from hegui.ops import accounts as account_ops
 from hegui.ops import agreements as agreement_ops
 from hegui.ops import disclosures as disclosure_ops
 from hegui.ops import incident_actions as incident_ops
-from hegui.ops import overview, safe_answers, sanctions
+from hegui.ops import lexicon_terms, overview, safe_answers, sanctions
 from hegui.ops import staff as staff_ops
 from hegui.ops.incidents import get_incident
 from hegui.store.schema import agreements
@@ -273,3 +273,37 @@ async def safe_answer_toggle(p: Page) -> Response:
     active = p.field("active") == "1"
     await p.write(lambda c: safe_answers.set_active(c, sid, active, actor=actor))
     return redirect("/console/safe-answers")
+
+
+# ------------------------------------------------------------------ lexicon terms
+
+
+@page("/console/lexicon", role="auditor")
+async def lexicon_list(p: Page) -> Response:
+    query = p.request.query_params.get("q", "")[:100]
+    terms = await p.read(lambda c: lexicon_terms.list_terms(c, query))
+    builtin = await asyncio.to_thread(lexicon_terms.search_builtin, query) if query else []
+    return p.render("console/lexicon.html", terms=terms, builtin=builtin, q=query)
+
+
+@page("/console/lexicon", methods=("POST",), role="reviewer")
+async def lexicon_add(p: Page) -> Response:
+    term, code, severity, note, actor = (
+        p.field("term"),
+        p.field("code"),
+        p.field("severity") or "high",
+        p.field("note"),
+        p.actor,
+    )
+    await p.write(
+        lambda c: lexicon_terms.add_term(c, term, code, severity=severity, note=note, actor=actor)
+    )
+    return redirect("/console/lexicon")
+
+
+@page("/console/lexicon/{tid}/toggle", methods=("POST",), role="reviewer")
+async def lexicon_toggle(p: Page) -> Response:
+    tid, actor = int_param(p.request.path_params["tid"], 0), p.actor
+    active = p.field("active") == "1"
+    await p.write(lambda c: lexicon_terms.set_term_active(c, tid, active, actor=actor))
+    return redirect("/console/lexicon")

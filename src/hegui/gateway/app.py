@@ -381,14 +381,9 @@ def create_app(
         engine = Engine.from_settings(settings.engine)
         engine.warm_up()
     if fallback is None and settings.console.enabled:  # portal + console over the same store
-        from hegui.ops.backend import StoreBackend
+        from hegui.console.app import attach
 
-        if isinstance(backend, StoreBackend):
-            from hegui.console.app import console_app
-            from hegui.ops.safe_answers import SafeAnswerChecker
-
-            engine = SafeAnswerChecker(engine, backend, settings.console.safe_answer_threshold)
-            fallback = console_app(settings, backend)
+        engine, fallback = attach(settings, backend, engine)
     return Gateway(settings, backend, engine, transport, fallback)
 
 

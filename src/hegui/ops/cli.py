@@ -61,6 +61,7 @@ def register(app: typer.Typer) -> None:
     _register_incidents(ops)
     _register_disclosures(ops)
     _register_safe_answers(ops)
+    _register_lexicon(ops)
 
 
 def _register_staff(staff: typer.Typer) -> None:
@@ -491,3 +492,71 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         finally:
             store.close()
         typer.echo(f"safe answer {answer_id} withdrawn")
+
+
+def _register_lexicon(ops: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Lexicon terms kept in the console (live in running gateways).", no_args_is_help=True
+    )
+    ops.add_typer(group, name="lexicon")
+
+    @group.command("add")
+    def add(
+        term: Annotated[str, typer.Argument(help="The term.")],
+        code: Annotated[str, typer.Option("--code", help="Risk code, e.g. A.1.a.")],
+        severity: Annotated[str, typer.Option("--severity", help="high, medium or low.")] = "high",
+        note: Annotated[str, typer.Option("--note", help="Why (source, incident id).")] = "",
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Add a term; running gateways apply it within seconds."""
+        from hegui.ops import lexicon_terms
+
+        _, store = _open(url, config)
+        try:
+            term_id = store.write(
+                lambda c: lexicon_terms.add_term(
+                    c, term, code, severity=severity, note=note, actor=_actor()
+                )
+            )
+        finally:
+            store.close()
+        typer.echo(f"term {term_id} added")
+
+    @group.command("list")
+    def list_(
+        query: Annotated[str, typer.Argument(help="Only terms containing this.")] = "",
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Console terms, newest first."""
+        from hegui.ops import lexicon_terms
+
+        _, store = _open(url, config)
+        try:
+            with store.read() as conn:
+                items = lexicon_terms.list_terms(conn, query)
+        finally:
+            store.close()
+        lines = [
+            f"{t['id']:4} {'active' if t['active'] else 'withdrawn':9} {t['code']:6} {t['term']}"
+            for t in items
+        ]
+        _emit(items, as_json, "\n".join(lines) or "none")
+
+    @group.command("withdraw")
+    def withdraw(
+        term_id: Annotated[int, typer.Argument(help="Term id.")],
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Stop matching a term."""
+        from hegui.ops import lexicon_terms
+
+        _, store = _open(url, config)
+        try:
+            store.write(lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=_actor()))
+        finally:
+            store.close()
+        typer.echo(f"term {term_id} withdrawn")

@@ -56,6 +56,7 @@ __all__ = [
     "disclosures",
     "incident_actions",
     "incidents",
+    "lexicon_terms",
     "login_failures",
     "metadata",
     "minors_usage",
@@ -574,6 +575,21 @@ safe_answers = Table(
     Column("answer", Text, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("served", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Terms staff add in the console; running gateways load them as one more lexicon detector.
+lexicon_terms = Table(
+    "lexicon_terms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("term", String(200), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("note", Text, nullable=True),
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

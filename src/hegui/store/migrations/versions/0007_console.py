@@ -1,5 +1,6 @@
 """Public portal and staff console: staff, sessions, login failures, complaints, personal-
-information requests, disclosures, incident disposal actions, safe answers (issue 16).
+information requests, disclosures, incident disposal actions, safe answers, operator lexicon
+terms (issue 16).
 
 Revision ID: 0007
 Revises: 0005 (the lead re-chains this to 0006 when merging)
@@ -20,6 +21,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "lexicon_terms",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("term", sa.String(length=200), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("severity", sa.String(length=8), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lexicon_terms")),
+    )
     op.create_table(
         "complaints",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -141,6 +155,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("lexicon_terms")
     op.drop_index(op.f("ix_staff_sessions_staff_id"), table_name="staff_sessions")
     op.drop_table("staff_sessions")
     op.drop_index(op.f("ix_incident_actions_incident_id"), table_name="incident_actions")
