@@ -265,3 +265,17 @@ def test_08_reviewer_approves_a_safe_answer_and_tries_it(site: Site) -> None:
     staff.wait_for_selector("#match")
     assert "1.00" in staff.locator("#match").inner_text()
     shot(staff, "20-console-safe-answers")
+
+
+def test_09_reviewer_adds_a_lexicon_term(site: Site) -> None:
+    staff = log_in(site, "reviewer")
+    staff.click("nav a[href='/console/lexicon']")
+    staff.fill("#term", "蓝莓暗号")
+    staff.fill("#code", "A.1.a")
+    staff.fill("#note", "用户举报 C-…，inc_…")
+    staff.click("form[method=post][action='/console/lexicon'] button[type=submit]")
+    staff.wait_for_selector("td:has-text('蓝莓暗号')")
+    staff.fill("#q", "暗号")
+    staff.click("form[action='/console/lexicon'][method=get] button")
+    staff.wait_for_selector("td:has-text('蓝莓暗号')")
+    shot(staff, "21-console-lexicon")
