@@ -157,3 +157,71 @@ def test_pages_carry_a_strict_content_security_policy(site: Console) -> None:
     )
     js = site.client.get("/console/static/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:200]
+
+
+XSS = '<script>alert("x")</script>'
+
+
+def test_markup_in_every_staff_form_comes_back_escaped(site: Console) -> None:
+    from tests.console.conftest import make_person
+
+    store = site.services.store()
+    person = make_person(store, site.services.keyring(), name=XSS)
+    site.login("admin")
+    posts = [
+        (
+            "/console/disclosures",
+            {
+                "version": XSS[:60],
+                **{
+                    k: XSS
+                    for k in (
+                        "audience",
+                        "uses",
+                        "limitations",
+                        "models",
+                        "filing_number",
+                        "minors",
+                        "labels",
+                        "contact",
+                    )
+                },
+            },
+        ),
+        ("/console/agreements", {"version": "x" + XSS[:40], "text": XSS}),
+        ("/console/incidents", {"risk_codes": "A.1.a", "description": XSS}),
+        (
+            f"/console/users/{person.account_id}/sanction",
+            {"sanction": "warned", "reason": XSS + "!"},
+        ),
+        ("/console/safe-answers", {"question": XSS + "问题", "answer": XSS}),
+        ("/console/lexicon", {"term": XSS, "code": "A.1.a", "note": XSS}),
+        (
+            "/console/staff",
+            {"username": "eve", "name": XSS, "role": "auditor", "password": "long enough pw"},
+        ),
+    ]
+    for path, data in posts:
+        assert site.post(path, data, from_page="/console/").status_code == 303, path
+    assert "<script>alert" not in site.client.get("/console/incidents").text
+    pages = [
+        "/console/disclosures",
+        "/portal/disclosure",
+        "/console/agreements",
+        "/portal/agreement",
+        f"/console/users/{person.account_id}",
+        "/console/users?q=script",
+        "/console/safe-answers?probe=" + XSS,
+        "/console/lexicon?q=script",
+        "/console/staff",
+    ]
+    incident = (
+        site.client.get("/console/incidents")
+        .text.split('href="/console/incidents/inc_')[1]
+        .split('"')[0]
+    )
+    pages.append(f"/console/incidents/inc_{incident}")
+    for path in pages:
+        text = site.client.get(path).text
+        assert "<script>alert" not in text, path
+        assert "&lt;script&gt;" in text, path
