@@ -95,7 +95,7 @@ async def portal_complaint_submit(p: Page) -> Response:
         ))  # fmt: skip
     settings, keyring, now = p.settings.console, p.keyring, p.now
     try:
-        _complaint, tracking = await p.write(
+        complaint, tracking = await p.write(
             lambda c: complaint_ops.file_complaint(
                 c,
                 category=p.field("category"),
@@ -113,7 +113,7 @@ async def portal_complaint_submit(p: Page) -> Response:
     used[nonce] = None
     while len(used) > _NONCES_KEPT:
         del used[next(iter(used))]
-    return p.render("portal/complaint_done.html", tracking=tracking, complaint=_complaint)
+    return p.render("portal/complaint_done.html", tracking=tracking, complaint=complaint)
 
 
 @page("/portal/status")
