@@ -1,8 +1,10 @@
 """The whole Article 9–15 workflow in a real browser (Debian's Chromium driven by Playwright)
 against a real gateway with the console mounted, as ``hegui serve`` runs it.
 
-Each step saves a screenshot into ``docs/img/console/``; ``docs/console.md`` shows them. CI
-installs Chromium with apt (``.ci/run``); elsewhere the tests skip when it is missing.
+Each step takes a screenshot; with ``HEGUI_CONSOLE_SCREENSHOTS=1`` they are saved into
+``docs/img/console/`` (which ``docs/console.md`` shows), otherwise into a temporary folder, so a
+test run leaves the tree clean. CI installs Chromium with apt (``.ci/run``); elsewhere the tests
+skip when it is missing.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,12 @@ from tests.gateway.servers import ServerThread
 from tests.preconditions import require
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "console"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "console"
+SHOTS = (
+    DOCS_SHOTS
+    if os.environ.get("HEGUI_CONSOLE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "hegui-console-screenshots"
+)
 TRACKING = re.compile(r"[CR]-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}")
 
 
