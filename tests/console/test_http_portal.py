@@ -117,6 +117,21 @@ def test_injected_markup_comes_back_escaped_everywhere(
         assert "&lt;script&gt;" in status.text
 
 
+def test_double_submission_files_one_request(sqlite_store: Store, keyring: Keyring) -> None:
+    person = make_person(sqlite_store, keyring)
+    with console(sqlite_store, keyring) as c:
+        page = c.client.get("/portal/rights/access")
+        data = {
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1),
+            "nonce": re.search(r'name="nonce" value="([^"]+)"', page.text).group(1),
+            "api_key": person.api_key,
+        }
+        assert c.client.post("/portal/rights/access", data=data).status_code == 200
+        again = c.client.post("/portal/rights/access", data=data)
+        assert again.status_code == 400 and "已提交过" in again.text
+    assert _count(sqlite_store, pi_requests) == 1
+
+
 def test_rights_request_needs_the_persons_api_key(sqlite_store: Store, keyring: Keyring) -> None:
     person = make_person(sqlite_store, keyring)
     with console(sqlite_store, keyring) as c:

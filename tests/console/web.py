@@ -20,6 +20,7 @@ from tests.console.conftest import NOW
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
 @dataclass
@@ -46,8 +47,17 @@ class Console:
         return match.group(1)
 
     def post(self, path: str, data: dict[str, str], *, from_page: str | None = None) -> object:
-        token = self.csrf(from_page or path)
-        return self.client.post(path, data={**data, "csrf": token}, follow_redirects=False)
+        """Submit ``data`` as the form on ``from_page`` (default ``path``) would: with its CSRF
+        token and, when it has one, its one-time nonce."""
+        page = self.client.get(from_page or path)
+        assert page.status_code == 200, (path, page.status_code, page.text[:500])
+        token = _CSRF.search(page.text)
+        assert token, f"no form with a CSRF token on {from_page or path}"
+        fields = {"csrf": token.group(1)}
+        nonce = _NONCE.search(page.text)
+        if nonce:
+            fields["nonce"] = nonce.group(1)
+        return self.client.post(path, data={**fields, **data}, follow_redirects=False)
 
     def login(self, username: str, password: str = PASSWORD) -> None:
         response = self.post(

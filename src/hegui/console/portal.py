@@ -85,14 +85,27 @@ def _complaint_form(p: Page, values: dict[str, str], error: str | None) -> Respo
     )
 
 
-@page("/portal/complaints/new", methods=("POST",))
-async def portal_complaint_submit(p: Page) -> Response:
+def _fresh_nonce(p: Page) -> str:
+    """The form's one-time nonce; a second submission of the same form is refused."""
     nonce = p.field("nonce")
     if not nonce or nonce in p.services.used_forms:
         raise InputError(p.t(
             "此表单已提交过；受理编号显示在上一次提交后的页面上。",
             "This form was already submitted; the tracking number was shown after the first submission.",
         ))  # fmt: skip
+    return nonce
+
+
+def _spend_nonce(p: Page, nonce: str) -> None:
+    used = p.services.used_forms
+    used[nonce] = None
+    while len(used) > _NONCES_KEPT:
+        del used[next(iter(used))]
+
+
+@page("/portal/complaints/new", methods=("POST",))
+async def portal_complaint_submit(p: Page) -> Response:
+    nonce = _fresh_nonce(p)
     settings, keyring, now = p.settings.console, p.keyring, p.now
     try:
         complaint, tracking = await p.write(
@@ -109,10 +122,7 @@ async def portal_complaint_submit(p: Page) -> Response:
         )
     except InputError as exc:
         return _complaint_form(p, p.form, str(exc))
-    used = p.services.used_forms
-    used[nonce] = None
-    while len(used) > _NONCES_KEPT:
-        del used[next(iter(used))]
+    _spend_nonce(p, nonce)
     return p.render("portal/complaint_done.html", tracking=tracking, complaint=complaint)
 
 
@@ -181,12 +191,18 @@ async def portal_rights_form(p: Page) -> Response:
     kind = p.request.path_params["kind"]
     if kind not in request_ops.KINDS:
         raise InputError(p.t("未知的申请类型。", "Unknown kind of request."))
-    return p.render("portal/rights_form.html", kind=kind, kinds=request_ops.KINDS)
+    return p.render(
+        "portal/rights_form.html",
+        kind=kind,
+        kinds=request_ops.KINDS,
+        nonce=secrets.token_urlsafe(16),
+    )
 
 
 @page("/portal/rights/{kind}", methods=("POST",))
 async def portal_rights_submit(p: Page) -> Response:
     kind = p.request.path_params["kind"]
+    nonce = _fresh_nonce(p)
     api_key, detail = p.field("api_key"), p.field("detail")
     settings, keyring, now = p.settings.console, p.keyring, p.now
 
@@ -205,6 +221,7 @@ async def portal_rights_submit(p: Page) -> Response:
         )  # fmt: skip
 
     req, tracking = await p.write(file)
+    _spend_nonce(p, nonce)
     return p.render("portal/rights_done.html", tracking=tracking, item=req, kinds=request_ops.KINDS)
 
 
