@@ -235,3 +235,37 @@ def test_incident_report_as_pdf_carries_the_evidence(sqlite_store: Store, keyrin
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert iid in text and "evidence-7731" in text and "A.1.a" in text
+
+
+def test_list_pages_have_json_twins_behind_the_same_roles(
+    sqlite_store: Store, keyring: Keyring
+) -> None:
+    add_staff(sqlite_store, "aud", "auditor")
+    person = make_person(sqlite_store, keyring)
+    settings = ConsoleSettings()
+    sqlite_store.write(
+        lambda c: complaints.file_complaint(
+            c, category="other", content="问题", keyring=keyring, settings=settings
+        )
+    )
+    sqlite_store.write(
+        lambda c: pi_requests.file_request(
+            c, account_id=person.account_id, kind="access", keyring=keyring, settings=settings
+        )
+    )
+    with console(sqlite_store, keyring) as c:
+        assert (
+            c.client.get("/console/complaints?format=json", follow_redirects=False).status_code
+            == 303
+        )
+        c.login("aud")
+        queue = c.client.get("/console/complaints?format=json").json()
+        assert queue["counts"]["open"] == 1 and queue["items"][0]["content"] == "问题"
+        assert "overdue" in queue["items"][0]
+        assert c.client.get("/console/requests?format=json").json()["items"][0]["kind"] == "access"
+        assert c.client.get("/console/incidents?format=json").json()["counts"]["open"] == 1
+        assert (
+            c.client.get("/console/users?format=json").json()["items"][0]["id"] == person.account_id
+        )
+        audit = c.client.get("/console/audit?format=json&check=1").json()
+        assert audit["verify"]["ok"] and audit["events"][0]["seq"] > 1

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from starlette.responses import Response
 
-from hegui.console.web import Page, int_param, page, redirect
+from hegui.console.web import Page, int_param, json_page, page, redirect, wants_json
 from hegui.errors import InputError
 from hegui.ops import accounts as account_ops
 from hegui.ops import agreements as agreement_ops
@@ -32,6 +32,8 @@ __all__: list[str] = []
 async def users(p: Page) -> Response:
     query = p.request.query_params.get("q", "")
     found = await p.read(lambda c: overview.find_accounts(c, query))
+    if wants_json(p):
+        return json_page({"items": found})
     return p.render("console/users.html", users=found, q=query)
 
 
@@ -76,6 +78,8 @@ async def incidents(p: Page) -> Response:
     offset = int_param(p.request.query_params.get("offset"), 0)
     items = await p.read(lambda c: incident_ops.list_incidents(c, state=state, offset=offset))
     counts = await p.read(incident_ops.incident_counts)
+    if wants_json(p):
+        return json_page({"counts": counts, "items": items})
     return p.render(
         "console/incidents.html", items=items, counts=counts, state=state, offset=offset
     )
@@ -223,6 +227,8 @@ async def audit_log(p: Page) -> Response:
     before = int_param(params.get("before"), 0) or None
     check = params.get("check") == "1"
     data = await p.read(lambda c: overview.audit_page(c, before=before, check=check))
+    if wants_json(p):
+        return json_page(data)
     return p.render("console/audit.html", events=data["events"], verify=data["verify"])
 
 

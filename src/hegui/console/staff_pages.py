@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from starlette.responses import JSONResponse, Response
 
 from hegui.console.charts import bar_chart
-from hegui.console.web import STAFF_COOKIE, Page, int_param, page, redirect
+from hegui.console.web import STAFF_COOKIE, Page, int_param, json_page, page, redirect, wants_json
 from hegui.errors import InputError
 from hegui.ops import complaints as complaint_ops
 from hegui.ops import overview, personal_data
@@ -17,6 +17,12 @@ from hegui.ops import pi_requests as request_ops
 from hegui.ops import staff as staff_ops
 
 __all__: list[str] = []
+
+
+def _plain(item: object) -> dict[str, object]:
+    import dataclasses
+
+    return dataclasses.asdict(item)  # type: ignore[call-overload,no-any-return]
 
 
 def _next(value: str) -> str:
@@ -103,6 +109,10 @@ async def complaints(p: Page) -> Response:
         )
     )
     counts = await p.read(lambda c: complaint_ops.complaint_counts(c, now))
+    if wants_json(p):
+        return json_page(
+            {"counts": counts, "items": [{**_plain(i), "overdue": i.overdue(now)} for i in items]}
+        )
     template = (
         "console/complaint_rows.html"
         if p.request.headers.get("hx-request")
@@ -171,6 +181,10 @@ async def requests(p: Page) -> Response:
         lambda c: request_ops.list_requests(c, keyring=keyring, now=now, state=state, offset=offset)
     )
     counts = await p.read(lambda c: request_ops.request_counts(c, now))
+    if wants_json(p):
+        return json_page(
+            {"counts": counts, "items": [{**_plain(i), "overdue": i.overdue(now)} for i in items]}
+        )
     return p.render(
         "console/requests.html",
         items=items,

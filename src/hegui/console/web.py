@@ -270,3 +270,30 @@ def int_param(value: str | None, default: int, *, lo: int = 0, hi: int = 1_000_0
     except ValueError:
         raise InputError(f"not a number: {value!r}") from None
     return max(lo, min(hi, number))
+
+
+def wants_json(page: Page) -> bool:
+    """``?format=json``: the page's data as JSON (its twin for scripts), same roles."""
+    return page.request.query_params.get("format") == "json"
+
+
+def json_page(data: Any) -> Response:
+    """JSON of dataclasses, dicts and lists, times as ISO 8601 strings; never cached."""
+    import dataclasses
+    import json
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, bytes | memoryview):
+            return None
+        return str(value)
+
+    body = json.dumps(data, ensure_ascii=False, default=plain)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
+    )
