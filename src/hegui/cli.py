@@ -30,10 +30,20 @@ def _register_rooms() -> None:
     from hegui.corpus import cli as corpus_cli
     from hegui.gateway import cli as gateway_cli
     from hegui.labeling import cli as labeling_cli
+    from hegui.ops import cli as ops_cli
     from hegui.safety import cli as safety_cli
     from hegui.store import cli as store_cli
 
-    rooms = (safety_cli, gateway_cli, store_cli, labeling_cli, corpus_cli, annotation_cli, assess_cli)
+    rooms = (
+        safety_cli,
+        gateway_cli,
+        store_cli,
+        labeling_cli,
+        corpus_cli,
+        annotation_cli,
+        assess_cli,
+        ops_cli,
+    )
     for room in rooms:
         room.register(app)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from hegui.errors import ConfigError
 
 __all__ = [
+    "ConsoleSettings",
     "EngineSettings",
     "GatewaySettings",
     "LabelingSettings",
@@ -220,7 +221,7 @@ class GatewaySettings(_Section):
         "end", description="Where the visible notice goes: 'start' or 'end'."
     )
     agreement_url: str = Field(
-        "/agreement",
+        "/portal/agreement",
         description="Link given to users who have not accepted the current service agreement.",
     )
     workers: int = Field(1, description="Gateway worker processes.")
@@ -334,6 +335,42 @@ class LabelingSettings(_Section):
     )
 
 
+class ConsoleSettings(_Section):
+    enabled: bool = Field(
+        True, description="Serve the public portal (/portal) and staff console (/console)."
+    )
+    complaint_working_days: int = Field(
+        15, description="Published deadline for answering a complaint or report, in working days."
+    )
+    request_working_days: int = Field(
+        15, description="Deadline for a personal-information request, in working days."
+    )
+    holidays: list[str] = Field(
+        default_factory=list,
+        description="Extra non-working days (YYYY-MM-DD) skipped when counting deadlines.",
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", description="Time zone in which working days and deadlines are counted."
+    )
+    session_hours: float = Field(8.0, description="Staff sessions end this long after login.")
+    login_failures: int = Field(
+        5, description="Failed staff logins per user name (or per address) before a pause."
+    )
+    login_window_minutes: int = Field(
+        15, description="Window over which failed staff logins are counted."
+    )
+    max_field_chars: int = Field(
+        5000, description="Longest text accepted in a portal or console form field."
+    )
+    safe_answer_threshold: float = Field(
+        0.5,
+        description="Similarity (0–1) a refused input needs with an approved question to get its safe answer.",
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark session cookies Secure (set when served over HTTPS)."
+    )
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -346,6 +383,7 @@ class Settings(BaseModel):
     labeling: LabelingSettings = Field(default_factory=LabelingSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, dict[str, Any]]:

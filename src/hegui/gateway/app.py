@@ -351,6 +351,10 @@ def create_app(
 
         engine = Engine.from_settings(settings.engine)
         engine.warm_up()
+    if fallback is None and settings.console.enabled:  # portal + console over the same store
+        from hegui.console.app import attach
+
+        engine, fallback = attach(settings, backend, engine)
     return Gateway(settings, backend, engine, transport, fallback)
 
 

@@ -20,7 +20,13 @@ from hegui.store import audit, audit_records
 from hegui.store.crypto import Keyring
 from hegui.store.schema import usage_records, utcnow
 
-__all__ = ["CONTENT_POLICIES", "VIOLATION_DECISIONS", "insert_usage", "keeps_content", "review_queue"]
+__all__ = [
+    "CONTENT_POLICIES",
+    "VIOLATION_DECISIONS",
+    "insert_usage",
+    "keeps_content",
+    "review_queue",
+]
 
 CONTENT_POLICIES = ("none", "violations", "all")
 VIOLATION_DECISIONS = frozenset({"refuse", "block", "failed"})
@@ -91,7 +97,9 @@ def insert_usage(
     return len(rows)
 
 
-def review_queue(conn: Connection, *, limit: int = 100, since: datetime | None = None) -> list[dict[str, Any]]:
+def review_queue(
+    conn: Connection, *, limit: int = 100, since: datetime | None = None
+) -> list[dict[str, Any]]:
     """Usage records the policy sent to ``review`` (served, waiting for a person), newest first;
     the console's review queue reads this. Content stays encrypted here."""
     query = select(usage_records).where(usage_records.c.decision == "review")

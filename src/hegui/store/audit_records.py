@@ -52,6 +52,8 @@ TRACKED: dict[str, tuple[Table, str]] = {
 SHORT = 8  # hex characters per usage row digest: names the row; the batch digest is the proof
 # Actions whose events seal the rows they changed.
 _SEALING = ("account.", "sanction.", "agreement.", "key.", "incident.", "violation.")
+# Actions that delete usage records or erase their content on purpose, naming the ids.
+_REMOVING = ("retention.purge", "pi.erase", "incident.eliminate")
 
 
 def _plain(value: Any) -> Any:
@@ -191,7 +193,7 @@ def _expectations(conn: Connection) -> _Expected:
                 exp.batches.append((seq, detail, after_hash))
             else:
                 exp.unsealed += 1
-        elif action == "retention.purge":
+        elif action in _REMOVING:
             exp.purged.update(_expand(detail.get("usage_deleted_ids", ())))
             exp.erased.update(_expand(detail.get("usage_content_erased_ids", ())))
         elif action.startswith(_SEALING) and "rows" not in detail:

@@ -48,14 +48,23 @@ __all__ = [
     "api_keys",
     "audit_events",
     "audit_head",
+    "complaints",
     "corpus_scan_results",
     "corpus_scans",
     "corpus_sources",
     "corpus_verdicts",
+    "disclosures",
+    "incident_actions",
     "incidents",
+    "lexicon_terms",
+    "login_failures",
     "metadata",
     "minors_usage",
+    "pi_requests",
+    "safe_answers",
     "sanction_events",
+    "staff",
+    "staff_sessions",
     "task_annotations",
     "usage_records",
     "utcnow",
@@ -462,4 +471,126 @@ corpus_verdicts = Table(
     Column("reviewer", String(100), nullable=False),
     Column("note", Text, nullable=True),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# --- public portal and staff console (hegui.console over hegui.ops) ----------------------------
+# Rules (deadlines, roles, who may read what) live in hegui.ops; these are only the tables.
+# Free text a member of the public wrote (complaints, request details, contacts) is stored
+# encrypted (AES-GCM, hegui.store.crypto); tracking numbers only as sha256 digests.
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(32), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tracking_hash", String(64), nullable=False, unique=True),
+    Column("category", String(32), nullable=False),
+    Column("reference", String(200), nullable=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("contact", LargeBinary, nullable=True),
+    Column("account_id", String(32), nullable=True, index=True),
+    Column("status", String(16), nullable=False),
+    Column("assignee", String(64), nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("filed_at", UTCDateTime, nullable=False, index=True),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("escalated_at", UTCDateTime, nullable=True),
+)
+
+pi_requests = Table(
+    "pi_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tracking_hash", String(64), nullable=False, unique=True),
+    Column("account_id", String(32), nullable=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("detail", LargeBinary, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("handled_by", String(64), nullable=True),
+    Column("filed_at", UTCDateTime, nullable=False, index=True),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("content", JSON, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_by", String(100), nullable=False),
+)
+
+incident_actions = Table(
+    "incident_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(32), ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+
+safe_answers = Table(
+    "safe_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("served", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Terms staff add in the console; running gateways load them as one more lexicon detector.
+lexicon_terms = Table(
+    "lexicon_terms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("term", String(200), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
