@@ -25,8 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": set(),
     "labeling": {"safety"},
     "ops": {"store", "safety", "labeling"},
-    "gateway": {"ops", "safety", "labeling"},
-    "console": {"ops", "store", "safety", "labeling"},
+    "gateway": {"ops", "safety", "labeling", "console"},  # it mounts the portal and console
+    "console": {"ops", "store", "safety", "labeling", "assess"},
     "corpus": {"store", "safety"},
     "annotation": {"store", "safety"},
     "assess": {"safety", "labeling"},
