@@ -8,14 +8,16 @@ until a timeout, or until shutdown cancels it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hegui.gateway.errors import GatewayError
 
+if TYPE_CHECKING:
+    from hegui.gateway.asgi import Receive
+
 __all__ = ["ClientGoneError", "check_length", "read_body", "while_connected"]
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
 T = TypeVar("T")
 
 

@@ -14,7 +14,7 @@ import orjson
 
 from hegui.errors import AuthThrottledError, EngineError, InputError, LabelError, StoreError
 
-__all__ = ["GatewayError", "error_body", "to_gateway_error", "upstream_lost"]
+__all__ = ["GatewayError", "error_body", "to_gateway_error", "upstream_failure", "upstream_lost"]
 
 
 class GatewayError(Exception):
@@ -67,6 +67,32 @@ def upstream_lost(detail: str) -> GatewayError:
         f"upstream connection lost: {detail}",
         type="upstream_error",
         code="upstream_disconnected",
+    )
+
+
+def upstream_failure(status: int, data: bytes) -> GatewayError:
+    """An upstream's non-200 answer: its own OpenAI error for 4xx, 502 for anything else."""
+    err = None
+    try:
+        doc = orjson.loads(data)
+        err = doc.get("error") if isinstance(doc, dict) else None
+    except orjson.JSONDecodeError:
+        pass
+    if 400 <= status < 500 and isinstance(err, dict):
+        return GatewayError(
+            status,
+            str(err.get("message") or "upstream rejected the request"),
+            type=str(err.get("type") or "invalid_request_error"),
+            code=err.get("code") if isinstance(err.get("code"), str) else None,
+            param=err.get("param") if isinstance(err.get("param"), str) else None,
+            decision="upstream_error",
+        )
+    return GatewayError(
+        502,
+        f"upstream answered HTTP {status}",
+        type="upstream_error",
+        code="upstream_error",
+        decision="upstream_error",
     )
 
 
