@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from hegui.gateway.client import LeanTransport
 from hegui.gateway.errors import GatewayError
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.upstream.lean import LeanTransport
+from hegui.gateway.upstream.transport import UpstreamConnectError
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -236,7 +236,7 @@ async def test_settings_choose_the_upstream_client_and_both_relay_json_and_chunk
 ) -> None:
     from hegui.config import GatewaySettings
     from hegui.gateway.app import _own_transport
-    from hegui.gateway.transport import AiohttpTransport
+    from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
 
     transport = _own_transport(GatewaySettings(upstream_client=kind))
     assert isinstance(transport, LeanTransport if kind == "lean" else AiohttpTransport)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hegui.gateway.sse import SSEEvent, SSEParser, SSEProtocolError
+from hegui.gateway.upstream.sse import SSEEvent, SSEParser, SSEProtocolError
 
 STREAM = (
     ": keep-alive\n\n"

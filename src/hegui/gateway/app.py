@@ -22,7 +22,6 @@ from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend, MinorsDecision
 from hegui.gateway.body import ClientGoneError, check_length, read_body
 from hegui.gateway.chat import generate
-from hegui.gateway.client import LeanTransport
 from hegui.gateway.endpoints import images, list_models, moderations
 from hegui.gateway.errors import GatewayError, to_gateway_error
 from hegui.gateway.exchange import Exchange
@@ -36,7 +35,10 @@ from hegui.gateway.responses import JSON_HEADERS, send_bytes, send_error
 from hegui.gateway.schema import parse_body
 from hegui.gateway.services import Services
 from hegui.gateway.tracing import traced
-from hegui.gateway.upstream import AiohttpTransport, Transport, UpstreamPool, parse_upstream
+from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
+from hegui.gateway.upstream.lean import LeanTransport
+from hegui.gateway.upstream.pool import UpstreamPool, parse_upstream
+from hegui.gateway.upstream.transport import Transport
 
 if TYPE_CHECKING:
     from hegui.config import GatewaySettings, Settings

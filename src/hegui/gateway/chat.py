@@ -36,15 +36,15 @@ from hegui.gateway.schema import (
     require_model,
     require_stream,
 )
-from hegui.gateway.sse import DONE
 from hegui.gateway.stream import is_violation
+from hegui.gateway.upstream.sse import DONE
 from hegui.safety.types import Action, Verdict
 
 if TYPE_CHECKING:
     from hegui.gateway.asgi import Receive, Send
     from hegui.gateway.exchange import Exchange
     from hegui.gateway.services import Services
-    from hegui.gateway.upstream import UpstreamResponse
+    from hegui.gateway.upstream.transport import UpstreamResponse
 
 __all__ = ["generate"]
 

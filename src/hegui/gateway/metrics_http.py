@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hegui.config import MetricsSettings
     from hegui.gateway.asgi import Send
     from hegui.gateway.metrics import GatewayMetrics
-    from hegui.gateway.upstream import UpstreamPool
+    from hegui.gateway.upstream.pool import UpstreamPool
 
 __all__ = ["MULTIPROC_ENV", "MetricsEndpoint", "parse_bind"]
 

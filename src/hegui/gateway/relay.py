@@ -28,16 +28,16 @@ from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.responses import DEFAULT_REFUSAL, SSE_HEADERS
 from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
-from hegui.gateway.sse import DONE, SSEParser, SSEProtocolError
 from hegui.gateway.stream import StreamModerator, StreamStopError
-from hegui.gateway.upstream import UpstreamConnectError
+from hegui.gateway.upstream.sse import DONE, SSEParser, SSEProtocolError
+from hegui.gateway.upstream.transport import UpstreamConnectError
 from hegui.safety.types import Action
 
 if TYPE_CHECKING:
     from hegui.gateway.asgi import Receive, Send
     from hegui.gateway.exchange import Exchange
     from hegui.gateway.services import Services
-    from hegui.gateway.upstream import UpstreamResponse
+    from hegui.gateway.upstream.transport import UpstreamResponse
 
 __all__ = ["StreamRelay"]
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from hegui.gateway.labels import TextLabeler
     from hegui.gateway.metrics import GatewayMetrics
     from hegui.gateway.moderation import Moderation
-    from hegui.gateway.upstream import Transport, UpstreamPool
+    from hegui.gateway.upstream.pool import UpstreamPool
+    from hegui.gateway.upstream.transport import Transport
 
 __all__ = ["MAX_UPSTREAM_BYTES", "Services"]
 

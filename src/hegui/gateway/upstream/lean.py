@@ -10,7 +10,7 @@ idle timeouts, ``total`` timeout semantics (the whole exchange, streams included
 as :class:`UpstreamConnectError`, gzip/deflate bodies inflated. Added: a request whose *reused*
 connection dies before any answer byte (the upstream closed it while idle: "Can not write request
 body") is sent once more on a fresh connection. This module is the pool; one connection and its
-answer are :mod:`hegui.gateway.http1`.
+answer are :mod:`hegui.gateway.upstream.http1`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections import deque
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
-from hegui.gateway.http1 import Conn, LostError, Response
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.upstream.http1 import Conn, LostError, Response
+from hegui.gateway.upstream.transport import UpstreamConnectError
 
 __all__ = ["LeanTransport"]
 
@@ -57,7 +57,7 @@ class _Target:
 
 
 class LeanTransport:
-    """The gateway's default :class:`~hegui.gateway.transport.Transport` (see module docstring)."""
+    """The gateway's default :class:`~hegui.gateway.upstream.transport.Transport` (see module docstring)."""
 
     def __init__(
         self, *, limit: int = 256, keepalive_s: float = 4.0, connect_timeout: float = 5.0

@@ -1,6 +1,6 @@
 """One upstream HTTP/1.1 connection (an asyncio protocol fed to httptools) and the answer it carries.
 
-Split from :mod:`hegui.gateway.client`, which owns the pool: this module knows nothing of URLs or
+Split from :mod:`hegui.gateway.upstream.lean`, which owns the pool: this module knows nothing of URLs or
 pooling, only how bytes become a status, headers and a body or stream, and how a connection that
 dies is reported (before any answer byte: the caller may resend; after: 502).
 """
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import httptools
 
 from hegui.gateway.errors import GatewayError, upstream_lost
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.upstream.transport import UpstreamConnectError
 
 __all__ = ["Conn", "LostError", "Response"]
 

@@ -7,7 +7,8 @@ an HTTP answer, which a user's content can provoke), periodic health checks that
 each upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
 common servers' idle timeout (uvicorn: 5 s), so a pooled connection is not reused after the
 upstream closed it. Everything that touches the network sits behind :class:`Transport`, one
-method, so tests can plug in a function (:class:`FunctionTransport`).
+method, so tests can plug in a function
+(:class:`hegui.gateway.upstream.transport.FunctionTransport`).
 """
 
 from __future__ import annotations
@@ -24,23 +25,12 @@ import orjson
 
 from hegui.errors import ConfigError
 from hegui.gateway.errors import GatewayError
-from hegui.gateway.transport import (
-    AiohttpTransport,
-    FunctionTransport,
-    Transport,
-    UpstreamConnectError,
-    UpstreamResponse,
-)
+from hegui.gateway.upstream.transport import Transport, UpstreamConnectError, UpstreamResponse
 
 __all__ = [
-    "AiohttpTransport",
     "CircuitBreaker",
-    "FunctionTransport",
-    "Transport",
     "Upstream",
-    "UpstreamConnectError",
     "UpstreamPool",
-    "UpstreamResponse",
     "UpstreamSpec",
     "parse_upstream",
 ]
