@@ -103,3 +103,43 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert _imports("hegui.gateway.chat", source, known) == {APP, "hegui.gateway.relay"}
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_every_gateway_exception_is_in_the_hegui_tree() -> None:
+    """One tree: every exception class the gateway defines derives from HeguiError."""
+    import importlib
+
+    from hegui.errors import HeguiError
+
+    outside = []
+    for module in _modules():
+        mod = importlib.import_module(module)
+        for name, obj in vars(mod).items():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == module
+                and not issubclass(obj, HeguiError)
+            ):
+                outside.append(f"{module}.{name}")
+    assert not outside, outside
+
+
+def test_one_name_for_a_lost_upstream_connection() -> None:
+    from hegui.gateway.errors import UpstreamLostError, to_gateway_error
+
+    err = to_gateway_error(UpstreamLostError("upstream closed the connection"))
+    assert (err.status, err.type, err.code) == (502, "upstream_error", "upstream_disconnected")
+    assert err.message == "upstream connection lost: upstream closed the connection"
+    names = ("UpstreamConnectError", "LostError", "upstream_lost")
+    stale = [
+        f"{p.relative_to(GATEWAY)}: {n}"
+        for p in GATEWAY.rglob("*.py")
+        for n in names
+        if any(
+            isinstance(node, ast.Name | ast.ClassDef | ast.FunctionDef)
+            and getattr(node, "id", getattr(node, "name", None)) == n
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        )
+    ]
+    assert not stale, stale

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hegui.gateway.app import Gateway, create_app
-    from hegui.gateway.errors import GatewayError
-    from hegui.gateway.stream import StreamModerator, StreamStopError
+    from hegui.gateway.errors import GatewayError, StreamStopError
+    from hegui.gateway.stream import StreamModerator
     from hegui.gateway.upstream.pool import UpstreamPool
     from hegui.gateway.upstream.sse import SSEParser
     from hegui.gateway.upstream.transport import FunctionTransport
@@ -35,7 +35,7 @@ _HOME = {
     "GatewayError": "errors",
     "SSEParser": "upstream.sse",
     "StreamModerator": "stream",
-    "StreamStopError": "stream",
+    "StreamStopError": "errors",
     "UpstreamPool": "upstream.pool",
     "create_app": "app",
 }

@@ -20,10 +20,10 @@ from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
 from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend, MinorsDecision
-from hegui.gateway.body import ClientGoneError, check_length, read_body
+from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
 from hegui.gateway.endpoints import images, list_models, moderations
-from hegui.gateway.errors import GatewayError, to_gateway_error
+from hegui.gateway.errors import ClientGoneError, GatewayError, UpstreamLostError, to_gateway_error
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.metrics import GatewayMetrics
@@ -266,7 +266,7 @@ class Gateway:
             ex.decision, ex.status = "client_closed", 499
         except Exception as exc:
             err = to_gateway_error(exc)
-            if err.status >= 500 and not isinstance(exc, GatewayError):
+            if err.status >= 500 and not isinstance(exc, GatewayError | UpstreamLostError):
                 log.error(
                     "%s failed: %s: %s",
                     endpoint,

@@ -11,18 +11,14 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.errors import ClientGoneError, GatewayError
 
 if TYPE_CHECKING:
     from hegui.gateway.asgi import Receive
 
-__all__ = ["ClientGoneError", "check_length", "read_body", "while_connected"]
+__all__ = ["check_length", "read_body", "while_connected"]
 
 T = TypeVar("T")
-
-
-class ClientGoneError(Exception):
-    """The client disconnected before its answer was started."""
 
 
 async def while_connected(work: Awaitable[T], receive: Receive | None) -> T:

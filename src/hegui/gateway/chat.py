@@ -21,10 +21,15 @@ from hegui.gateway.answers import (
     snapshot,
 )
 from hegui.gateway.backend import AgeBand
-from hegui.gateway.body import ClientGoneError, while_connected
+from hegui.gateway.body import while_connected
 from hegui.gateway.channels import request_slots
 from hegui.gateway.early_stream import EarlyStream
-from hegui.gateway.errors import GatewayError, to_gateway_error, upstream_failure
+from hegui.gateway.errors import (
+    ClientGoneError,
+    GatewayError,
+    to_gateway_error,
+    upstream_failure,
+)
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.limits import check_item_count, check_text_size, text_size

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from hegui.gateway.answers import clean_envelope, clean_usage, finish_reason_ok, ident
+from hegui.gateway.errors import StreamStopError, UpstreamBrokeError, UpstreamError
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.responses import DEFAULT_REFUSAL, SSE_HEADERS
 from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
-from hegui.gateway.stream import StreamModerator, StreamStopError
-from hegui.gateway.upstream.sse import DONE, SSEParser, SSEProtocolError
-from hegui.gateway.upstream.transport import UpstreamConnectError
+from hegui.gateway.stream import StreamModerator
+from hegui.gateway.upstream.sse import DONE, SSEParser
 from hegui.safety.types import Action
 
 if TYPE_CHECKING:
@@ -43,10 +43,6 @@ __all__ = ["StreamRelay"]
 
 log = logging.getLogger("hegui.gateway")
 _DONE_FRAME = b"data: " + DONE.encode() + b"\n\n"
-
-
-class _UpstreamBrokeError(Exception):
-    """The upstream stream ended abnormally (error event, garbage, disconnect, timeout)."""
 
 
 class StreamRelay:
@@ -124,12 +120,7 @@ class StreamRelay:
                     frames, _ = self._events(parser.close())
                     if frames:
                         await self._write(b"".join(frames))
-            except (
-                UpstreamConnectError,
-                TimeoutError,
-                SSEProtocolError,
-                _UpstreamBrokeError,
-            ) as exc:
+            except (UpstreamError, TimeoutError) as exc:  # lost, broke, not an event stream
                 broke = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 log.warning("upstream stream broke: %s", broke)
                 self.services.metrics.stream_stop("upstream")
@@ -156,11 +147,11 @@ class StreamRelay:
             try:
                 doc = orjson.loads(ev.data)
             except orjson.JSONDecodeError:
-                raise _UpstreamBrokeError("upstream sent an event that is not JSON") from None
+                raise UpstreamBrokeError("upstream sent an event that is not JSON") from None
             if not isinstance(doc, dict):
-                raise _UpstreamBrokeError("upstream sent an event that is not a JSON object")
+                raise UpstreamBrokeError("upstream sent an event that is not a JSON object")
             if "error" in doc:
-                raise _UpstreamBrokeError(f"upstream error event: {str(doc['error'])[:200]}")
+                raise UpstreamBrokeError(f"upstream error event: {str(doc['error'])[:200]}")
             frame = self._chunk(doc)
             if frame is not None:
                 frames.append(b"data: " + orjson.dumps(frame) + b"\n\n")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 
-from hegui.gateway.errors import GatewayError, upstream_lost
-from hegui.gateway.upstream.transport import UpstreamConnectError, UpstreamResponse
+from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.transport import UpstreamResponse
 
 __all__ = ["AiohttpTransport"]
 
@@ -55,14 +55,14 @@ class _AiohttpResponse:
             async for chunk in self._resp.content.iter_any():  # type: ignore[attr-defined]
                 yield chunk
         except aiohttp.ClientError as exc:
-            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+            raise UpstreamLostError(f"{type(exc).__name__}: {exc}", before_bytes=False) from None
 
     def close(self) -> None:
         self._resp.close()  # type: ignore[attr-defined]
 
 
-def _lost(exc: Exception) -> GatewayError:
-    return upstream_lost(type(exc).__name__)
+def _lost(exc: Exception) -> UpstreamLostError:
+    return UpstreamLostError(type(exc).__name__, before_bytes=False)
 
 
 class AiohttpTransport:
@@ -102,7 +102,7 @@ class AiohttpTransport:
         try:
             resp = await self._session.request(method, url, data=body, headers=headers, timeout=to)  # type: ignore[attr-defined]
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+            raise UpstreamLostError(f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:
             raise TimeoutError("upstream timed out") from None
         return _AiohttpResponse(resp)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import orjson
 
 from hegui.errors import ConfigError
-from hegui.gateway.errors import GatewayError
-from hegui.gateway.upstream.transport import Transport, UpstreamConnectError, UpstreamResponse
+from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.transport import Transport, UpstreamResponse
 
 __all__ = [
     "CircuitBreaker",
@@ -209,7 +209,7 @@ class UpstreamPool:
             attempts += 1
             try:
                 resp = await self._request(upstream, path, body)
-            except UpstreamConnectError as exc:
+            except UpstreamLostError as exc:
                 upstream.breaker.failure()
                 last = f"{upstream.name}: connection failed"
                 self._error(upstream, "connect")
@@ -271,7 +271,7 @@ class UpstreamPool:
                 data = await resp.read(4 * 1024 * 1024) if resp.status == 200 else b""
             finally:
                 resp.close()
-        except (UpstreamConnectError, TimeoutError) as exc:
+        except (UpstreamLostError, TimeoutError) as exc:
             upstream.healthy = False
             upstream.breaker.failure()
             log.warning("upstream %s health check failed: %s", upstream.name, exc)

@@ -15,13 +15,8 @@ from typing import Protocol
 __all__ = [
     "FunctionTransport",
     "Transport",
-    "UpstreamConnectError",
     "UpstreamResponse",
 ]
-
-
-class UpstreamConnectError(Exception):
-    """The request never reached the upstream (refused, reset, stale pooled connection)."""
 
 
 class UpstreamResponse(Protocol):
