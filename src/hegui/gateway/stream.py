@@ -30,20 +30,15 @@ from dataclasses import dataclass, field
 from hegui.gateway.errors import StreamStopError
 from hegui.safety.pii.fold import NUMERALS, is_run_char
 from hegui.safety.redact import redact_evidence
-from hegui.safety.types import Action, Layer, Verdict
+from hegui.safety.types import Action, Layer, Verdict, failed_verdict
 
-__all__ = ["Check", "StreamModerator", "failed_verdict", "is_violation"]
+__all__ = ["Check", "StreamModerator", "is_violation"]
 
 log = logging.getLogger("hegui.gateway")
 
 Check = Callable[[str], Verdict]
 MAX_CONTEXT = 2048  # longest context kept to reach ``window`` visible characters
 MAX_RUN = 1024  # longest digit run held back whole
-
-
-def failed_verdict(error: str) -> Verdict:
-    """The fail-closed verdict used when the checker raised or timed out."""
-    return Verdict(safe=False, action=Action.BLOCK, score=1.0, failed=True, error=error)
 
 
 def is_violation(verdict: Verdict) -> bool:
