@@ -229,7 +229,9 @@ class Engine:
         With a guard model the guard's verdicts are cached apart from the in-process ones.
         """
         context = context or _DEFAULT_CONTEXT
-        key = _cache_key(text, Direction(direction), context, guarded=self.guard is not None)
+        # No Direction(...) here (a hit costs ~3 µs, this would add 0.7): a StrEnum member and
+        # its value are equal and hash alike, so "input" finds what Direction.INPUT stored.
+        key = _cache_key(text, direction, context, guarded=self.guard is not None)
         return self._cache.get(key)
 
     def check_many(
@@ -292,7 +294,7 @@ _LONG_TEXT = 8192  # longer texts are keyed by a digest, not kept whole in the c
 
 
 def _cache_key(
-    text: str, direction: Direction, context: CheckContext, *, guarded: bool
+    text: str, direction: Direction | str, context: CheckContext, *, guarded: bool
 ) -> tuple[object, ...]:
     """What a verdict depends on: the text, the direction, the minor flag and the language; with
     a guard model also the prompt it is shown (its verdicts are cached apart)."""
