@@ -7,7 +7,10 @@ HeguiError                      base of every error hegui raises on purpose
 │   └── GuardModelError         the external guard model timed out or answered garbage
 ├── StoreError                  the database is unreachable or a write failed (gateway answers 503)
 ├── AuthThrottledError          too many failed API-key checks from a client or for a key id (429)
-└── LabelError                  a file cannot be labelled or read (corrupt, unsupported, too large)
+├── LabelError                  a file cannot be labelled or read (corrupt, unsupported, too large)
+└── (gateway)                   GatewayError, ClientGoneError, StreamStopError, UpstreamError and
+                                its UpstreamLostError, ...: in hegui.gateway.errors, which holds
+                                the HTTP statuses and the OpenAI error shape only the gateway speaks
 """
 
 from __future__ import annotations

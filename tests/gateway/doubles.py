@@ -32,12 +32,26 @@ class TermChecker:
         self.block = block or set()  # codes answered with BLOCK instead of REFUSE
         self.calls = 0
         self.fail = False
+        self._verdicts: dict[tuple[str, str, bool], Verdict] = {}  # like the engine's cache
 
     @property
     def max_term_length(self) -> int:
         return max((len(t) for t in self.terms), default=0)
 
+    def cached_verdict(
+        self, text: str, direction: object = "input", context: object = None
+    ) -> Verdict | None:
+        """As the engine: the verdict already given for this text (the gateway asks first)."""
+        return self._verdicts.get(_key(text, direction, context))
+
     def check(self, text: str, direction: object = "input", context: object = None) -> Verdict:
+        verdict = self._check(text)
+        if len(self._verdicts) >= 8192:  # bounded like the engine's (a huge request stays cheap)
+            self._verdicts.pop(next(iter(self._verdicts)))
+        self._verdicts[_key(text, direction, context)] = verdict
+        return verdict
+
+    def _check(self, text: str) -> Verdict:
         self.calls += 1
         if self.fail:
             raise RuntimeError("detector exploded")
@@ -68,6 +82,10 @@ class TermChecker:
                 redacted=redacted,
             )
         return Verdict(safe=True, action=Action.ALLOW, score=0.0)
+
+
+def _key(text: str, direction: object, context: object) -> tuple[str, str, bool]:
+    return text, str(direction), bool(getattr(context, "minor", False))
 
 
 def account(key_id: str = "k1", **kw: object) -> AccountView:

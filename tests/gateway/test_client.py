@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from hegui.gateway.client import LeanTransport
-from hegui.gateway.errors import GatewayError
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.errors import GatewayError, UpstreamLostError, to_gateway_error
+from hegui.gateway.upstream.lean import LeanTransport
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -137,7 +136,7 @@ async def test_connection_lost_mid_stream_raises_connect_error(transport: LeanTr
     async with server:
         resp = await transport.request("POST", url, b"{}", {}, 5)
         got = []
-        with pytest.raises(UpstreamConnectError):
+        with pytest.raises(UpstreamLostError):
             async for part in resp.chunks():
                 got.append(part)
         assert got == [b"abc"]  # what arrived is delivered first
@@ -153,9 +152,10 @@ async def test_body_cut_short_on_read_is_502(transport: LeanTransport) -> None:
     server, url = await serve(handler)
     async with server:
         resp = await transport.request("POST", url, b"{}", {}, 5)
-        with pytest.raises(GatewayError) as err:
+        with pytest.raises(UpstreamLostError) as err:
             await resp.read(1000)
-        assert err.value.status == 502
+        answered = to_gateway_error(err.value)
+        assert (answered.status, answered.code) == (502, "upstream_disconnected")
 
 
 async def test_close_delimited_body_and_gzip(transport: LeanTransport) -> None:
@@ -198,12 +198,12 @@ async def test_refused_connection_and_bad_urls(transport: LeanTransport) -> None
     server, url = await serve(lambda r, w: asyncio.sleep(0))
     server.close()
     await server.wait_closed()
-    with pytest.raises(UpstreamConnectError):
+    with pytest.raises(UpstreamLostError):
         await transport.request("POST", url, b"{}", {}, 5)
     for bad in ("ftp://x/y", "http://x/a b", "http://x/\r\nHost: evil"):
-        with pytest.raises(UpstreamConnectError):
+        with pytest.raises(UpstreamLostError):
             await transport.request("GET", bad, None, {}, 5)
-    with pytest.raises(UpstreamConnectError):
+    with pytest.raises(UpstreamLostError):
         await transport.request("GET", url, None, {"x": "a\r\nInjected: 1"}, 5)
 
 
@@ -236,7 +236,7 @@ async def test_settings_choose_the_upstream_client_and_both_relay_json_and_chunk
 ) -> None:
     from hegui.config import GatewaySettings
     from hegui.gateway.app import _own_transport
-    from hegui.gateway.transport import AiohttpTransport
+    from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
 
     transport = _own_transport(GatewaySettings(upstream_client=kind))
     assert isinstance(transport, LeanTransport if kind == "lean" else AiohttpTransport)

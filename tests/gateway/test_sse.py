@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hegui.gateway.sse import SSEEvent, SSEParser, SSEProtocolError
+from hegui.gateway.errors import SSEProtocolError
+from hegui.gateway.upstream.sse import SSEEvent, SSEParser
 
 STREAM = (
     ": keep-alive\n\n"

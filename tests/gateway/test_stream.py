@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hegui.gateway.stream import StreamModerator, StreamStopError
+from hegui.gateway.errors import StreamStopError
+from hegui.gateway.stream import StreamModerator
 from hegui.safety.types import Action
 
 from .doubles import TermChecker

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from hegui.gateway.stream import StreamModerator, StreamStopError
+from hegui.gateway.errors import StreamStopError
+from hegui.gateway.stream import StreamModerator
 from hegui.safety.engine import Engine
 from hegui.safety.types import Verdict
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hegui.cli import app
 from hegui.gateway.errors import GatewayError, to_gateway_error
-from hegui.gateway.upstream import CircuitBreaker, parse_upstream
+from hegui.gateway.upstream.pool import CircuitBreaker, parse_upstream
 
 
 @pytest.mark.parametrize(
@@ -21,9 +21,12 @@ from hegui.gateway.upstream import CircuitBreaker, parse_upstream
         "hegui.gateway",
         "hegui.gateway.app",
         "hegui.gateway.stream",
-        "hegui.gateway.sse",
-        "hegui.gateway.upstream",
-        "hegui.gateway.transport",
+        "hegui.gateway.upstream.aiohttp_client",
+        "hegui.gateway.upstream.http1",
+        "hegui.gateway.upstream.lean",
+        "hegui.gateway.upstream.pool",
+        "hegui.gateway.upstream.sse",
+        "hegui.gateway.upstream.transport",
     ],
 )
 def test_all_is_sorted_and_resolves(name: str) -> None:

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hegui.gateway.app import Gateway, create_app
-    from hegui.gateway.errors import GatewayError
-    from hegui.gateway.sse import SSEParser
-    from hegui.gateway.stream import StreamModerator, StreamStopError
-    from hegui.gateway.upstream import FunctionTransport, UpstreamPool
+    from hegui.gateway.errors import GatewayError, StreamStopError
+    from hegui.gateway.stream import StreamModerator
+    from hegui.gateway.upstream.pool import UpstreamPool
+    from hegui.gateway.upstream.sse import SSEParser
+    from hegui.gateway.upstream.transport import FunctionTransport
 
 __all__ = [
     "FunctionTransport",
@@ -29,13 +30,13 @@ __all__ = [
 ]
 
 _HOME = {
-    "FunctionTransport": "transport",
+    "FunctionTransport": "upstream.transport",
     "Gateway": "app",
     "GatewayError": "errors",
-    "SSEParser": "sse",
+    "SSEParser": "upstream.sse",
     "StreamModerator": "stream",
-    "StreamStopError": "stream",
-    "UpstreamPool": "upstream",
+    "StreamStopError": "errors",
+    "UpstreamPool": "upstream.pool",
     "create_app": "app",
 }
 

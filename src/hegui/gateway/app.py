@@ -10,20 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
+from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend, MinorsDecision
-from hegui.gateway.body import ClientGoneError, check_length, read_body
-from hegui.gateway.chat import JSON_HEADERS, generate, send_bytes
-from hegui.gateway.client import LeanTransport
+from hegui.gateway.body import check_length, read_body
+from hegui.gateway.chat import generate
 from hegui.gateway.endpoints import images, list_models, moderations
-from hegui.gateway.errors import GatewayError, to_gateway_error
+from hegui.gateway.errors import ClientGoneError, GatewayError, UpstreamLostError, to_gateway_error
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.metrics import GatewayMetrics
@@ -31,31 +31,26 @@ from hegui.gateway.metrics_http import MetricsEndpoint
 from hegui.gateway.moderation import Checker, Moderation
 from hegui.gateway.probes import Readiness, upstream_health
 from hegui.gateway.request_id import reset_request_id, set_request_id
+from hegui.gateway.responses import JSON_HEADERS, send_bytes, send_error
 from hegui.gateway.schema import parse_body
+from hegui.gateway.services import Services
 from hegui.gateway.tracing import traced
-from hegui.gateway.upstream import AiohttpTransport, Transport, UpstreamPool, parse_upstream
+from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
+from hegui.gateway.upstream.lean import LeanTransport
+from hegui.gateway.upstream.pool import UpstreamPool, parse_upstream
+from hegui.gateway.upstream.transport import Transport
 
 if TYPE_CHECKING:
     from hegui.config import GatewaySettings, Settings
 
 __all__ = [
-    "ASGIApp",
     "Gateway",
-    "Receive",
-    "Scope",
-    "Send",
     "app_factory",
     "create_app",
     "tune_gc",
 ]
 
 log = logging.getLogger("hegui.gateway")
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # path → (endpoint name, method)
 API_ROUTES: dict[str, tuple[str, str]] = {
@@ -108,11 +103,22 @@ class Gateway:
             on_error=self.metrics.upstream_error,
         )
         self.labeler = TextLabeler(g, settings.labeling)
-        self.stream_window = max(g.stream_window_chars, self.moderation.max_term_length)
-        self.stream_step = g.stream_release_step
-        self.stream_hold = g.stream_hold
-        self.unchecked_fields = frozenset(g.unchecked_fields)
-        self.max_upstream_bytes = 64 * 1024 * 1024
+        self.services = Services(
+            moderation=self.moderation,
+            labeler=self.labeler,
+            pool=self.pool,
+            transport=self.transport,
+            metrics=self.metrics,
+            backend=backend,
+            gateway=g,
+            labeling=settings.labeling,
+            store_content=settings.store.store_content,
+            count_output_violations=settings.sanctions.count_output_violations,
+            stream_window=max(g.stream_window_chars, self.moderation.max_term_length),
+            stream_step=g.stream_release_step,
+            stream_hold=g.stream_hold,
+            unchecked_fields=frozenset(g.unchecked_fields),
+        )
         self.access_log = settings.logging.access_log
         self.readiness = Readiness()
         self.readiness.register("upstreams", lambda: upstream_health(self.pool))
@@ -121,7 +127,7 @@ class Gateway:
         if callable(extra):
             for name, fn in extra().items():
                 self.readiness.register(name, fn)
-        self.metrics_endpoint = MetricsEndpoint(self, settings.metrics)
+        self.metrics_endpoint = MetricsEndpoint(self.metrics, self.pool, settings.metrics)
         self._started = False
         self._backend_up = False
         self._last_attempt = -10.0
@@ -246,21 +252,21 @@ class Gateway:
             if notice is not None:  # warned or restricted: served, and told so
                 ex.hegui["account"] = notice
             if endpoint == "models":
-                await list_models(self, tracked)
+                await list_models(self.services, tracked)
                 return
             raw = await read_body(receive, self.settings.gateway.max_body_bytes)
             doc = parse_body(raw)
             if endpoint in ("chat", "completions"):
-                await generate(self, ex, doc, raw, endpoint, tracked, receive)
+                await generate(self.services, ex, doc, raw, endpoint, tracked, receive)
             elif endpoint == "moderations":
-                await moderations(self, ex, doc, tracked)
+                await moderations(self.services, ex, doc, tracked)
             else:
-                await images(self, ex, doc, tracked)
+                await images(self.services, ex, doc, tracked)
         except ClientGoneError:
             ex.decision, ex.status = "client_closed", 499
         except Exception as exc:
             err = to_gateway_error(exc)
-            if err.status >= 500 and not isinstance(exc, GatewayError):
+            if err.status >= 500 and not isinstance(exc, GatewayError | UpstreamLostError):
                 log.error(
                     "%s failed: %s: %s",
                     endpoint,
@@ -273,7 +279,7 @@ class Gateway:
                 log.warning("%s: error after the response started: %s", endpoint, err.message)
             else:
                 ex.status = err.status
-                await send_bytes(send, err.status, err.body(), [*JSON_HEADERS, *err.headers])
+                await send_error(send, err)
         finally:
             await self._finish(ex, minors)
 
@@ -302,8 +308,7 @@ class Gateway:
         elif self.fallback is not None:
             await self.fallback(scope, receive, send)
         else:
-            err = GatewayError(404, f"Unknown path {path}.", code="not_found")
-            await send_bytes(send, 404, err.body(), JSON_HEADERS)
+            await send_error(send, GatewayError(404, f"Unknown path {path}.", code="not_found"))
 
     async def _ready(self, send: Send) -> None:
         ready, doc = await self.readiness.report()

@@ -8,19 +8,17 @@ until a timeout, or until shutdown cancels it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.errors import ClientGoneError, GatewayError
 
-__all__ = ["ClientGoneError", "check_length", "read_body", "while_connected"]
+if TYPE_CHECKING:
+    from hegui.gateway.asgi import Receive
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
+__all__ = ["check_length", "read_body", "while_connected"]
+
 T = TypeVar("T")
-
-
-class ClientGoneError(Exception):
-    """The client disconnected before its answer was started."""
 
 
 async def while_connected(work: Awaitable[T], receive: Receive | None) -> T:

@@ -21,42 +21,43 @@ from hegui.gateway.answers import (
     snapshot,
 )
 from hegui.gateway.backend import AgeBand
-from hegui.gateway.body import ClientGoneError, while_connected
+from hegui.gateway.body import while_connected
 from hegui.gateway.channels import request_slots
 from hegui.gateway.early_stream import EarlyStream
-from hegui.gateway.errors import GatewayError, to_gateway_error
+from hegui.gateway.errors import (
+    ClientGoneError,
+    GatewayError,
+    to_gateway_error,
+    upstream_failure,
+)
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.limits import check_item_count, check_text_size, text_size
+from hegui.gateway.relay import StreamRelay
+from hegui.gateway.responses import DEFAULT_REFUSAL, JSON_HEADERS, SSE_HEADERS, send_bytes
 from hegui.gateway.schema import (
     chat_completion,
     chunk,
     require_model,
     require_stream,
 )
-from hegui.gateway.sse import DONE
 from hegui.gateway.stream import is_violation
+from hegui.gateway.upstream.sse import DONE
 from hegui.safety.types import Action, Verdict
 
 if TYPE_CHECKING:
-    from hegui.gateway.app import Gateway, Receive, Send
+    from hegui.gateway.asgi import Receive, Send
     from hegui.gateway.exchange import Exchange
-    from hegui.gateway.upstream import UpstreamResponse
+    from hegui.gateway.services import Services
+    from hegui.gateway.upstream.transport import UpstreamResponse
 
-__all__ = ["generate", "upstream_failure"]
+__all__ = ["generate"]
 
 PATHS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
-JSON_HEADERS = [(b"content-type", b"application/json")]
-SSE_HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),
-]
-DEFAULT_REFUSAL = "抱歉，这个问题我无法回答。"
 
 
 async def generate(
-    gw: Gateway,
+    services: Services,
     ex: Exchange,
     doc: dict[str, Any],
     raw: bytes,
@@ -64,12 +65,12 @@ async def generate(
     send: Send,
     receive: Receive | None = None,
 ) -> None:
-    g = gw.settings.gateway
+    g = services.gateway
     model = require_model(doc)
     ex.model = model
     stream = require_stream(doc)
     check_item_count(doc, kind, g.max_messages)
-    slots = request_slots(doc, kind, unchecked=gw.unchecked_fields)
+    slots = request_slots(doc, kind, unchecked=services.unchecked_fields)
     check_text_size(text_size([c[k] for c, k in slots]), g.max_checked_chars)
     if stream and "audio" in (doc.get("modalities") or ()):
         raise GatewayError(
@@ -80,14 +81,14 @@ async def generate(
             param="modalities",
             decision="invalid",
         )
-    if not gw.pool.upstreams:
+    if not services.pool.upstreams:
         raise GatewayError(
             503,
             "No upstream model server is configured (hegui serve --upstream URL).",
             type="service_unavailable",
             code="no_upstream",
         )
-    if not gw.pool.knows(model):
+    if not services.pool.knows(model):
         raise GatewayError(
             404,
             f"The model `{model}` does not exist",
@@ -96,14 +97,14 @@ async def generate(
             decision="invalid",
         )
     minor = ex.account is not None and ex.account.age_band is not AgeBand.ADULT
-    conv = await gw.moderation.conversation(slots, minor=minor)
-    if gw.settings.store.store_content != "none":  # kept encrypted per policy, PI already masked
+    conv = await services.moderation.conversation(slots, minor=minor)
+    if services.store_content != "none":  # kept encrypted per policy, PI already masked
         ex.content = "\n".join(str(c[k]) for c, k in slots)
     ex.add_codes(conv.codes)
     verdict = conv.verdict
     if is_violation(verdict):
         info = await report_violation(
-            gw, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
+            services, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
         )
         if verdict.failed:
             raise GatewayError(
@@ -122,7 +123,7 @@ async def generate(
                 hegui=info,
                 decision="block",
             )
-        await _refusal(gw, ex, model, kind, stream, verdict, info, send)
+        await _refusal(services, ex, model, kind, stream, verdict, info, send)
         return
     body = raw
     if conv.redacted:
@@ -132,12 +133,10 @@ async def generate(
         ex.decision = str(verdict.action)
     prefill = _prefill(doc) if kind == "chat" else ""
     if not stream:
-        data = await while_connected(_fetch(gw, model, PATHS[kind], body), receive)
-        await _complete(gw, ex, kind, minor, data, send, prefill)
+        data = await while_connected(_fetch(services, model, PATHS[kind], body), receive)
+        await _complete(services, ex, kind, minor, data, send, prefill)
         return
-    from hegui.gateway.relay import StreamRelay
-
-    label = gw.labeler.implicit()
+    label = services.labeler.implicit()
     early = EarlyStream(
         send,
         [*SSE_HEADERS, (LABEL_HEADER, label[1])],
@@ -145,7 +144,7 @@ async def generate(
         g.stream_keepalive_interval,
     )
     try:
-        resp = await early.wait(while_connected(_call(gw, model, PATHS[kind], body), receive))
+        resp = await early.wait(while_connected(_call(services, model, PATHS[kind], body), receive))
     except ClientGoneError:
         raise
     except Exception as exc:
@@ -155,25 +154,25 @@ async def generate(
         ex.status, ex.decision = err.status, err.decision
         await early.fail(err)
         return
-    relay = StreamRelay(gw, ex, kind, minor, send, receive, prefill, label=label)
+    relay = StreamRelay(services, ex, kind, minor, send, receive, prefill, label=label)
     await relay.run(resp, started=early.started)
 
 
-async def _fetch(gw: Gateway, model: str, path: str, body: bytes) -> bytes:
+async def _fetch(services: Services, model: str, path: str, body: bytes) -> bytes:
     """A whole non-streamed answer (200 only, as :func:`_call`)."""
-    resp = await _call(gw, model, path, body)
+    resp = await _call(services, model, path, body)
     try:
-        return await resp.read(gw.max_upstream_bytes)
+        return await resp.read(services.max_upstream_bytes)
     finally:
         resp.close()
 
 
-async def _call(gw: Gateway, model: str, path: str, body: bytes) -> UpstreamResponse:
+async def _call(services: Services, model: str, path: str, body: bytes) -> UpstreamResponse:
     """The upstream's answer when it is 200; its error as a :class:`GatewayError` otherwise."""
-    resp = await gw.pool.send(model, path, body)
+    resp = await services.pool.send(model, path, body)
     if resp.status != 200:
         try:
-            data = await resp.read(gw.max_upstream_bytes)
+            data = await resp.read(services.max_upstream_bytes)
         finally:
             resp.close()
         raise upstream_failure(resp.status, data)
@@ -193,34 +192,8 @@ def _prefill(doc: dict[str, Any]) -> str:
     return content if isinstance(content, str) else ""
 
 
-def upstream_failure(status: int, data: bytes) -> GatewayError:
-    """An upstream's non-200 answer: its own OpenAI error for 4xx, 502 for anything else."""
-    err = None
-    try:
-        doc = orjson.loads(data)
-        err = doc.get("error") if isinstance(doc, dict) else None
-    except orjson.JSONDecodeError:
-        pass
-    if 400 <= status < 500 and isinstance(err, dict):
-        return GatewayError(
-            status,
-            str(err.get("message") or "upstream rejected the request"),
-            type=str(err.get("type") or "invalid_request_error"),
-            code=err.get("code") if isinstance(err.get("code"), str) else None,
-            param=err.get("param") if isinstance(err.get("param"), str) else None,
-            decision="upstream_error",
-        )
-    return GatewayError(
-        502,
-        f"upstream answered HTTP {status}",
-        type="upstream_error",
-        code="upstream_error",
-        decision="upstream_error",
-    )
-
-
 async def _refusal(
-    gw: Gateway,
+    services: Services,
     ex: Exchange,
     model: str,
     kind: str,
@@ -229,9 +202,9 @@ async def _refusal(
     info: dict[str, Any],
     send: Send,
 ) -> None:
-    fields, header = gw.labeler.implicit()
+    fields, header = services.labeler.implicit()
     info["label"] = fields
-    text = gw.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)
+    text = services.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)
     if not stream:
         doc = chat_completion(model, text, "content_filter", kind, info)
         await send_bytes(send, 200, orjson.dumps(doc), [*JSON_HEADERS, (LABEL_HEADER, header)])
@@ -244,7 +217,7 @@ async def _refusal(
 
 
 async def _complete(
-    gw: Gateway,
+    services: Services,
     ex: Exchange,
     kind: str,
     minor: bool,
@@ -261,24 +234,24 @@ async def _complete(
     if isinstance(usage, dict):
         ex.prompt_tokens = _int(usage.get("prompt_tokens"))
         ex.completion_tokens = _int(usage.get("completion_tokens"))
-    fields, header = gw.labeler.implicit()
+    fields, header = services.labeler.implicit()
     hegui: dict[str, Any] = {}
 
     async def check(text: str) -> Verdict:
-        return await gw.moderation.cached(text, "output", minor=minor)
+        return await services.moderation.cached(text, "output", minor=minor)
 
     for choice in answer["choices"]:
         before = snapshot(choice, kind)
         slots = choice_slots(choice, kind)
         if prefill:  # judged with the end of the prefill it continues (a read-only copy)
-            slots.insert(0, ([prefill[-gw.moderation.window_width :]], 0))
-        result = await gw.moderation.conversation(slots, minor=minor, direction="output")
+            slots.insert(0, ([prefill[-services.moderation.window_width :]], 0))
+        result = await services.moderation.conversation(slots, minor=minor, direction="output")
         ex.add_codes(result.codes)
         verdict = result.verdict
         if is_violation(verdict):
             hegui.update(
                 await report_violation(
-                    gw,
+                    services,
                     ex,
                     verdict,
                     direction="output",
@@ -286,7 +259,7 @@ async def _complete(
                     evidence=result.evidence,
                 )
             )
-            message = gw.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)
+            message = services.labeler.apply(verdict.message or DEFAULT_REFUSAL, ex.remind_rest)
             if kind == "completions":
                 choice["text"] = message
             else:
@@ -301,7 +274,7 @@ async def _complete(
         elif verdict.action is Action.FLAG and ex.decision == "allow":
             ex.decision = "flag"
         await follow_logprobs(choice, kind, before, check)
-        label_choice(choice, kind, lambda t: gw.labeler.apply(t, ex.remind_rest))
+        label_choice(choice, kind, lambda t: services.labeler.apply(t, ex.remind_rest))
     hegui.setdefault("action", ex.decision)
     hegui["risk_codes"] = list(ex.codes)
     hegui["label"] = fields
@@ -313,16 +286,3 @@ async def _complete(
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-async def send_bytes(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

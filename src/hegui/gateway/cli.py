@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the compliance gateway (OpenAI-compatible) on HOST:PORT."""
         from hegui.config import load_settings
-        from hegui.gateway.upstream import parse_upstream
+        from hegui.gateway.upstream.pool import parse_upstream
 
         settings = load_settings(config)
         _operator_options(settings, log_level, log_format)

@@ -11,10 +11,13 @@ status); a failure after the headers went out is an SSE ``{"error": ...}`` event
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
 
 from hegui.gateway.errors import GatewayError
+
+if TYPE_CHECKING:
+    from hegui.gateway.asgi import Send
 
 __all__ = ["KEEPALIVE", "EarlyStream"]
 
@@ -27,7 +30,7 @@ class EarlyStream:
 
     def __init__(
         self,
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        send: Send,
         headers: list[tuple[bytes, bytes]],
         first_after: float,
         interval: float,

@@ -17,18 +17,19 @@ import orjson
 
 from hegui.gateway.answers import clean_usage, ident
 from hegui.gateway.channels import request_slots
-from hegui.gateway.chat import JSON_HEADERS, send_bytes, upstream_failure
-from hegui.gateway.errors import GatewayError
+from hegui.gateway.errors import GatewayError, upstream_failure
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.limits import check_item_count, check_text_size, text_size
+from hegui.gateway.responses import JSON_HEADERS, send_bytes
 from hegui.gateway.schema import new_id, require_model
 from hegui.gateway.stream import is_violation
 from hegui.safety.types import Verdict
 
 if TYPE_CHECKING:
-    from hegui.gateway.app import Gateway, Send
+    from hegui.gateway.asgi import Send
     from hegui.gateway.exchange import Exchange
+    from hegui.gateway.services import Services
 
 __all__ = ["CATEGORY_MAP", "OPENAI_CATEGORIES", "images", "list_models", "moderations"]
 
@@ -85,8 +86,8 @@ def moderation_result(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
-    g = gw.settings.gateway
+async def moderations(services: Services, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
+    g = services.gateway
     check_item_count(doc, "moderations", g.max_messages)
     value = doc.get("input")
     if isinstance(value, str):
@@ -118,7 +119,7 @@ async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send
     check_text_size(text_size(texts), g.max_checked_chars)
     ex.model = str(doc.get("model") or "hegui-moderation")
     results = []
-    for verdict in await gw.moderation.check_each(texts, "input"):
+    for verdict in await services.moderation.check_each(texts, "input"):
         ex.add_codes(verdict.codes)
         if verdict.failed:
             ex.decision = "failed"
@@ -127,16 +128,16 @@ async def moderations(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send
     await send_bytes(send, 200, orjson.dumps(body), JSON_HEADERS)
 
 
-async def list_models(gw: Gateway, send: Send) -> None:
+async def list_models(services: Services, send: Send) -> None:
     now = int(time.time())
     data = [
         {"id": m, "object": "model", "created": now, "owned_by": "hegui-upstream"}
-        for m in gw.pool.model_ids()
+        for m in services.pool.model_ids()
     ]
     await send_bytes(send, 200, orjson.dumps({"object": "list", "data": data}), JSON_HEADERS)
 
 
-async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
+async def images(services: Services, ex: Exchange, doc: dict[str, Any], send: Send) -> None:
     model = doc.get("model") or "default"
     if not isinstance(model, str):
         raise GatewayError(400, "'model' must be a string.", param="model", decision="invalid")
@@ -146,21 +147,21 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         raise GatewayError(
             400, "'prompt' must be a non-empty string.", param="prompt", decision="invalid"
         )
-    if not gw.pool.upstreams:
+    if not services.pool.upstreams:
         raise GatewayError(
             503,
             "No upstream model server is configured.",
             type="service_unavailable",
             code="no_upstream",
         )
-    slots = request_slots(doc, "images", unchecked=gw.unchecked_fields)
-    check_text_size(text_size([c[k] for c, k in slots]), gw.settings.gateway.max_checked_chars)
-    conv = await gw.moderation.conversation(slots)
+    slots = request_slots(doc, "images", unchecked=services.unchecked_fields)
+    check_text_size(text_size([c[k] for c, k in slots]), services.gateway.max_checked_chars)
+    conv = await services.moderation.conversation(slots)
     ex.add_codes(conv.codes)
     verdict = conv.verdict
     if is_violation(verdict):
         info = await report_violation(
-            gw, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
+            services, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
         )
         status, code = (503, "moderation_failed") if verdict.failed else (400, "content_filter")
         raise GatewayError(
@@ -172,9 +173,9 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         )
     if conv.redacted:
         ex.decision = "redact"
-    resp = await gw.pool.send(ex.model, "/v1/images/generations", orjson.dumps(doc))
+    resp = await services.pool.send(ex.model, "/v1/images/generations", orjson.dumps(doc))
     try:
-        data = await resp.read(gw.max_upstream_bytes)
+        data = await resp.read(services.max_upstream_bytes)
     finally:
         resp.close()
     if resp.status != 200:
@@ -193,18 +194,18 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
         ) from None
     from hegui.labeling import label_image_bytes, new_label
 
-    answer = await _clean_images(gw, ex, answer, items)
+    answer = await _clean_images(services, ex, answer, items)
     # Each image is its own piece of content, so each gets its own label (own ProduceID).
     labels = []
     for item in answer["data"]:
         raw = item.pop("raw", None)
         if raw is not None:
-            label = new_label(gw.settings.labeling, producer=gw.labeler.producer)
-            labelled = label_image_bytes(raw, settings=gw.settings.labeling, label=label)
+            label = new_label(services.labeling, producer=services.labeler.producer)
+            labelled = label_image_bytes(raw, settings=services.labeling, label=label)
             item["b64_json"] = base64.b64encode(labelled).decode()
             labels.append(label.to_dict())
     if not labels:
-        labels.append(new_label(gw.settings.labeling, producer=gw.labeler.producer).to_dict())
+        labels.append(new_label(services.labeling, producer=services.labeler.producer).to_dict())
     answer["hegui"] = {
         "action": ex.decision,
         "risk_codes": list(ex.codes),
@@ -217,7 +218,7 @@ async def images(gw: Gateway, ex: Exchange, doc: dict[str, Any], send: Send) -> 
 
 
 async def _clean_images(
-    gw: Gateway, ex: Exchange, answer: dict[str, Any], items: list[Any]
+    services: Services, ex: Exchange, answer: dict[str, Any], items: list[Any]
 ) -> dict[str, Any]:
     """The allow-listed image answer: images (as bytes to label), ``revised_prompt`` checked,
     numeric usage, identifier-like settings; anything else the upstream sent is dropped.
@@ -242,17 +243,22 @@ async def _clean_images(
         if isinstance(item.get("b64_json"), str):
             raw = base64.b64decode(item["b64_json"])
         elif isinstance(item.get("url"), str):
-            raw = await _fetch(gw, item["url"])
+            raw = await _fetch(services, item["url"])
         out: dict[str, Any] = {"raw": raw}
         if isinstance(item.get("revised_prompt"), str):
             out["revised_prompt"] = item["revised_prompt"]
         clean["data"].append(out)
     slots = [(d, "revised_prompt") for d in clean["data"] if d.get("revised_prompt")]
-    conv = await gw.moderation.conversation(slots, direction="output")
+    conv = await services.moderation.conversation(slots, direction="output")
     ex.add_codes(conv.codes)
     if is_violation(conv.verdict):
         info = await report_violation(
-            gw, ex, conv.verdict, direction="output", stage="completion", evidence=conv.evidence
+            services,
+            ex,
+            conv.verdict,
+            direction="output",
+            stage="completion",
+            evidence=conv.evidence,
         )
         status, code = (
             (503, "moderation_failed") if conv.verdict.failed else (400, "content_filter")
@@ -269,7 +275,7 @@ async def _clean_images(
     return clean
 
 
-async def _fetch(gw: Gateway, url: str) -> bytes:
+async def _fetch(services: Services, url: str) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise GatewayError(
             502,
@@ -277,7 +283,7 @@ async def _fetch(gw: Gateway, url: str) -> bytes:
             type="upstream_error",
             code="upstream_invalid",
         )
-    resp = await gw.transport.request("GET", url, None, {}, gw.settings.gateway.upstream_timeout)
+    resp = await services.transport.request("GET", url, None, {}, services.gateway.upstream_timeout)
     try:
         if resp.status != 200:
             raise GatewayError(
@@ -286,6 +292,6 @@ async def _fetch(gw: Gateway, url: str) -> bytes:
                 type="upstream_error",
                 code="upstream_error",
             )
-        return await resp.read(gw.max_upstream_bytes)
+        return await resp.read(services.max_upstream_bytes)
     finally:
         resp.close()

@@ -1,23 +1,58 @@
-"""Every gateway failure becomes one OpenAI-style error object, here and nowhere else.
+"""The gateway's branch of hegui's exception tree, and the one OpenAI-style error object.
 
-``{"error": {"message", "type", "param", "code"}}`` plus, where useful, a ``hegui`` object
-(risk codes, incident id, agreement link, sanction expiry). Handlers raise :class:`GatewayError`;
-:func:`to_gateway_error` maps hegui's own exception tree and upstream failures.
+Every exception the gateway raises on purpose derives from :class:`hegui.errors.HeguiError`::
+
+    HeguiError                   (hegui.errors)
+    ├── GatewayError             answered to the client: a status and an OpenAI error object
+    ├── ClientGoneError          the client left before its answer started (recorded as 499)
+    ├── StreamStopError          a streamed answer must stop here (its verdict is a violation)
+    └── UpstreamError            talking to an upstream model server went wrong
+        ├── UpstreamLostError    the connection failed or ended before the answer was complete
+        ├── UpstreamBrokeError   the upstream's stream ended abnormally (error event, not JSON)
+        └── SSEProtocolError     the upstream's bytes are not a valid UTF-8 event stream
+
+They live here, not in :mod:`hegui.errors`: they carry HTTP statuses and the OpenAI error shape,
+which only the gateway speaks, while ``hegui.errors`` is the leaf every room (safety, store, ...)
+imports. ``{"error": {"message", "type", "param", "code"}}`` plus, where useful, a ``hegui``
+object (risk codes, incident id, agreement link, sanction expiry). Handlers raise
+:class:`GatewayError`; :func:`to_gateway_error` maps everything else.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from hegui.errors import AuthThrottledError, EngineError, InputError, LabelError, StoreError
+from hegui.errors import (
+    AuthThrottledError,
+    EngineError,
+    HeguiError,
+    InputError,
+    LabelError,
+    StoreError,
+)
 
-__all__ = ["GatewayError", "error_body", "to_gateway_error", "upstream_lost"]
+if TYPE_CHECKING:
+    from hegui.safety.types import Verdict
+
+__all__ = [
+    "ClientGoneError",
+    "GatewayError",
+    "SSEProtocolError",
+    "StreamStopError",
+    "UpstreamBrokeError",
+    "UpstreamError",
+    "UpstreamLostError",
+    "error_body",
+    "to_gateway_error",
+    "upstream_failure",
+]
 
 
-class GatewayError(Exception):
+class GatewayError(HeguiError):
     """An error answered to the client with ``status`` and an OpenAI error object."""
 
     def __init__(
@@ -46,6 +81,44 @@ class GatewayError(Exception):
         return error_body(self.message, self.type, self.code, self.param, self.hegui)
 
 
+class ClientGoneError(HeguiError):
+    """The client disconnected before its answer was started (recorded as 499, nothing sent)."""
+
+
+class StreamStopError(HeguiError):
+    """Raised by :class:`hegui.gateway.stream.StreamModerator` when a stream must stop here."""
+
+    def __init__(self, verdict: Verdict, channel: Hashable) -> None:
+        super().__init__(verdict.error or ",".join(verdict.codes) or "content_filter")
+        self.verdict = verdict
+        self.channel = channel
+
+
+class UpstreamError(HeguiError):
+    """Talking to an upstream model server went wrong (the client gets a 502)."""
+
+
+class UpstreamLostError(UpstreamError):
+    """The connection to the upstream failed or ended before its answer was complete.
+
+    Raised before the answer head (refused, reset, a stale pooled connection: the pool fails
+    over) and while its body is read or streamed (502 ``upstream_disconnected``).
+    ``before_bytes``: nothing of the answer had arrived, so the request may be sent again.
+    """
+
+    def __init__(self, message: str, *, before_bytes: bool = True) -> None:
+        super().__init__(message)
+        self.before_bytes = before_bytes
+
+
+class UpstreamBrokeError(UpstreamError):
+    """The upstream's stream ended abnormally (an error event, an event that is not JSON)."""
+
+
+class SSEProtocolError(UpstreamError, ValueError):
+    """The upstream sent bytes that are not a valid UTF-8 event stream."""
+
+
 def error_body(
     message: str,
     type: str,
@@ -60,13 +133,29 @@ def error_body(
     return orjson.dumps(doc)
 
 
-def upstream_lost(detail: str) -> GatewayError:
-    """502 for an upstream connection that ended before its answer was complete."""
+def upstream_failure(status: int, data: bytes) -> GatewayError:
+    """An upstream's non-200 answer: its own OpenAI error for 4xx, 502 for anything else."""
+    err = None
+    try:
+        doc = orjson.loads(data)
+        err = doc.get("error") if isinstance(doc, dict) else None
+    except orjson.JSONDecodeError:
+        pass
+    if 400 <= status < 500 and isinstance(err, dict):
+        return GatewayError(
+            status,
+            str(err.get("message") or "upstream rejected the request"),
+            type=str(err.get("type") or "invalid_request_error"),
+            code=err.get("code") if isinstance(err.get("code"), str) else None,
+            param=err.get("param") if isinstance(err.get("param"), str) else None,
+            decision="upstream_error",
+        )
     return GatewayError(
         502,
-        f"upstream connection lost: {detail}",
+        f"upstream answered HTTP {status}",
         type="upstream_error",
-        code="upstream_disconnected",
+        code="upstream_error",
+        decision="upstream_error",
     )
 
 
@@ -107,6 +196,13 @@ def to_gateway_error(exc: BaseException) -> GatewayError:
             type="upstream_error",
             code="upstream_invalid",
             decision="upstream_error",
+        )
+    if isinstance(exc, UpstreamLostError):
+        return GatewayError(
+            502,
+            f"upstream connection lost: {exc}",
+            type="upstream_error",
+            code="upstream_disconnected",
         )
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return GatewayError(

@@ -16,19 +16,21 @@ from hegui.gateway.backend import IncidentRecord
 from hegui.safety.types import Verdict
 
 if TYPE_CHECKING:
-    from hegui.gateway.app import Gateway
     from hegui.gateway.exchange import Exchange
+    from hegui.gateway.services import Services
 
 __all__ = ["action_of", "report_violation"]
 
 log = logging.getLogger("hegui.gateway")
 
 
-def _counts_against_user(gw: Gateway, verdict: Verdict, direction: str, ex: Exchange) -> bool:
+def _counts_against_user(
+    services: Services, verdict: Verdict, direction: str, ex: Exchange
+) -> bool:
     """Whether this violation goes on the user's sanction ladder."""
     if verdict.failed or ex.account is None or ex.account.account_id == "anonymous":
         return False
-    return direction == "input" or gw.settings.sanctions.count_output_violations
+    return direction == "input" or services.count_output_violations
 
 
 def action_of(verdict: Verdict) -> str:
@@ -36,7 +38,7 @@ def action_of(verdict: Verdict) -> str:
 
 
 async def report_violation(
-    gw: Gateway,
+    services: Services,
     ex: Exchange,
     verdict: Verdict,
     *,
@@ -54,7 +56,7 @@ async def report_violation(
     action = action_of(verdict)
     ex.decision = action
     ex.add_codes(verdict.codes)
-    keep = gw.settings.store.store_content in ("violations", "all")
+    keep = services.store_content in ("violations", "all")
     info: dict[str, Any] = {
         **ex.hegui,
         "action": action,
@@ -62,7 +64,7 @@ async def report_violation(
         "risk_codes": list(verdict.codes),
     }
     try:
-        ex.incident_id = await gw.backend.record_incident(
+        ex.incident_id = await services.backend.record_incident(
             IncidentRecord(
                 pseudonym=ex.account.pseudonym if ex.account else "anonymous",
                 direction=direction,
@@ -79,9 +81,9 @@ async def report_violation(
             )
         )
         info["incident_id"] = ex.incident_id
-        if _counts_against_user(gw, verdict, direction, ex):
+        if _counts_against_user(services, verdict, direction, ex):
             assert ex.account is not None
-            outcome = await gw.backend.register_violation(ex.account, list(verdict.codes))
+            outcome = await services.backend.register_violation(ex.account, list(verdict.codes))
             if outcome.changed:
                 info["sanction"] = {
                     "state": outcome.sanction.value,

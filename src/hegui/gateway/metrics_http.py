@@ -21,10 +21,13 @@ from typing import TYPE_CHECKING
 from hegui.errors import ConfigError
 from hegui.gateway.errors import GatewayError
 from hegui.gateway.metrics_share import SharedMetrics
+from hegui.gateway.responses import send_bytes, send_error
 
 if TYPE_CHECKING:
     from hegui.config import MetricsSettings
-    from hegui.gateway.app import Gateway, Send
+    from hegui.gateway.asgi import Send
+    from hegui.gateway.metrics import GatewayMetrics
+    from hegui.gateway.upstream.pool import UpstreamPool
 
 __all__ = ["MULTIPROC_ENV", "MetricsEndpoint", "parse_bind"]
 
@@ -41,15 +44,16 @@ def parse_bind(text: str) -> tuple[str, int]:
 
 
 class MetricsEndpoint:
-    def __init__(self, gw: Gateway, settings: MetricsSettings) -> None:
-        self.gw = gw
+    def __init__(
+        self, metrics: GatewayMetrics, pool: UpstreamPool, settings: MetricsSettings
+    ) -> None:
+        self.metrics = metrics
+        self.pool = pool  # its circuit breakers are reported as gauges
         self._token = settings.token.get_secret_value().encode() if settings.token else None
         self._bind = parse_bind(settings.bind) if settings.bind else None
         self.on_api_port = self._bind is None
         shared = os.environ.get(MULTIPROC_ENV)
-        self.shared = (
-            SharedMetrics(Path(shared), gw.metrics, refresh=self._gauges) if shared else None
-        )
+        self.shared = SharedMetrics(Path(shared), metrics, refresh=self._gauges) if shared else None
         self._server: asyncio.AbstractServer | None = None
         # More exposition text appended to every scrape (e.g. the usage log's own figures).
         self.extra: list[Callable[[], bytes]] = []
@@ -82,23 +86,19 @@ class MetricsEndpoint:
         return False
 
     def _gauges(self) -> None:
-        m = self.gw.metrics
-        for up in self.gw.pool.upstreams:
+        m = self.metrics
+        for up in self.pool.upstreams:
             m.circuit_open[up.name] = 1 if up.breaker.state == "open" else 0
 
     def render(self) -> bytes:
         self._gauges()
-        text = self.shared.render() if self.shared is not None else self.gw.metrics.render()
+        text = self.shared.render() if self.shared is not None else self.metrics.render()
         return text + b"".join(fn() for fn in self.extra)
 
     async def answer(self, headers: list[tuple[bytes, bytes]], send: Send) -> None:
-        from hegui.gateway.chat import JSON_HEADERS, send_bytes
-
         if not self.authorized(headers):
             err = GatewayError(401, "metrics token required", code="invalid_metrics_token")
-            await send_bytes(
-                send, 401, err.body(), [*JSON_HEADERS, (b"www-authenticate", b"Bearer")]
-            )
+            await send_error(send, err, [(b"www-authenticate", b"Bearer")])
             return
         await send_bytes(send, 200, self.render(), [CONTENT_TYPE])
 

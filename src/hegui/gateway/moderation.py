@@ -1,8 +1,9 @@
 """The engine as the gateway uses it: fail closed, cached per message, whole conversations.
 
 Any exception or timeout from the engine is a ``failed`` verdict (block), never "safe". Verdicts
-of input messages are cached by content, so a long conversation costs one scan of its *new*
-turns, not of the whole history on every request.
+come from the engine's own cache when it has them (:meth:`hegui.safety.engine.Engine.cached_verdict`,
+keyed by text, direction, minor and guard), so a long conversation costs one scan of its *new*
+turns, not of the whole history on every request; there is no second cache here.
 
 A conversation is judged in three passes, each stopping at the first violation: every text alone;
 windows across the boundaries between consecutive texts (:func:`hegui.safety.conversation.windows`:
@@ -20,9 +21,7 @@ loop) the check stays on the loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -30,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hegui.gateway.stream import failed_verdict, is_violation
+from hegui.gateway.stream import is_violation
 from hegui.safety.conversation import Window, assemble, windows
-from hegui.safety.types import ACTION_ORDER, Action, Layer, Verdict
+from hegui.safety.types import ACTION_ORDER, Action, Layer, Verdict, failed_verdict
 
 __all__ = ["Checker", "ConversationResult", "Moderation", "worst"]
 
@@ -70,13 +69,12 @@ _ALLOW = Verdict(safe=True, action=Action.ALLOW, score=0.0)
 
 
 class Moderation:
-    """Wraps a checker; thread-safe use of the checker, per-process verdict cache."""
+    """Wraps a checker: fail closed, timed, large checks off the event loop."""
 
     def __init__(
         self,
         checker: Checker,
         *,
-        cache_size: int = 8192,
         guard_timeout: float = 2.0,
         observe: Callable[[str, float], None] | None = None,
         offload_chars: int = 20_000,
@@ -84,8 +82,10 @@ class Moderation:
         threads: int = 2,
     ) -> None:
         self.checker = checker
-        self._cache: dict[tuple[str, bool, str], Verdict] = {}
-        self._cache_size = cache_size
+        # The engine's verdict cache, asked first (a test double may have none: no cache).
+        self._cached: Callable[[str, str, Any], Verdict | None] | None = getattr(
+            checker, "cached_verdict", None
+        )
         self._guard = getattr(checker, "guard", None) is not None and hasattr(checker, "acheck")
         self._guard_timeout = guard_timeout
         self._observe = observe
@@ -162,20 +162,15 @@ class Moderation:
         return verdict
 
     async def cached(self, text: str, direction: str, *, minor: bool = False) -> Verdict:
+        """:meth:`acheck`, answered from the engine's cache when it has the verdict (not timed:
+        no check ran)."""
         if not text:
             return _ALLOW
-        key = (direction, minor, text if len(text) <= 4096 else _digest(text))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        verdict = await self.acheck(text, direction, minor=minor)
-        if not verdict.failed:
-            if len(self._cache) >= self._cache_size:
-                # another thread (large checks run in the pool) may evict at the same time
-                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                    self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = verdict
-        return verdict
+        if self._cached is not None:
+            hit = self._cached(text, direction, self._context(minor))
+            if hit is not None:
+                return hit
+        return await self.acheck(text, direction, minor=minor)
 
     async def conversation(
         self,
@@ -295,7 +290,3 @@ def _mask_across(window: Window, verdict: Verdict, slots: list[tuple[Any, Any]])
                     container[key] = text[:start] + part + text[end:]
                     changed = True
     return changed
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

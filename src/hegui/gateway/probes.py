@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hegui.gateway.upstream import UpstreamPool
+    from hegui.gateway.upstream.pool import UpstreamPool
 
 __all__ = ["HealthFn", "Readiness", "upstream_health"]
 

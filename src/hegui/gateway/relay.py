@@ -24,19 +24,20 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from hegui.gateway.answers import clean_envelope, clean_usage, finish_reason_ok, ident
-from hegui.gateway.chat import DEFAULT_REFUSAL, SSE_HEADERS
+from hegui.gateway.errors import StreamStopError, UpstreamBrokeError, UpstreamError
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.responses import DEFAULT_REFUSAL, SSE_HEADERS
 from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
-from hegui.gateway.sse import DONE, SSEParser, SSEProtocolError
-from hegui.gateway.stream import StreamModerator, StreamStopError
-from hegui.gateway.upstream import UpstreamConnectError
+from hegui.gateway.stream import StreamModerator
+from hegui.gateway.upstream.sse import DONE, SSEParser
 from hegui.safety.types import Action
 
 if TYPE_CHECKING:
-    from hegui.gateway.app import Gateway, Receive, Send
+    from hegui.gateway.asgi import Receive, Send
     from hegui.gateway.exchange import Exchange
-    from hegui.gateway.upstream import UpstreamResponse
+    from hegui.gateway.services import Services
+    from hegui.gateway.upstream.transport import UpstreamResponse
 
 __all__ = ["StreamRelay"]
 
@@ -44,16 +45,12 @@ log = logging.getLogger("hegui.gateway")
 _DONE_FRAME = b"data: " + DONE.encode() + b"\n\n"
 
 
-class _UpstreamBrokeError(Exception):
-    """The upstream stream ended abnormally (error event, garbage, disconnect, timeout)."""
-
-
 class StreamRelay:
     """One per streamed response; all per-stream state lives here."""
 
     def __init__(
         self,
-        gw: Gateway,
+        services: Services,
         ex: Exchange,
         kind: str,
         minor: bool,
@@ -63,17 +60,19 @@ class StreamRelay:
         label: tuple[dict[str, Any], bytes] | None = None,
     ) -> None:
         self.receive = receive
-        self.gw = gw
+        self.services = services
         self.ex = ex
         self.kind = kind
         self.send = send
         self.minor = minor
-        moderation = gw.moderation
+        moderation = services.moderation
         self.mod = StreamModerator(
             lambda text: moderation.check(text, "output", minor=minor),
-            window=gw.stream_window,
-            step=gw.stream_step,
-            hold=moderation.hold_back if gw.stream_hold == "tail" and moderation.can_hold else None,
+            window=services.stream_window,
+            step=services.stream_step,
+            hold=moderation.hold_back
+            if services.stream_hold == "tail" and moderation.can_hold
+            else None,
             # An answer continuing an assistant prefill is judged together with its end.
             lead=(lambda key: prefill if key[1] in ("content", "text") else "")  # type: ignore[index]
             if prefill
@@ -84,7 +83,7 @@ class StreamRelay:
         self.usage: dict[str, Any] | None = None
         self.prefixed: set[int] = set()
         self.content_choices: set[int] = set()
-        fields, header = label or gw.labeler.implicit()
+        fields, header = label or services.labeler.implicit()
         self.label_fields: dict[str, Any] = dict(fields)
         self.label_header: bytes = header
 
@@ -110,7 +109,7 @@ class StreamRelay:
                     if gone is not None and gone.done():
                         resp.close()
                         self.ex.decision, self.ex.status = "client_closed", 499
-                        self.gw.metrics.stream_stop("client_closed")
+                        self.services.metrics.stream_stop("client_closed")
                         return
                     frames, done = self._events(parser.feed(raw))
                     if frames:
@@ -121,15 +120,10 @@ class StreamRelay:
                     frames, _ = self._events(parser.close())
                     if frames:
                         await self._write(b"".join(frames))
-            except (
-                UpstreamConnectError,
-                TimeoutError,
-                SSEProtocolError,
-                _UpstreamBrokeError,
-            ) as exc:
+            except (UpstreamError, TimeoutError) as exc:  # lost, broke, not an event stream
                 broke = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 log.warning("upstream stream broke: %s", broke)
-                self.gw.metrics.stream_stop("upstream")
+                self.services.metrics.stream_stop("upstream")
             finally:
                 resp.close()
             await self._write(self._ending(broke), more=False)
@@ -153,11 +147,11 @@ class StreamRelay:
             try:
                 doc = orjson.loads(ev.data)
             except orjson.JSONDecodeError:
-                raise _UpstreamBrokeError("upstream sent an event that is not JSON") from None
+                raise UpstreamBrokeError("upstream sent an event that is not JSON") from None
             if not isinstance(doc, dict):
-                raise _UpstreamBrokeError("upstream sent an event that is not a JSON object")
+                raise UpstreamBrokeError("upstream sent an event that is not a JSON object")
             if "error" in doc:
-                raise _UpstreamBrokeError(f"upstream error event: {str(doc['error'])[:200]}")
+                raise UpstreamBrokeError(f"upstream error event: {str(doc['error'])[:200]}")
             frame = self._chunk(doc)
             if frame is not None:
                 frames.append(b"data: " + orjson.dumps(frame) + b"\n\n")
@@ -261,7 +255,7 @@ class StreamRelay:
         """A tool or function name, checked at once (names arrive whole, in one delta)."""
         if not name:
             return name
-        verdict = self.gw.moderation.check(name, "output", minor=self.minor)
+        verdict = self.services.moderation.check(name, "output", minor=self.minor)
         if verdict.failed or verdict.action in (Action.REFUSE, Action.BLOCK):
             raise StreamStopError(verdict, (idx, "tool_name"))
         if verdict.action is not Action.ALLOW:
@@ -277,7 +271,7 @@ class StreamRelay:
         if idx in self.prefixed:
             return text
         self.prefixed.add(idx)
-        return self.gw.labeler.prefix + text
+        return self.services.labeler.prefix + text
 
     # -------------------------------------------------------------- endings
     def _ending(self, broke: str | None) -> bytes:
@@ -333,7 +327,7 @@ class StreamRelay:
     def _tail_choice(
         self, idx: int, parts: dict[Hashable, str], labelled: bool
     ) -> list[dict[str, Any]]:
-        suffix = self.gw.labeler.suffix(self.ex.remind_rest) if labelled else ""
+        suffix = self.services.labeler.suffix(self.ex.remind_rest) if labelled else ""
         if self.kind == "completions":
             text = parts.get((idx, "text"), "")
             if text:
@@ -387,9 +381,9 @@ class StreamRelay:
 
     async def _stop(self, stop: StreamStopError) -> None:
         verdict = stop.verdict
-        self.gw.metrics.stream_stop("failed" if verdict.failed else verdict.action.value)
+        self.services.metrics.stream_stop("failed" if verdict.failed else verdict.action.value)
         info = await report_violation(
-            self.gw,
+            self.services,
             self.ex,
             verdict,
             direction="output",
@@ -400,10 +394,12 @@ class StreamRelay:
         info["label"] = self.label_fields
         key = stop.channel
         idx = key[0] if isinstance(key, tuple) and isinstance(key[0], int) else 0
-        message = (verdict.message or DEFAULT_REFUSAL) + self.gw.labeler.suffix(self.ex.remind_rest)
+        message = (verdict.message or DEFAULT_REFUSAL) + self.services.labeler.suffix(
+            self.ex.remind_rest
+        )
         frame = chunk(self._env(), self.kind, idx, message, "content_filter", info)
         if self.kind == "chat" and idx not in self.prefixed:
-            frame["choices"][0]["delta"]["content"] = self.gw.labeler.prefix + message
+            frame["choices"][0]["delta"]["content"] = self.services.labeler.prefix + message
         await self._write(b"data: " + orjson.dumps(frame) + b"\n\n" + _DONE_FRAME, more=False)
 
 

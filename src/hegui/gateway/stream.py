@@ -27,11 +27,12 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
+from hegui.gateway.errors import StreamStopError
 from hegui.safety.pii.fold import NUMERALS, is_run_char
 from hegui.safety.redact import redact_evidence
-from hegui.safety.types import Action, Layer, Verdict
+from hegui.safety.types import Action, Layer, Verdict, failed_verdict
 
-__all__ = ["Check", "StreamModerator", "StreamStopError", "failed_verdict", "is_violation"]
+__all__ = ["Check", "StreamModerator", "is_violation"]
 
 log = logging.getLogger("hegui.gateway")
 
@@ -40,23 +41,9 @@ MAX_CONTEXT = 2048  # longest context kept to reach ``window`` visible character
 MAX_RUN = 1024  # longest digit run held back whole
 
 
-def failed_verdict(error: str) -> Verdict:
-    """The fail-closed verdict used when the checker raised or timed out."""
-    return Verdict(safe=False, action=Action.BLOCK, score=1.0, failed=True, error=error)
-
-
 def is_violation(verdict: Verdict) -> bool:
     """True when the text must not be released (refuse, block, or a failed check)."""
     return verdict.failed or verdict.action in (Action.REFUSE, Action.BLOCK)
-
-
-class StreamStopError(Exception):
-    """Raised by :meth:`StreamModerator.feed` / ``finish`` when the stream must stop."""
-
-    def __init__(self, verdict: Verdict, channel: Hashable) -> None:
-        super().__init__(verdict.error or ",".join(verdict.codes) or "content_filter")
-        self.verdict = verdict
-        self.channel = channel
 
 
 @dataclass(slots=True)

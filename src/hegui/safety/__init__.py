@@ -18,6 +18,7 @@ from hegui.safety.types import (
     Layer,
     RiskHit,
     Verdict,
+    failed_verdict,
 )
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "RiskHit",
     "Rule",
     "Verdict",
+    "failed_verdict",
     "load_policy",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "Layer",
     "RiskHit",
     "Verdict",
+    "failed_verdict",
 ]
 
 
@@ -149,6 +150,17 @@ class Verdict:
             d["failed"] = True
             d["error"] = self.error
         return d
+
+
+def failed_verdict(error: str, message: str | None = None) -> Verdict:
+    """The verdict of a check that could not be completed: block, never "safe" (fail closed).
+
+    ``error`` says what failed (for logs and incident records); ``message`` is the refusal the
+    client sees, when the caller has one (the engine words it from the policy's templates).
+    """
+    return Verdict(
+        safe=False, action=Action.BLOCK, score=1.0, message=message, failed=True, error=error
+    )
 
 
 class Doc:

@@ -7,7 +7,8 @@ an HTTP answer, which a user's content can provoke), periodic health checks that
 each upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
 common servers' idle timeout (uvicorn: 5 s), so a pooled connection is not reused after the
 upstream closed it. Everything that touches the network sits behind :class:`Transport`, one
-method, so tests can plug in a function (:class:`FunctionTransport`).
+method, so tests can plug in a function
+(:class:`hegui.gateway.upstream.transport.FunctionTransport`).
 """
 
 from __future__ import annotations
@@ -23,24 +24,13 @@ from dataclasses import dataclass
 import orjson
 
 from hegui.errors import ConfigError
-from hegui.gateway.errors import GatewayError
-from hegui.gateway.transport import (
-    AiohttpTransport,
-    FunctionTransport,
-    Transport,
-    UpstreamConnectError,
-    UpstreamResponse,
-)
+from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.transport import Transport, UpstreamResponse
 
 __all__ = [
-    "AiohttpTransport",
     "CircuitBreaker",
-    "FunctionTransport",
-    "Transport",
     "Upstream",
-    "UpstreamConnectError",
     "UpstreamPool",
-    "UpstreamResponse",
     "UpstreamSpec",
     "parse_upstream",
 ]
@@ -219,7 +209,7 @@ class UpstreamPool:
             attempts += 1
             try:
                 resp = await self._request(upstream, path, body)
-            except UpstreamConnectError as exc:
+            except UpstreamLostError as exc:
                 upstream.breaker.failure()
                 last = f"{upstream.name}: connection failed"
                 self._error(upstream, "connect")
@@ -281,7 +271,7 @@ class UpstreamPool:
                 data = await resp.read(4 * 1024 * 1024) if resp.status == 200 else b""
             finally:
                 resp.close()
-        except (UpstreamConnectError, TimeoutError) as exc:
+        except (UpstreamLostError, TimeoutError) as exc:
             upstream.healthy = False
             upstream.breaker.failure()
             log.warning("upstream %s health check failed: %s", upstream.name, exc)

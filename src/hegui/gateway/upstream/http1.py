@@ -1,6 +1,6 @@
 """One upstream HTTP/1.1 connection (an asyncio protocol fed to httptools) and the answer it carries.
 
-Split from :mod:`hegui.gateway.client`, which owns the pool: this module knows nothing of URLs or
+Split from :mod:`hegui.gateway.upstream.lean`, which owns the pool: this module knows nothing of URLs or
 pooling, only how bytes become a status, headers and a body or stream, and how a connection that
 dies is reported (before any answer byte: the caller may resend; after: 502).
 """
@@ -15,24 +15,15 @@ from typing import Any, Protocol
 
 import httptools
 
-from hegui.gateway.errors import GatewayError, upstream_lost
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.errors import GatewayError, UpstreamLostError
 
-__all__ = ["Conn", "LostError", "Response"]
+__all__ = ["Conn", "Response"]
 
 _PAUSE_AT = 1 << 20  # buffered stream bytes before reading from the upstream pauses
 
 
 class _Pool(Protocol):
     def give_back(self, conn: Conn, keep: bool) -> None: ...
-
-
-class LostError(Exception):
-    """The connection ended before the answer was complete (``before_bytes``: before any byte)."""
-
-    def __init__(self, message: str, before_bytes: bool) -> None:
-        super().__init__(message)
-        self.before_bytes = before_bytes
 
 
 class Conn(asyncio.Protocol):
@@ -59,7 +50,7 @@ class Conn(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            resp.fail(LostError(f"invalid HTTP from upstream: {exc}", before_bytes=False))
+            resp.fail(UpstreamLostError(f"invalid HTTP from upstream: {exc}", before_bytes=False))
             self.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -156,7 +147,9 @@ class Response:
             try:
                 body = self._decoder.decompress(body)
             except zlib.error:
-                self.fail(LostError("upstream sent a corrupt compressed body", before_bytes=False))
+                self.fail(
+                    UpstreamLostError("upstream sent a corrupt compressed body", before_bytes=False)
+                )
                 self.release(keep=False)
                 return
         self._chunks.append(body)
@@ -192,7 +185,7 @@ class Response:
             self._done = True
         else:
             before = not self.got_bytes
-            self.fail(LostError("upstream closed the connection", before_bytes=before))
+            self.fail(UpstreamLostError("upstream closed the connection", before_bytes=before))
         if conn is not None:
             self.release(keep=False)
         self._wake()
@@ -236,13 +229,13 @@ class Response:
         while not self._done:
             err = self._error
             if err is not None:
-                raise _read_error(err)
+                raise err
             if self._size > limit:
                 self.close()
                 raise _too_large()
             await self.wait()
         if self._error is not None:
-            raise _read_error(self._error)
+            raise self._error
         if self._size > limit:
             raise _too_large()
         data = b"".join(self._chunks)
@@ -266,7 +259,7 @@ class Response:
                 continue
             err = self._error
             if err is not None:
-                raise _stream_error(err)
+                raise err
             if self._done:
                 return
             await self.wait()
@@ -280,14 +273,6 @@ class Response:
             conn.abort()
             self.release(keep=False)
         self._done = True
-
-
-def _read_error(err: BaseException) -> BaseException:
-    return upstream_lost(str(err)) if isinstance(err, LostError) else err
-
-
-def _stream_error(err: BaseException) -> BaseException:
-    return UpstreamConnectError(str(err)) if isinstance(err, LostError) else err
 
 
 def _too_large() -> GatewayError:

@@ -7,10 +7,10 @@ one ``transport.write`` and parses the answer with the same C parser uvicorn use
 
 Kept from the aiohttp transport: a bounded pool per host with a keep-alive below common upstream
 idle timeouts, ``total`` timeout semantics (the whole exchange, streams included), connect errors
-as :class:`UpstreamConnectError`, gzip/deflate bodies inflated. Added: a request whose *reused*
+as :class:`UpstreamLostError`, gzip/deflate bodies inflated. Added: a request whose *reused*
 connection dies before any answer byte (the upstream closed it while idle: "Can not write request
 body") is sent once more on a fresh connection. This module is the pool; one connection and its
-answer are :mod:`hegui.gateway.http1`.
+answer are :mod:`hegui.gateway.upstream.http1`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections import deque
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
-from hegui.gateway.http1 import Conn, LostError, Response
-from hegui.gateway.transport import UpstreamConnectError
+from hegui.gateway.errors import UpstreamLostError
+from hegui.gateway.upstream.http1 import Conn, Response
 
 __all__ = ["LeanTransport"]
 
@@ -36,15 +36,15 @@ class _Target:
 
     def __init__(self, url: str) -> None:
         if any(c in _BAD_URL_CHARS for c in url):
-            raise UpstreamConnectError("invalid upstream URL")
+            raise UpstreamLostError("invalid upstream URL")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UpstreamConnectError("invalid upstream URL")
+            raise UpstreamLostError("invalid upstream URL")
         secure = parts.scheme == "https"
         try:
             port = parts.port or (443 if secure else 80)
         except ValueError:
-            raise UpstreamConnectError("invalid upstream URL") from None
+            raise UpstreamLostError("invalid upstream URL") from None
         self.host = parts.hostname
         self.port = port
         self.ssl = secure
@@ -57,7 +57,7 @@ class _Target:
 
 
 class LeanTransport:
-    """The gateway's default :class:`~hegui.gateway.transport.Transport` (see module docstring)."""
+    """The gateway's default :class:`~hegui.gateway.upstream.transport.Transport` (see module docstring)."""
 
     def __init__(
         self, *, limit: int = 256, keepalive_s: float = 4.0, connect_timeout: float = 5.0
@@ -87,7 +87,7 @@ class LeanTransport:
         head = self._heads.get(key)
         if head is None:
             if any(c in f"{k}{v}" for k, v in items for c in "\r\n\x00"):
-                raise UpstreamConnectError("invalid header for the upstream request")
+                raise UpstreamLostError("invalid header for the upstream request")
             lines = "".join(f"{k}: {v}\r\n" for k, v in items)
             head = self._heads[key] = method.encode("ascii") + t.start + lines.encode("latin-1")
         return head
@@ -115,16 +115,16 @@ class LeanTransport:
                     if err is not None:
                         raise err
                     await resp.wait()
-            except LostError as exc:
+            except UpstreamLostError as exc:
                 resp.close()
                 if reused and exc.before_bytes and attempt == 0:
                     continue  # the upstream had closed this idle connection: once more, fresh
-                raise UpstreamConnectError(str(exc)) from None
+                raise
             except BaseException:
                 resp.close()
                 raise
             return resp
-        raise UpstreamConnectError("upstream closed the connection")  # pragma: no cover
+        raise UpstreamLostError("upstream closed the connection")  # pragma: no cover
 
     async def _acquire(self, t: _Target, deadline: float) -> tuple[Conn, bool]:
         loop = asyncio.get_running_loop()
@@ -164,7 +164,7 @@ class LeanTransport:
             )
         except (OSError, TimeoutError) as exc:
             self._forget(key)
-            raise UpstreamConnectError(
+            raise UpstreamLostError(
                 f"cannot connect to {t.host}:{t.port}: {type(exc).__name__}"
             ) from None
         except BaseException:

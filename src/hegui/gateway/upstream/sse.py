@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DONE", "SSEEvent", "SSEParser", "SSEProtocolError", "encode_data"]
+from hegui.gateway.errors import SSEProtocolError
+
+__all__ = ["DONE", "SSEEvent", "SSEParser", "encode_data"]
 
 DONE = "[DONE]"
-
-
-class SSEProtocolError(ValueError):
-    """The upstream sent bytes that are not a valid UTF-8 event stream."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,61 +1,17 @@
-"""The seam between the gateway and the network: one protocol, two implementations.
+"""The aiohttp upstream client (``gateway.upstream_client = "aiohttp"``).
 
-:class:`Transport` has one method, ``request``. :class:`AiohttpTransport` is the real one (a
-bounded aiohttp pool whose keep-alive stays below common upstream idle timeouts, so a connection
-the upstream already closed is not reused: the "Can not write request body" pitfall);
-:class:`FunctionTransport` turns a plain async function into a transport for tests.
+A bounded aiohttp pool whose keep-alive stays below common upstream idle timeouts, so a
+connection the upstream already closed is not reused (the "Can not write request body" pitfall).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Protocol
+from collections.abc import AsyncIterator, Mapping
 
-from hegui.gateway.errors import GatewayError, upstream_lost
+from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.transport import UpstreamResponse
 
-__all__ = [
-    "AiohttpTransport",
-    "FunctionTransport",
-    "Transport",
-    "UpstreamConnectError",
-    "UpstreamResponse",
-]
-
-
-class UpstreamConnectError(Exception):
-    """The request never reached the upstream (refused, reset, stale pooled connection)."""
-
-
-class UpstreamResponse(Protocol):
-    status: int
-    headers: Mapping[str, str]
-
-    async def read(self, limit: int) -> bytes: ...
-    def chunks(self) -> AsyncIterator[bytes]: ...
-    def close(self) -> None: ...
-
-
-class Transport(Protocol):
-    """The seam between the gateway and the network: one method."""
-
-    async def request(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float
-    ) -> UpstreamResponse: ...
-
-
-class FunctionTransport:
-    """Turn ``async fn(method, url, body, headers) -> UpstreamResponse`` into a transport."""
-
-    def __init__(
-        self, fn: Callable[[str, str, bytes | None, Mapping[str, str]], Awaitable[UpstreamResponse]]
-    ) -> None:
-        self._fn = fn
-
-    async def request(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float
-    ) -> UpstreamResponse:
-        return await asyncio.wait_for(self._fn(method, url, body, headers), timeout)
+__all__ = ["AiohttpTransport"]
 
 
 class _AiohttpResponse:
@@ -99,14 +55,14 @@ class _AiohttpResponse:
             async for chunk in self._resp.content.iter_any():  # type: ignore[attr-defined]
                 yield chunk
         except aiohttp.ClientError as exc:
-            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+            raise UpstreamLostError(f"{type(exc).__name__}: {exc}", before_bytes=False) from None
 
     def close(self) -> None:
         self._resp.close()  # type: ignore[attr-defined]
 
 
-def _lost(exc: Exception) -> GatewayError:
-    return upstream_lost(type(exc).__name__)
+def _lost(exc: Exception) -> UpstreamLostError:
+    return UpstreamLostError(type(exc).__name__, before_bytes=False)
 
 
 class AiohttpTransport:
@@ -146,7 +102,7 @@ class AiohttpTransport:
         try:
             resp = await self._session.request(method, url, data=body, headers=headers, timeout=to)  # type: ignore[attr-defined]
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise UpstreamConnectError(f"{type(exc).__name__}: {exc}") from None
+            raise UpstreamLostError(f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:
             raise TimeoutError("upstream timed out") from None
         return _AiohttpResponse(resp)

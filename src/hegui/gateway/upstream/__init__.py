@@ -1,0 +1,6 @@
+"""Talking to the upstream model servers: everything between the gateway and the network.
+
+``pool`` (choice, failover, circuit breakers, health), ``transport`` (the one-method seam),
+``lean`` + ``http1`` (the default HTTP/1.1 client), ``aiohttp_client`` (the alternative) and
+``sse`` (parsing the upstream's event stream). Import from the modules; nothing is re-exported.
+"""
