@@ -27,6 +27,7 @@ from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.metrics import GatewayMetrics
 from hegui.gateway.moderation import Checker, Moderation
+from hegui.gateway.records import AnswerWithheldError, record_before_release, usage_metrics
 from hegui.gateway.schema import parse_body
 from hegui.gateway.upstream import AiohttpTransport, Transport, UpstreamPool, parse_upstream
 
@@ -183,13 +184,18 @@ class Gateway:
     ) -> None:
         endpoint, method = route
         ex = Exchange(endpoint=endpoint)
-        started = False
+        started = withheld = False
 
         async def tracked(message: Message) -> None:
-            nonlocal started
+            nonlocal started, withheld
+            if withheld:  # the record could not be kept: nothing of this answer goes out
+                raise AnswerWithheldError
             if message["type"] == "http.response.start":
-                started = True
                 ex.status = message["status"]
+                started = True
+                if not await record_before_release(self.backend, ex, message, send):
+                    withheld = True
+                    return
             await send(message)
 
         minors = None
@@ -231,6 +237,8 @@ class Gateway:
                 await images(self, ex, doc, tracked)
         except _ClientGoneError:
             ex.decision, ex.status = "client_closed", 499
+        except AnswerWithheldError:
+            pass  # answered 503 by record_before_release
         except Exception as exc:
             err = to_gateway_error(exc)
             if err.status >= 500 and not isinstance(exc, GatewayError):
@@ -259,7 +267,8 @@ class Gateway:
                 await backend.minors_add_usage(
                     ex.account, elapsed, datetime.now(UTC), reservation=minors.reservation
                 )
-            await backend.record_usage(ex.usage_record())
+            if not ex.recorded:  # errors, client gone, a stream's final record
+                await backend.record_usage(ex.usage_record())
         except Exception as exc:
             log.error("usage record not written: %s: %s", type(exc).__name__, exc)
 
@@ -276,7 +285,7 @@ class Gateway:
             await send_bytes(
                 send,
                 200,
-                self.metrics.render(),
+                self.metrics.render() + usage_metrics(self.backend),
                 [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")],
             )
         elif self.fallback is not None:
