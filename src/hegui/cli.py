@@ -33,15 +33,7 @@ def _register_rooms() -> None:
     from hegui.safety import cli as safety_cli
     from hegui.store import cli as store_cli
 
-    rooms = (
-        safety_cli,
-        gateway_cli,
-        store_cli,
-        labeling_cli,
-        corpus_cli,
-        annotation_cli,
-        assess_cli,
-    )
+    rooms = (safety_cli, gateway_cli, store_cli, labeling_cli, corpus_cli, annotation_cli, assess_cli)
     for room in rooms:
         room.register(app)
 

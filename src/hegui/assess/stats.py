@@ -16,6 +16,8 @@ from hegui.stats import wilson_rate_interval
 __all__ = ["Proportion", "needed_sample", "wilson"]
 
 
+
+
 def _bound(p: float, n: int, upper: bool) -> float:
     lo, hi = wilson_rate_interval(p, n)
     return hi if upper else lo

@@ -14,6 +14,7 @@ from hegui.stats import wilson_or_unknown as wilson
 __all__ = ["proportion", "wilson"]
 
 
+
 def proportion(k: int, n: int) -> dict[str, Any]:
     """``{"count", "of", "share", "ci95"}`` rounded for reports (share is None when n is 0)."""
     lo, hi = wilson(k, n)

@@ -50,10 +50,7 @@ def check(
     ] = None,
     policy: Annotated[
         str | None,
-        typer.Option(
-            "--policy",
-            help="Policy file (TOML/YAML) or preset (strict, balanced, lenient) instead of the built-in one.",
-        ),
+        typer.Option("--policy", help="Policy file (TOML/YAML) or preset (strict, balanced, lenient) instead of the built-in one."),
     ] = None,
     lexicon: Annotated[
         list[str] | None,

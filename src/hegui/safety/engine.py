@@ -90,9 +90,7 @@ class Engine:
 
         if settings.lexicons or not settings.builtin_lexicon:
             detectors.append(
-                LexiconDetector.from_paths(
-                    list(settings.lexicons), builtin=settings.builtin_lexicon
-                )
+                LexiconDetector.from_paths(list(settings.lexicons), builtin=settings.builtin_lexicon)
             )
         else:
             detectors.append(LexiconDetector.default())

@@ -277,12 +277,7 @@ def _rule(item: Any, where: _Where, line: int | None) -> Rule:
     review = item.get("review")
     if review is not None:
         review = _number(review, "review", where, line)
-        _check(
-            review < threshold,
-            f"review ({review}) must be below threshold ({threshold})",
-            where,
-            line,
-        )
+        _check(review < threshold, f"review ({review}) must be below threshold ({threshold})", where, line)
     return Rule(
         risk=risk,
         action=_action(item.get("action"), where, line),

@@ -19,14 +19,7 @@ import numpy as np
 
 from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
 
-__all__ = [
-    "FeatureSpec",
-    "NativeFeatures",
-    "char_classes",
-    "featurize",
-    "ngram_positions",
-    "pinyin_table",
-]
+__all__ = ["FeatureSpec", "NativeFeatures", "char_classes", "featurize", "ngram_positions", "pinyin_table"]
 
 try:  # the C accelerator (setup.py builds it where a compiler exists; scores are the same)
     from hegui.safety.classifier import _hashsum
@@ -129,9 +122,7 @@ def _word_hashes(cps: np.ndarray, bigrams: bool = False, skips: int = 0) -> np.n
     starts = np.flatnonzero(first)
     lengths = np.diff(np.append(starts, len(pos)))
     offset = np.arange(len(pos)) - np.repeat(starts, lengths)
-    contrib = (cps[pos].astype(np.uint64) + np.uint64(1)) * _WORD_POS[
-        np.minimum(offset, _MAX_WORD - 1)
-    ]
+    contrib = (cps[pos].astype(np.uint64) + np.uint64(1)) * _WORD_POS[np.minimum(offset, _MAX_WORD - 1)]
     words = np.add.reduceat(contrib, starts)[lengths >= 2]
     out = [words ^ _WORD_SALT]
     if bigrams and len(words) > 1:

@@ -44,19 +44,13 @@ def word_hashes_short(text: str, word_pos: list[int], bigrams: bool = False,
         return None
     words = []
     for w in found:
-        wp = (
-            word_pos
-            if len(w) <= len(word_pos)
-            else word_pos + word_pos[-1:] * (len(w) - len(word_pos))
-        )
+        wp = word_pos if len(w) <= len(word_pos) else word_pos + word_pos[-1:] * (len(w) - len(word_pos))
         words.append(sum(map(mul, w.encode("ascii").translate(_PLUS1), wp)) & _M64)
     out = [w ^ _WORD_SALT for w in words]
     if bigrams and len(words) > 1:
         out += [((a * _K + b) & _M64) ^ _BIGRAM_SALT for a, b in pairwise(words)]
     for gap in range(1, min(skips, len(words) - 1) + 1):
-        out += [
-            ((a * _K + b) & _M64) ^ _SKIP_SALT for a, b in zip(words, words[gap:], strict=False)
-        ]
+        out += [((a * _K + b) & _M64) ^ _SKIP_SALT for a, b in zip(words, words[gap:], strict=False)]
     return np.array(out, dtype=np.uint64)
 
 

@@ -111,27 +111,19 @@ class TextClassifier:
         # optional hidden-layer head: scores that head instead of its linear column, which
         # then only serves to explain the score with evidence spans (:meth:`top_spans`)
         hidden = meta.get("hidden")
-        self._hidden = (
-            HiddenLayer.from_arrays(arrays, "hid", int(hidden["bits"])) if hidden else None
-        )
+        self._hidden = HiddenLayer.from_arrays(arrays, "hid", int(hidden["bits"])) if hidden else None
         self._hidden_col = [h.name for h in self.heads].index(hidden["head"]) if hidden else -1
         # linear columns and the hidden layer's rows side by side (int8, 2**bits × (heads +
         # units)): one gather per text instead of two; the sums are exact integers either way
         self._fused: np.ndarray | None = None
         if self._hidden is not None:
             rows = np.arange(self._q_t.shape[0]) >> (self.spec.bits - self._hidden.bits)
-            self._fused = np.ascontiguousarray(
-                np.concatenate([self._q_t, self._hidden.w1[rows]], axis=1)
-            )
+            self._fused = np.ascontiguousarray(np.concatenate([self._q_t, self._hidden.w1[rows]], axis=1))
         self._native = NativeFeatures.build(self.spec, self.pinyin_table)
         self._native_w = self._q_t if self._fused is None else self._fused
         self._floats = (self._scale.tolist(), self._bias.tolist())
         h = self._hidden
-        self._hid_floats = (
-            None
-            if h is None
-            else list(zip(h.scale1.tolist(), h.b1.tolist(), h.w2.tolist(), strict=True))
-        )
+        self._hid_floats = None if h is None else list(zip(h.scale1.tolist(), h.b1.tolist(), h.w2.tolist(), strict=True))
 
     # -- loading -------------------------------------------------------------------------
     @classmethod

@@ -54,31 +54,11 @@ def check_file(path: Annotated[str, typer.Argument(help="Lexicon TSV file to val
 
 @lexicon_app.command("import")
 def import_lists(
-    out: Annotated[
-        str, typer.Option("--out", help="Folder for the curated <code>.tsv files (replaced).")
-    ],
-    benign: Annotated[
-        list[str],
-        typer.Option(
-            "--benign",
-            help='JSONL file of benign texts ({"text": …}) to measure every term on (repeatable).',
-        ),
-    ],
-    houbb: Annotated[
-        str | None,
-        typer.Option("--houbb", help="Folder of houbb/sensitive-word (sensitive_word_tags.txt)."),
-    ] = None,
-    konsheng: Annotated[
-        str | None,
-        typer.Option("--konsheng", help="Folder of konsheng/Sensitive-lexicon (Vocabulary/*.txt)."),
-    ] = None,
-    word_freq: Annotated[
-        str | None,
-        typer.Option(
-            "--word-freq",
-            help="'word freq' lines, e.g. jieba's dict.txt: very common words are dropped, dictionary words only flag.",
-        ),
-    ] = None,
+    out: Annotated[str, typer.Option("--out", help="Folder for the curated <code>.tsv files (replaced).")],
+    benign: Annotated[list[str], typer.Option("--benign", help="JSONL file of benign texts ({\"text\": …}) to measure every term on (repeatable).")],
+    houbb: Annotated[str | None, typer.Option("--houbb", help="Folder of houbb/sensitive-word (sensitive_word_tags.txt).")] = None,
+    konsheng: Annotated[str | None, typer.Option("--konsheng", help="Folder of konsheng/Sensitive-lexicon (Vocabulary/*.txt).")] = None,
+    word_freq: Annotated[str | None, typer.Option("--word-freq", help="'word freq' lines, e.g. jieba's dict.txt: very common words are dropped, dictionary words only flag.")] = None,
 ) -> None:
     """Import and curate third-party keyword lists into lexicon files with per-term provenance."""
     import json
@@ -97,11 +77,7 @@ def import_lists(
     for path in map(Path, benign):
         if not path.is_file():
             raise InputError(f"benign text file not found: {path}")
-        texts += [
-            json.loads(line)["text"]
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     freq = importer.read_word_freq(Path(word_freq)) if word_freq else {}
     starter = read_files([builtin_dir()])
     kept, _ = importer.import_lists(Path(houbb) if houbb else None, Path(konsheng) if konsheng else None,
@@ -110,10 +86,8 @@ def import_lists(
               "Apache-2.0; konsheng/Sensitive-lexicon, MIT); see NOTICE. Not hand-written: "
               "each term's code, severity and source column come from scripts/lexicon_import.py")  # fmt: skip
     counts = importer.write_files(kept, Path(out), header)
-    print(
-        f"{sum(counts.values())} terms written to {out}: "
-        + ", ".join(f"{code} {n}" for code, n in counts.items())
-    )
+    print(f"{sum(counts.values())} terms written to {out}: "
+          + ", ".join(f"{code} {n}" for code, n in counts.items()))
 
 
 def _print_table(result: object) -> None:

@@ -29,9 +29,7 @@ _STREETS = ("大道", "路", "街", "巷", "弄", "胡同")
 _STREET = f"(?:[{HAN}]{{1,10}}?(?:{'|'.join(_STREETS)})){{0,2}}"  # 文三路阳光巷: up to two levels
 _NUMBER = r"(?:\d{1,5}(?:-\d{1,5})?号(?:院)?)?"
 _ESTATE = f"(?:[{HAN}0-9]{{1,10}}?(?:小区|新村|社区|公寓|大厦|广场|花园|家园|中心|大楼|苑|园|村|城)(?:小区)?)?"
-_BUILDING = (
-    r"(?:[A-Z]座)?(?:\d{1,5}号(?!楼))?(?:\d{1,5}(?:栋|幢|座|号楼))?(?:\d{1,3}单元)?(?:\d{1,5}室)?"
-)
+_BUILDING = r"(?:[A-Z]座)?(?:\d{1,5}号(?!楼))?(?:\d{1,5}(?:栋|幢|座|号楼))?(?:\d{1,3}单元)?(?:\d{1,5}室)?"
 _LOCAL = _TOWN + _STREET + _NUMBER + _ESTATE + _BUILDING
 
 # A number that ends an address: house number, building, unit or room.
@@ -69,10 +67,8 @@ class AddressRecognizer(Recognizer):
         # What validate() needs: a numbered unit, or a road with city and district levels.
         if digits and _NUMBERED.search(text):
             return True
-        return (
-            any(s in text for s in _STREETS)
-            and any(c in text for c in "市州")
-            and any(c in text for c in "区县旗")
+        return any(s in text for s in _STREETS) and any(c in text for c in "市州") and any(
+            c in text for c in "区县旗"
         )
 
     def validate(self, value: str) -> bool | None:

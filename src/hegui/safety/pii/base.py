@@ -217,6 +217,4 @@ class Recognizer:
             score = pattern.score
             if self.has_context(text, start, end):
                 score = round(min(1.0, score + self.CONTEXT_BOOST), 4)
-        found.append(
-            PiiEntity(self.ENTITY, start, end, score, value, self.NAME, pattern.name, pattern.score)
-        )
+        found.append(PiiEntity(self.ENTITY, start, end, score, value, self.NAME, pattern.name, pattern.score))

@@ -51,9 +51,7 @@ def default_recognizers() -> tuple[Recognizer, ...]:
 
 def resolve_overlaps(entities: Iterable[PiiEntity]) -> list[PiiEntity]:
     """Keep a set of non-overlapping entities: higher score, then longer span, then input order."""
-    ranked = sorted(
-        enumerate(entities), key=lambda ie: (-ie[1].score, ie[1].start - ie[1].end, ie[0])
-    )
+    ranked = sorted(enumerate(entities), key=lambda ie: (-ie[1].score, ie[1].start - ie[1].end, ie[0]))
     starts: list[int] = []  # kept spans, sorted and disjoint, so ends are sorted too
     kept: list[PiiEntity] = []
     for _, e in ranked:

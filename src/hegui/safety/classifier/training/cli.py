@@ -13,46 +13,12 @@ _DEFAULT_DEV = Path("eval")
 
 
 def train_command(
-    data_dir: Annotated[
-        Path,
-        typer.Option(
-            "--data-dir",
-            help="Folder laid out like ../shared/data/raw (only permissive sets are read).",
-        ),
-    ] = _DEFAULT_DATA,
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out", help="Model file to write (split_manifest.json is written beside it)."
-        ),
-    ] = _DEFAULT_OUT,
-    seed: Annotated[
-        int,
-        typer.Option(
-            "--seed", help="Seed for augmentation and calibration; same data + seed → same file."
-        ),
-    ] = 0,
-    dev_dir: Annotated[
-        Path,
-        typer.Option(
-            "--dev-dir",
-            help="Folder of *.jsonl dev sets: training rows that nearly repeat one of their items are left out.",
-        ),
-    ] = _DEFAULT_DEV,
-    seeds_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--seeds-dir",
-            help="Folder of hegui's own seed lines (default: the shipped training/seeds/).",
-        ),
-    ] = None,
-    written: Annotated[
-        bool,
-        typer.Option(
-            "--written/--no-written",
-            help="Include hegui's generated black-market posts and Chinese wrappers.",
-        ),
-    ] = True,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Folder laid out like ../shared/data/raw (only permissive sets are read).")] = _DEFAULT_DATA,
+    out: Annotated[Path, typer.Option("--out", help="Model file to write (split_manifest.json is written beside it).")] = _DEFAULT_OUT,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for augmentation and calibration; same data + seed → same file.")] = 0,
+    dev_dir: Annotated[Path, typer.Option("--dev-dir", help="Folder of *.jsonl dev sets: training rows that nearly repeat one of their items are left out.")] = _DEFAULT_DEV,
+    seeds_dir: Annotated[Path | None, typer.Option("--seeds-dir", help="Folder of hegui's own seed lines (default: the shipped training/seeds/).")] = None,
+    written: Annotated[bool, typer.Option("--written/--no-written", help="Include hegui's generated black-market posts and Chinese wrappers.")] = True,
 ) -> None:
     """Train the text classifier from the shared data sets and print dev metrics."""
     from rich.console import Console
@@ -68,15 +34,8 @@ def train_command(
             status.update(msg)
             console.log(msg)
 
-        result = train(
-            data_dir,
-            out,
-            TrainConfig(seed=seed),
-            progress=progress,
-            dev_dir=dev_dir,
-            seeds_dir=seeds_dir or SEEDS_DIR,
-            written=written,
-        )
+        result = train(data_dir, out, TrainConfig(seed=seed), progress=progress, dev_dir=dev_dir,
+                       seeds_dir=seeds_dir or SEEDS_DIR, written=written)
     table = Table(title=f"{result.model_path} ({result.size_bytes / 1024:.0f} KiB) — dev split")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -60,3 +60,4 @@ def read_dev_texts(folder: Path) -> list[str]:
             if line.strip():
                 texts.append(str(json.loads(line)["text"]))
     return texts
+

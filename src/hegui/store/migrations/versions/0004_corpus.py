@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_corpus_scans")),
     )
     with op.batch_alter_table("corpus_scans", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_corpus_scans_started_at"), ["started_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_corpus_scans_started_at"), ["started_at"], unique=False)
 
     op.create_table(
         "corpus_scan_results",
