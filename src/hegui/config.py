@@ -104,7 +104,7 @@ class StoreSettings(_Section):
     )
     usage_flush_interval: float = Field(
         0.2,
-        description="Longest time (seconds) a usage record waits in memory before it is written.",
+        description="Longest time (seconds) a journaled usage record waits before the writer copies it to the database.",
     )
     usage_queue_limit: int = Field(
         100_000,

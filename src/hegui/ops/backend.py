@@ -152,10 +152,10 @@ class StoreBackend:
             await asyncio.gather(self._writer_task, return_exceptions=True)
             self._writer_task = None
         try:
-            await self.flush()
+            await self._save_minors()
         except StoreError as exc:
-            log.error("closing with usage records unwritten (%s); they stay in the journal", exc)
-        if self._usage is not None:
+            log.error("closing with minors' counters unsaved: %s", exc)
+        if self._usage is not None:  # the writer finishes the journal (or leaves it for the next)
             await self._usage.close()
             self._usage = None
         await self._shared.close()

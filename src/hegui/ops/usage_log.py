@@ -31,7 +31,7 @@ __all__ = ["UsageLog"]
 
 log = logging.getLogger(__name__)
 
-_FLUSH_TIMEOUT = 30.0
+_FLUSH_TIMEOUT = 10.0
 _RESTART_EVERY = 1.0
 
 
