@@ -73,6 +73,8 @@ class UsageLog:
     async def _start_writer(self) -> None:
         self._last_start = time.monotonic()
         writer = WriterClient(self._config, in_process=self.in_process)
+        if self.writer is not None:  # frames the old writer finished stay finished
+            writer.done = self.writer.done
         await writer.start()
         self.writer = writer
 

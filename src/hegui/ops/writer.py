@@ -269,18 +269,20 @@ class WriterClient:
 
     async def wait_done(self, target: int, timeout: float) -> None:
         """Until every frame up to ``target`` is in the database; StoreError when the writer
-        reports a database error, is gone, or ``timeout`` passes."""
+        reports a database error, is gone, or makes no progress for ``timeout`` seconds."""
         assert self._changed is not None
         deadline = time.monotonic() + timeout
-        failures = self.failures
+        failures, seen = self.failures, self.done
         while self.done < target:
+            if self.done > seen:  # moving: a long backlog is not a stall
+                seen, deadline = self.done, time.monotonic() + timeout
             if self.lost:
                 raise StoreError("usage writer exited")
             if self.error and self.failures > failures:  # failed again since we asked
                 raise StoreError(self.error)
             left = deadline - time.monotonic()
             if left <= 0:
-                raise StoreError("usage records not written in time (database slow)")
+                raise StoreError(f"usage records not written: no progress in {timeout:.0f} s")
             self._changed.clear()
             self.wake()
             with contextlib.suppress(TimeoutError):

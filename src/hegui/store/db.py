@@ -176,10 +176,7 @@ def open_existing(url: str, *, migrate: bool = False) -> Store:
         raise InputError(f"no store at {shown}")
     store = Store(target, create=False)
     try:
-        try:
-            revision = current_revision(store)
-        except StoreError:
-            raise InputError(f"no store at {shown} (database unreachable)") from None
+        revision = current_revision(store)  # StoreError (exit 2) when unreachable
         if revision is None:
             raise InputError(
                 f"no store at {shown} (not a hegui database; `hegui db upgrade` makes one)"
