@@ -209,7 +209,9 @@ class UsageJournal:
 
     def _open_segment(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                os.close(fd)
         self._seq += 1
         path = self.folder / f"{self.owner}.{self._seq:08d}.log"
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -234,7 +236,7 @@ class UsageJournal:
 
     def _write(self, data: bytes) -> str | None:
         try:
-            if self._size and self._size + len(data) > self.segment_bytes:
+            if self._fd is None or (self._size and self._size + len(data) > self.segment_bytes):
                 self._open_segment()
             assert self._fd is not None
             view = memoryview(data)
