@@ -219,6 +219,15 @@ async def test_a_poisoned_row_is_quarantined_and_the_rest_written(db_url: str) -
     finally:
         s.close()
     assert q.record_id == bad.record_id and b"p_6" in q.meta
+    from typer.testing import CliRunner
+
+    from hegui.cli import app
+
+    out = CliRunner().invoke(app, ["db", "quarantine", "--json", "--url", db_url])
+    assert out.exit_code == 0, out.output
+    listed = __import__("json").loads(out.output)
+    assert [r["record_id"] for r in listed] == [bad.record_id]
+    assert listed[0]["record"]["pseudonym"] == "p_6"
 
 
 async def test_values_the_columns_refused_are_cleaned(db_url: str) -> None:

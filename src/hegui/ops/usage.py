@@ -36,6 +36,7 @@ __all__ = [
     "insert_usage",
     "keeps_content",
     "kept_content",
+    "list_quarantine",
     "quarantine",
     "record_meta",
     "review_queue",
@@ -217,3 +218,22 @@ def quarantine(
             content=content,
         )
     )
+
+
+def list_quarantine(conn: Connection, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Quarantined usage records, newest first: id, record id, time, reason and the journaled
+    fields (content stays encrypted and is not returned)."""
+    query = select(usage_quarantine).order_by(usage_quarantine.c.id.desc()).limit(limit)
+    out = []
+    for row in conn.execute(query):
+        out.append(
+            {
+                "id": row.id,
+                "record_id": row.record_id,
+                "at": row.at,
+                "reason": row.reason,
+                "record": orjson.loads(row.meta),
+                "has_content": row.content is not None,
+            }
+        )
+    return out

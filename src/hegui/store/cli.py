@@ -86,6 +86,28 @@ def _register_db(app: typer.Typer) -> None:
         finally:
             store.close()
 
+    @db.command("quarantine")
+    def quarantine(
+        limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 100,
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List usage records the database refused (kept in usage_quarantine, never lost)."""
+        from hegui.ops.usage import list_quarantine
+
+        _, store = _open(url, config, mode="read")
+        try:
+            with store.read() as conn:
+                rows = list_quarantine(conn, limit=limit)
+        finally:
+            store.close()
+        lines = [
+            f"{r['id']}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['record_id'] or '-'}  {r['reason']}"
+            for r in rows
+        ]
+        _emit(rows, as_json, "\n".join(lines) or "no quarantined usage records")
+
     audit = typer.Typer(help="Hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit, name="audit")
 
