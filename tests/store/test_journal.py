@@ -49,3 +49,28 @@ async def test_a_failed_write_refuses_the_record_and_the_journal_goes_on(tmp_pat
         assert not damaged and used == seg.stat().st_size  # the partial frame was cut off
         seen += [f.meta["n"] for f in frames]
     assert seen == [1, 3] and journal.appended == 3
+
+
+def test_control_lines_survive_a_half_sent_wake() -> None:
+    """The serving side's socket is non-blocking (uvloop): a wake may go out in part."""
+    import socket
+
+    from hegui.ops.writer import _Lines
+
+    a, b = socket.socketpair()
+    try:
+        import threading
+
+        a.sendall(b'"wa')  # the rest of this wake was never sent
+        big = b'\n"stop"\n{"big": "' + b"x" * 300_000 + b'"}\n'  # larger than the socket buffer
+        sender = threading.Thread(target=a.sendall, args=(big,))
+        sender.start()
+        chan = _Lines(b)
+        got: list[object] = []
+        while len(got) < 2:
+            got += chan.poll(1.0)
+        sender.join()
+        assert got[0] == "stop" and len(got[1]["big"]) == 300_000  # type: ignore[index]
+    finally:
+        a.close()
+        b.close()

@@ -67,7 +67,13 @@ class _Lines:
                 self.eof = True
             self.buf += data
         *lines, self.buf = self.buf.split(b"\n")
-        return [orjson.loads(line) for line in lines if line]
+        out = []
+        for line in lines:
+            # A wake the serving side could only half send (its socket is non-blocking) leaves a
+            # fragment: it is dropped, and the writer looks at the journal anyway.
+            with contextlib.suppress(orjson.JSONDecodeError):
+                out.append(orjson.loads(line))
+        return out
 
 
 def serve(sock: socket.socket) -> None:
@@ -238,7 +244,7 @@ class WriterClient:
             return
         *lines, self._buf = (self._buf + data).split(b"\n")
         for line in lines:
-            if line:
+            with contextlib.suppress(orjson.JSONDecodeError):
                 self._progress(orjson.loads(line))
 
     def _progress(self, msg: dict[str, Any]) -> None:
@@ -297,7 +303,7 @@ class WriterClient:
                     self._loop.remove_reader(sock.fileno())
             with contextlib.suppress(OSError):
                 sock.setblocking(True)
-                sock.sendall(b'"stop"\n')
+                sock.sendall(b'\n"stop"\n')  # the newline ends any half-sent wake first
         if self.error:
             timeout = min(timeout, 3.0)  # the database is failing: the next start replays
         if self._proc is not None:
