@@ -57,6 +57,10 @@ SIGKILL once and restarted. *released* = answers received whole (HTTP 200); *rec
 released answers without a usage record afterwards; *dropped_by_kill* = requests whose
 connection was cut or refused while the gateway was dead (nothing released). RSS growth is
 measured within each run segment after warm-up (the process before and after the restart).
+Throughput here is bound by the engine checking the 50–500 KB prompts on one serving process on a
+loaded 2-core machine (both runs shared it with other helpers' jobs), not by the journal: alone,
+64 concurrent appends with `fdatasync` reach ~10,000 records/s (p50 4 ms, loaded machine). The
+same scenario runs for 2 minutes in CI (`tests/gateway/test_soak.py`).
 """
 
 
