@@ -16,6 +16,7 @@ ORDER = [
     ("failure_modes.md", "Risk engine: failure modes (issue 13)"),
     ("pii.md", "Risk engine: personal information on MultiPriv-PII"),
     ("gateway.md", "Gateway"),
+    ("soak.md", "Gateway: soak (durability under faults)"),
     ("labeling.md", "Labels: round trip and metadata labelling speed"),
     ("labeling_watermark.md", "Labels: invisible watermark robustness"),
     ("labeling_scale.md", "Labels: many files, large files"),

@@ -107,11 +107,19 @@ class StoreSettings(_Section):
     )
     usage_flush_interval: float = Field(
         0.2,
-        description="Longest time (seconds) a usage record waits in memory before it is written.",
+        description="Longest time (seconds) a journaled usage record waits before the writer copies it to the database.",
     )
     usage_queue_limit: int = Field(
         100_000,
-        description="Usage records held in memory while the database is slow; beyond it requests fail closed.",
+        description="Usage records journaled but not yet in the database; beyond it requests fail closed.",
+    )
+    usage_journal: str | None = Field(
+        None,
+        description="Folder of the local usage-record journal (fsynced before an answer is released); default next to the SQLite file, else .hegui/usage-journal.",
+    )
+    usage_journal_limit_mb: int = Field(
+        1024,
+        description="Megabytes of journal not yet written to the database; beyond it requests fail closed.",
     )
 
 

@@ -94,7 +94,7 @@ def start(make_gateway: Any, upstream_url: str, url: str, **extra: Any) -> Runni
                 "stream_window_chars": 16,
                 "unchecked_fields": ["mock"],
             },
-            "store": {"url": url, "secret_key": SECRET},
+            "store": {"url": url, "secret_key": SECRET, **extra.get("store", {})},
             "labeling": {"uscc": "91350100M000100Y43"},
         }
     )
@@ -234,8 +234,9 @@ def test_restricted_account_is_served_under_the_restricted_rate_limit(
     assert answers[2].json()["error"]["code"] == "rate_limit_exceeded"
 
 
-async def test_background_writer_waits_for_full_batches_after_the_first(tmp_path: Any) -> None:
+async def test_background_writer_writes_at_most_a_batch_per_transaction(tmp_path: Any) -> None:
     from hegui.gateway.backend import UsageRecord
+    from hegui.store.schema import audit_events
 
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     settings = Settings.model_validate(
@@ -251,40 +252,49 @@ async def test_background_writer_waits_for_full_batches_after_the_first(tmp_path
     backend = StoreBackend(settings)
     await backend.start()
     try:
-        for _ in range(10):  # no await yields in between: the writer wakes once, on 10 queued
-            await backend.record_usage(UsageRecord("p", None, "m", "chat", "allow"))
-        deadline = time.monotonic() + 10
-        while backend.records_written < 8 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
-        # 4 + 4 written at once; the last 2 wait for the next tick, not a 2-record transaction
-        assert backend.records_written == 8 and len(backend._pending) == 2
+        await asyncio.gather(
+            *(backend.record_usage(UsageRecord("p", None, "m", "chat", "allow")) for _ in range(10))
+        )
         await backend.flush()
-        assert backend.records_written == 10 and not backend._pending
+        assert backend.records_written == 10
     finally:
         await backend.close()
+    store = open_store(url, upgrade=False)
+    try:
+        with store.read() as conn:
+            batches = conn.execute(
+                select(audit_events.c.detail).where(audit_events.c.action == "usage.batch")
+            ).scalars()
+            sizes = [int(__import__("json").loads(d)["count"]) for d in batches]
+    finally:
+        store.close()
+    assert sum(sizes) == 10 and max(sizes) <= 4
 
 
-def test_usage_records_that_cannot_be_written_fail_closed(make_gateway, upstream, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_usage_records_wait_in_the_journal_then_fail_closed_at_the_limit(
+    make_gateway, upstream, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
     from hegui.errors import StoreError
 
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     api_key = seed(url)
-    g = start(make_gateway, upstream.url, url)
+    g = start(make_gateway, upstream.url, url, store={"usage_queue_limit": 2})
     h = {"authorization": f"Bearer {api_key}"}
     body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
     with sqlite3.connect(tmp_path / "hegui.db") as conn:
         conn.execute("ALTER TABLE usage_records RENAME TO away")
+    # served: each record is synced to the journal before the answer goes out
+    assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
     assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
     with pytest.raises(StoreError):
         g.server.call(g.backend.flush())
-    r = g.client.post("/v1/chat/completions", json=body, headers=h)
+    r = g.client.post("/v1/chat/completions", json=body, headers=h)  # backlog at its limit
     assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
     with sqlite3.connect(tmp_path / "hegui.db") as conn:
         conn.execute("ALTER TABLE away RENAME TO usage_records")
-    g.server.call(g.backend.flush())
+    g.server.call(g.backend.flush(), timeout=30)
     assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
-    g.server.call(g.backend.flush())
-    assert count(url, usage_records) == 3  # the refused request is on record too
+    g.server.call(g.backend.flush(), timeout=30)
+    assert count(url, usage_records) == 4  # the refused request is on record too

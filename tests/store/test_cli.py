@@ -23,7 +23,9 @@ runner = CliRunner()
 def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)  # no stray hegui.toml, key file lands in tmp_path
     monkeypatch.delenv("HEGUI_STORE__URL", raising=False)
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    open_store(url).close()  # reading and changing records needs a store (none is made by them)
+    return url
 
 
 def run(*args: str) -> str:

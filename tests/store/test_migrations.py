@@ -74,3 +74,49 @@ def test_unsupported_database_url_is_a_config_error() -> None:
         normalise_url("mysql://u@h/db")
     with pytest.raises(ConfigError, match="not a database URL"):
         normalise_url("::nonsense::")
+
+
+def test_0006_upgrades_a_store_with_usage_rows_and_widens_its_columns(fresh_url: str) -> None:
+    from datetime import UTC, datetime
+
+    store = Store(fresh_url)
+    try:
+        assert upgrade(store, "0005") == "0005"
+        old_row = {
+            "pseudonym": "p",
+            "key_id": None,
+            "at": datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None),
+            "model": "m",
+            "endpoint": "chat",
+            "decision": "allow",
+            "risk_codes": "[]",
+            "prompt_tokens": 1,
+            "completion_tokens": 2,
+            "latency_ms": 1.0,
+            "status": 200,
+        }
+        cols = ", ".join(old_row)
+        with store.write_engine.begin() as conn:
+            conn.execute(
+                text(f"INSERT INTO usage_records ({cols}) VALUES (:{', :'.join(old_row)})"),
+                old_row,
+            )
+        assert upgrade(store) == "0006" == head_revision()
+        with store.write_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO usage_records (pseudonym, at, model, endpoint, decision, risk_codes,"
+                    " prompt_tokens, completion_tokens, latency_ms, status, record_id)"
+                    " VALUES ('q', :at, :model, 'chat', 'refused_agreement', '[]', 0, 0, 0, 403, 'r1')"
+                ),
+                {"at": old_row["at"], "model": "m" * 512},
+            )
+            rows = conn.execute(
+                text("SELECT pseudonym, decision, record_id FROM usage_records ORDER BY id")
+            ).all()
+        with store.read() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        store.close()
+    assert [tuple(r) for r in rows] == [("p", "allow", None), ("q", "refused_agreement", "r1")]
+    assert diff == []

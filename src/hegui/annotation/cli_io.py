@@ -64,8 +64,8 @@ def run_write(url: str | None, config: Path | None, fn: Any) -> Any:
 
 
 def run_read(url: str | None, config: Path | None, fn: Any) -> Any:
-    """Open the configured store, run ``fn(conn)`` in a read transaction, close."""
-    _, store = _open(url, config)
+    """Open the existing store (never created or migrated), run ``fn(conn)`` read-only, close."""
+    _, store = _open(url, config, mode="read")
     try:
         with store.read() as conn:
             return fn(conn)

@@ -92,10 +92,10 @@ def _source_text(source: Source) -> str:
 
 
 @contextmanager
-def _opened(url: str | None, config: Path | None) -> Iterator[Store]:
+def _opened(url: str | None, config: Path | None, mode: str = "create") -> Iterator[Store]:
     from hegui.store.cli import _open
 
-    _, store = _open(url, config)
+    _, store = _open(url, config, mode=mode)
     try:
         yield store
     finally:
@@ -160,7 +160,7 @@ def _register_sources(corpus: typer.Typer) -> None:
         """Every registered source, with what it still lacks."""
         from hegui.corpus.registry import list_sources
 
-        with _opened(url, config) as store, store.read() as conn:
+        with _opened(url, config, "read") as store, store.read() as conn:
             sources = list_sources(conn)
         if as_json:
             typer.echo(json.dumps([s.state() for s in sources], ensure_ascii=False))
@@ -183,7 +183,7 @@ def _register_sources(corpus: typer.Typer) -> None:
         from hegui.corpus.registry import get_source
         from hegui.corpus.scans import source_history
 
-        with _opened(url, config) as store, store.read() as conn:
+        with _opened(url, config, "read") as store, store.read() as conn:
             found = get_source(conn, source_id)
             history = source_history(conn, source_id)
         if as_json:

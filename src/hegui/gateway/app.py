@@ -30,6 +30,7 @@ from hegui.gateway.metrics import GatewayMetrics
 from hegui.gateway.metrics_http import MetricsEndpoint
 from hegui.gateway.moderation import Checker, Moderation
 from hegui.gateway.probes import Readiness, upstream_health
+from hegui.gateway.records import record_before_release, usage_metrics
 from hegui.gateway.request_id import reset_request_id, set_request_id
 from hegui.gateway.responses import JSON_HEADERS, send_bytes, send_error
 from hegui.gateway.schema import parse_body
@@ -128,6 +129,7 @@ class Gateway:
             for name, fn in extra().items():
                 self.readiness.register(name, fn)
         self.metrics_endpoint = MetricsEndpoint(self.metrics, self.pool, settings.metrics)
+        self.metrics_endpoint.extra.append(lambda: usage_metrics(self.backend))
         self._started = False
         self._backend_up = False
         self._last_attempt = -10.0
@@ -216,13 +218,18 @@ class Gateway:
     ) -> None:
         endpoint, method = route
         ex = Exchange(endpoint=endpoint)
-        started = False
+        started = withheld = False
 
         async def tracked(message: Message) -> None:
-            nonlocal started
+            nonlocal started, withheld
+            if withheld:  # the record could not be kept: nothing of this answer goes out
+                raise AnswerWithheldError
             if message["type"] == "http.response.start":
-                started = True
                 ex.status = message["status"]
+                started = True
+                if not await record_before_release(self.backend, ex, message, send):
+                    withheld = True
+                    return
             await send(message)
 
         minors = None
@@ -264,6 +271,8 @@ class Gateway:
                 await images(self.services, ex, doc, tracked)
         except ClientGoneError:
             ex.decision, ex.status = "client_closed", 499
+        except AnswerWithheldError:
+            pass  # answered 503 by record_before_release
         except Exception as exc:
             err = to_gateway_error(exc)
             if err.status >= 500 and not isinstance(exc, GatewayError | UpstreamLostError):
@@ -292,7 +301,8 @@ class Gateway:
                 await backend.minors_add_usage(
                     ex.account, elapsed, datetime.now(UTC), reservation=minors.reservation
                 )
-            await backend.record_usage(ex.usage_record())
+            if not ex.recorded:  # errors, client gone, a stream's final record
+                await backend.record_usage(ex.usage_record())
         except Exception as exc:
             log.error("usage record not written: %s: %s", type(exc).__name__, exc)
 

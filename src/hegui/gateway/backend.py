@@ -8,7 +8,9 @@ Rules every implementation keeps:
 - ``authenticate`` answers from a short-lived cache on the hot path (no query per request);
   failed checks are throttled per key id and client address
   (:class:`hegui.errors.AuthThrottledError`, answered 429).
-- ``record_usage`` is non-blocking: records are queued and written in batches; ``flush`` waits.
+- ``record_usage`` returns once the record is durable (journaled with fsync, or committed) and
+  raises :class:`hegui.errors.StoreError` when it cannot be, so no answer is released unrecorded;
+  records reach the database in batches; ``flush`` waits for that.
 - Writes that the gateway must not proceed without (incidents, sanctions) raise
   :class:`hegui.errors.StoreError` when the database is down, so the gateway can answer 503.
 - Every decision and admin action leaves a hash-chained audit event in the same transaction.
@@ -105,6 +107,8 @@ class UsageRecord:
     incident_id: str | None = None
     created_at: datetime | None = None
     content: str | None = None  # stored encrypted (AES-GCM) only when policy says so
+    record_id: str | None = None  # unique per request: replaying the journal never duplicates
+    request_id: str | None = None  # the request's x-request-id (set by the gateway's logging)
 
 
 @dataclass(slots=True)

@@ -72,6 +72,9 @@ def register(app: typer.Typer) -> None:
             from hegui.errors import ConfigError
 
             raise ConfigError("--workers must be at least 1")
+        from hegui.ops.backend import check_settings
+
+        check_settings(settings)  # e.g. a shared database without store.secret_key: exit 2 now
         if get is not None:
             _get_once(settings, get)
             return

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hegui.safety.types import Verdict
 
 __all__ = [
+    "AnswerWithheldError",
     "ClientGoneError",
     "GatewayError",
     "SSEProtocolError",
@@ -79,6 +80,11 @@ class GatewayError(HeguiError):
 
     def body(self) -> bytes:
         return error_body(self.message, self.type, self.code, self.param, self.hegui)
+
+
+class AnswerWithheldError(HeguiError):
+    """Raised into the handler after its answer was replaced by a 503 because its usage record
+    could not be kept (stops the generation; nothing more is sent)."""
 
 
 class ClientGoneError(HeguiError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,9 @@ class Exchange:
     remind_rest: bool = False
     content: str | None = None
     hegui: dict[str, Any] = field(default_factory=dict)  # added to every ``hegui`` object sent
+    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request_id: str | None = None
+    recorded: bool = False  # the final usage record is durable (written before release)
 
     def add_codes(self, codes: list[str]) -> None:
         for c in codes:
@@ -55,4 +59,6 @@ class Exchange:
             incident_id=self.incident_id,
             created_at=datetime.now(UTC),  # set here: the backend need not copy the record
             content=self.content,
+            record_id=self.record_id,
+            request_id=self.request_id,
         )

@@ -2,9 +2,10 @@
 
 Hot path, per request: ``authenticate`` answers from memory (sha256 of the key → AccountView,
 ``auth_cache_ttl`` seconds; argon2 runs once per key per process); ``rate_limit`` and
-``minors_check`` touch only memory or Redis; ``record_usage`` appends to a queue that one
-background task writes in batches. Only incidents and violations wait for the database, and
-raise :class:`StoreError` when it is down so the gateway answers 503.
+``minors_check`` touch only memory or Redis; ``record_usage`` returns once the record is synced to
+the local journal, which a writer process copies into the database in batches
+(:mod:`hegui.ops.usage_log`). Only incidents and violations wait for the database, and raise
+:class:`StoreError` when it is down so the gateway answers 503.
 
 Several replicas stay consistent through PostgreSQL (violations, sanctions, audit chain) and Redis
 (rate windows, streaks, minors' counters, and pub/sub messages that drop cached accounts when a
@@ -41,9 +42,9 @@ from hegui.gateway.backend import (
 from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
 from hegui.ops.auth_guard import AuthGuard
 from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
-from hegui.ops.writer import WriterProcess, start_writer
+from hegui.ops.usage_log import UsageLog
 from hegui.store.crypto import Keyring, default_key_path, load_master_key
-from hegui.store.db import Store, open_store, sqlite_path
+from hegui.store.db import Store, normalise_url, open_store, sqlite_path
 from hegui.store.schema import utcnow
 
 __all__ = ["StoreBackend", "check_settings"]
@@ -69,11 +70,11 @@ class StoreBackend:
         clock: Callable[[], datetime] = utcnow,
         writer_process: bool | None = None,
     ) -> None:
-        """``writer_process``: usage records written by a separate process (None: when possible)."""
+        """``writer_process``: usage records written by a separate process (default) or by a
+        thread of this one (False)."""
         self.settings = settings or Settings()
-        self._want_process = writer_process
-        self._writer: WriterProcess | None = None
-        self._failing = False
+        self._want_process = writer_process is not False
+        self._usage: UsageLog | None = None
         self._clock = clock
         self._store: Store | None = None
         self._keyring: Keyring | None = None
@@ -88,13 +89,11 @@ class StoreBackend:
             concurrency=limits.auth_hash_concurrency,
         )
         self._agreement: tuple[float, Agreement | None] | None = None
-        self._pending: list[UsageRecord] = []
         self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
         self._wake = asyncio.Event()
         self._drain_lock = asyncio.Lock()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
-        self.records_written = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -111,7 +110,7 @@ class StoreBackend:
         return self._keyring
 
     async def start(self) -> None:
-        """Open (and migrate) the database, load the key, connect Redis, start the writer."""
+        """Open (and migrate) the database, load the key, connect Redis, start the usage log."""
         cfg = self.settings.store
         check_settings(self.settings)
         self._store = await asyncio.to_thread(open_store, cfg.url)
@@ -123,13 +122,13 @@ class StoreBackend:
             await self._close_store()
             raise
         self._keyring = Keyring(master)
+        usage_log = UsageLog(cfg, self._keyring, in_process=not self._want_process)
         try:
-            self._writer = await start_writer(
-                self._store, master, cfg.store_content, self._want_process
-            )
+            await usage_log.start(self._store.url)
         except StoreError:
             await self._close_store()
             raise
+        self._usage = usage_log
         if cfg.redis_url:
             shared = RedisState(cfg.redis_url, cfg.redis_prefix, self.settings.minors)
             try:
@@ -137,31 +136,42 @@ class StoreBackend:
                 await shared.listen(self._on_invalidate)
             except StoreError:
                 await shared.close()
+                await usage_log.close()
                 await self._close_store()
                 raise
             self._shared = shared
         self._writer_task = asyncio.create_task(self._write_loop())
 
     async def close(self) -> None:
-        """Write what is queued (logging, not raising, if the database is gone), then stop."""
+        """Write what is journaled (logging, not raising, if the database is gone), then stop."""
         if self._writer_task is not None:
-            self._closing = (
-                True  # Python 3.11's wait_for can swallow a cancel: the loop checks this
-            )
+            self._closing = True
             self._wake.set()
-            async with self._drain_lock:  # never cancel the writer in the middle of a batch
+            async with self._drain_lock:  # never cancel the minors save in the middle
                 self._writer_task.cancel()
             await asyncio.gather(self._writer_task, return_exceptions=True)
             self._writer_task = None
         try:
-            await self.flush()
-        except StoreError:
-            log.error("closing with %d usage records unwritten", len(self._pending))
-        if self._writer is not None:
-            await self._writer.stop()
-            self._writer = None
+            await self._save_minors()
+        except StoreError as exc:
+            log.error("closing with minors' counters unsaved: %s", exc)
+        if self._usage is not None:  # the writer finishes the journal (or leaves it for the next)
+            await self._usage.close()
+            self._usage = None
         await self._shared.close()
         await self._close_store()
+
+    @property
+    def records_written(self) -> int:
+        """Usage rows this process's writer has committed (its own journal)."""
+        writer = self._usage.writer if self._usage is not None else None
+        return writer.written if writer is not None else 0
+
+    def usage_status(self) -> dict[str, Any]:
+        """The usage log's state (writer alive, backlog, quarantined rows) for /readyz, /metrics."""
+        if self._usage is None:
+            return {"writer": False, "error": "backend not started"}
+        return self._usage.status()
 
     async def _close_store(self) -> None:
         if self._store is not None:
@@ -183,18 +193,9 @@ class StoreBackend:
         return {"usage_writer": self.writer_health}
 
     def writer_health(self) -> dict[str, object]:
-        """The usage writer: its loop running, its process alive, its last batch written."""
-        task = self._writer_task
-        running = task is not None and not task.done()
-        process = self._writer.alive if self._writer is not None else None
-        return {
-            "ok": running and not self._failing and process is not False,
-            "running": running,
-            "process_alive": process,
-            "failing": self._failing,
-            "backlog": len(self._pending),
-            "backlog_limit": self.settings.store.usage_queue_limit,
-        }
+        """The usage writer for /readyz: alive, no error, and its journal backlog."""
+        status = self.usage_status()
+        return {"ok": bool(status.get("writer")) and status.get("error") is None, **status}
 
     def _read(self, fn: Callable[[Connection], Any]) -> Any:
         with self.store.read() as conn:
@@ -367,14 +368,12 @@ class StoreBackend:
     # -- records -----------------------------------------------------------------------------
 
     async def record_usage(self, record: UsageRecord) -> None:
-        """Queue one record (written within ``usage_flush_interval``); never waits for the DB."""
-        if len(self._pending) >= self.settings.store.usage_queue_limit:
-            raise StoreError("usage queue full: the database is not keeping up")
+        """Journal the request's final record; returns once it is on disk (StoreError if not)."""
+        if self._usage is None:
+            raise StoreError("backend not started")
         if record.created_at is None:
             record = replace(record, created_at=self._clock())
-        self._pending.append(record)
-        if len(self._pending) >= self.settings.store.usage_batch_size:
-            self._wake.set()
+        await self._usage.append(record)
         if (
             record.decision in _CLEAN_DECISIONS
             and record.endpoint in _GENERATION_ENDPOINTS
@@ -385,10 +384,17 @@ class StoreBackend:
             except StoreError:
                 log.warning("could not reset a violation streak (redis unavailable)")
 
+    async def record_provisional(self, record: UsageRecord) -> None:
+        """Journal a stream's record before its first byte (the final one replaces it)."""
+        if self._usage is None:
+            raise StoreError("backend not started")
+        await self._usage.append(record, final=False)
+
     def check_writable(self) -> None:
-        """Fail closed while usage records cannot be written (the last batch failed)."""
-        if self._failing:
-            raise StoreError("usage records cannot be written")
+        """Fail closed while usage records cannot be kept (journal backlog over its limit)."""
+        if self._usage is None:
+            raise StoreError("backend not started")
+        self._usage.check_writable()
 
     async def record_incident(self, incident: IncidentRecord) -> str:
         policy, keyring, now = self.settings.store.store_content, self.keyring, self._clock()
@@ -413,39 +419,14 @@ class StoreBackend:
         return outcome
 
     async def flush(self) -> None:
-        """Write every queued record now; StoreError (records kept) when the database is down."""
+        """Write every journaled record and minors' counters now; StoreError when the database
+        is down (the records stay in the journal)."""
         async with self._drain_lock:
-            await self._drain()
+            if self._usage is not None:
+                await self._usage.flush()
+            await self._save_minors()
 
-    async def _drain(self, *, full_only: bool = False) -> None:
-        """Write the queue in batches; ``full_only`` (the writer's tick): after the first only
-        full ones, so records arriving mid-write wait for the next tick rather than cost a
-        transaction each (more writer CPU per record than the whole request)."""
-        cfg, keyring = self.settings.store, self.keyring
-        first = True
-        while self._pending and (
-            first or not full_only or len(self._pending) >= cfg.usage_batch_size
-        ):
-            first = False
-            # Taken off the queue first and put back only if the transaction failed, so a
-            # cancelled caller can never cause a batch to be written twice.
-            batch = self._pending[: cfg.usage_batch_size]
-            del self._pending[: len(batch)]
-
-            def write(conn: Connection, b: list[UsageRecord] = batch) -> int:
-                return usage.insert_usage(conn, b, keyring=keyring, policy=cfg.store_content)
-
-            try:
-                if self._writer is not None:
-                    await asyncio.shield(self._writer.write(batch))
-                else:
-                    await asyncio.shield(self.store.awrite(write))
-            except StoreError:
-                self._pending[:0] = batch
-                self._failing = True
-                raise
-            self._failing = False
-            self.records_written += len(batch)
+    async def _save_minors(self) -> None:
         if self._minors_dirty:
             dirty, self._minors_dirty = self._minors_dirty, {}
             try:
@@ -465,15 +446,23 @@ class StoreBackend:
                 return
             try:
                 async with self._drain_lock:
-                    await self._drain(full_only=True)
+                    await self._save_minors()
             except StoreError as exc:
-                log.warning("usage writer: %s; %d records queued", exc, len(self._pending))
+                log.warning("minors' counters not saved: %s", exc)
                 await asyncio.sleep(min(5.0, interval * 10))
 
 
 def check_settings(settings: Settings) -> None:
     """Refuse to start on settings that would only fail later, mid-request."""
     usage.keeps_content("allow", settings.store.store_content)
+    if settings.store.secret_key is None and normalise_url(settings.store.url).startswith(
+        "postgresql"
+    ):
+        # Each replica would make its own key: pseudonyms and evidence others cannot read.
+        raise ConfigError(
+            "store.secret_key must be set when the database is shared (PostgreSQL): every "
+            "replica needs the same key (set HEGUI_STORE__SECRET_KEY; see docs/operations.md)"
+        )
     try:
         sanctions.parse_sanction(settings.sanctions.max_automatic)
     except InputError as exc:

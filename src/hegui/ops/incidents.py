@@ -67,7 +67,7 @@ def record_incident(
             stage=incident.stage,
             action=incident.action,
             risk_codes=codes,
-            model=incident.model,
+            model=incident.model.replace("\x00", "")[:512],  # a client's choice: fit the column
             evidence=evidence,
             detail=dict(incident.detail),
             status="open",

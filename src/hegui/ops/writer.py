@@ -1,12 +1,15 @@
-"""Usage records written by a separate process, so the serving process never waits on its GIL.
+"""The usage writer: a separate process that copies the serving process's journal into the database.
 
-Why: a writer *thread* building rows, encrypting content, inserting a batch and hashing its audit
-event holds the GIL for milliseconds at a time (Python hands the GIL over only every 5 ms), and
-every request that arrives meanwhile waits: that was the gateway's p99 at concurrency 1. Here the
-serving process only turns each record into a tuple and sends one pickled batch per tick over a
-pipe; the writer process (same database, same key) does the rest in its own transaction and
-answers with the count written or the error. The caller awaits that answer, so flushes, failures
-(the batch goes back to the queue: fail closed) and shutdown behave as with an in-process write.
+Why a process: building rows, inserting a batch and hashing its audit event hold the GIL for
+milliseconds, and every request arriving meanwhile would wait. Why the journal: records travel
+through a file (:mod:`hegui.ops.journal`), not through the pipe, so there is no message-size limit
+and nothing is lost when either process dies. The pipe carries only short newline-terminated JSON
+lines: the start-up settings, ``wake`` and ``stop`` one way, progress the other (frames done,
+rows written, rows quarantined, the last error). The serving side never blocks on it: uvloop
+makes the socket non-blocking, so it reads whatever has arrived and sends only single short lines.
+
+The writer also adopts journals whose owner died (``kill -9``, power loss): every few seconds it
+replays any segment whose owner lock is free.
 """
 
 from __future__ import annotations
@@ -15,229 +18,329 @@ import asyncio
 import contextlib
 import logging
 import os
-import pickle
+import select
 import socket
 import subprocess
 import sys
-from multiprocessing.connection import Connection
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
-from hegui.errors import StoreError
-from hegui.gateway.backend import UsageRecord
-from hegui.store.db import Store, sqlite_path
+import orjson
 
-__all__ = ["WriterProcess", "record_row", "start_writer"]
+from hegui.errors import StoreError
+
+__all__ = ["WriterClient", "serve"]
 
 log = logging.getLogger(__name__)
 
-_STOP = b"stop"
 _NICE = 10
 _START_TIMEOUT = 60.0
+_ADOPT_EVERY = 5.0
+_ORPHAN_DRAIN_S = 60.0  # after its serving process died, a writer drains at most this long
 
 
-def record_row(r: UsageRecord) -> tuple[Any, ...]:
-    """A record as the compact tuple sent to the writer (field order of :class:`UsageRecord`)."""
-    return (
-        r.pseudonym,
-        r.key_id,
-        r.model,
-        r.endpoint,
-        r.decision,
-        r.risk_codes,
-        r.prompt_tokens,
-        r.completion_tokens,
-        r.latency_ms,
-        r.status,
-        r.incident_id,
-        r.created_at,
-        r.content,
-    )
+class _Lines:
+    """Newline-delimited JSON over a blocking socket (the writer's side)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.eof = False
+
+    def send(self, doc: Any) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.sendall(orjson.dumps(doc) + b"\n")
+
+    def poll(self, timeout: float) -> list[Any]:
+        if self.eof:
+            time.sleep(timeout)
+            return []
+        ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
+        if ready:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                self.eof = True
+            self.buf += data
+        *lines, self.buf = self.buf.split(b"\n")
+        out = []
+        for line in lines:
+            # A wake the serving side could only half send (its socket is non-blocking) leaves a
+            # fragment: it is dropped, and the writer looks at the journal anyway.
+            with contextlib.suppress(orjson.JSONDecodeError):
+                out.append(orjson.loads(line))
+        return out
 
 
-def _serve(conn: Connection) -> None:
-    """The writer process: open the store, then write each batch received until told to stop."""
-    import signal
-
-    from hegui.ops import usage
-    from hegui.store.crypto import Keyring
+def serve(sock: socket.socket) -> None:
+    """The writer's loop: replay the owner's journal (and orphans) until told to stop."""
+    from hegui.ops.journal import owner_lock
+    from hegui.ops.replay import Replayer, adopt_orphans
     from hegui.store.db import open_store
+
+    sock.setblocking(True)
+    chan = _Lines(sock)
+    cfg: dict[str, Any] | None = None
+    deadline = time.monotonic() + _START_TIMEOUT
+    while cfg is None and time.monotonic() < deadline and not chan.eof:
+        got = chan.poll(1.0)
+        cfg = got[0] if got else None
+    if cfg is None:
+        return
+    try:
+        store = open_store(cfg["url"], upgrade=False)
+    except Exception as exc:
+        chan.send({"error": f"{type(exc).__name__}: {exc}"})
+        return
+    folder, owner, interval = Path(cfg["folder"]), str(cfg["owner"]), float(cfg["interval"])
+    quarantined = [0]
+
+    def counted(_rid: str) -> None:
+        quarantined[0] += 1
+
+    batch = int(cfg["batch_size"])
+    rp = Replayer(store, folder, owner, batch_size=batch, on_quarantine=counted)
+    chan.send({"ready": True})
+    stopping = False
+    gone_at: float | None = None
+    lock: int | None = None
+    next_adopt = 0.0
+    adopted = failures = 0
+    last: dict[str, Any] = {}
+    wait = 0.0
+    try:
+        while True:
+            for msg in chan.poll(wait):
+                if msg == "stop":
+                    stopping = True
+            if chan.eof and gone_at is None:  # the serving process is gone
+                gone_at = time.monotonic()
+                lock = owner_lock(folder, owner)
+                if lock is None:  # another writer adopted this journal already
+                    return
+            done = stopping or gone_at is not None
+            try:
+                wrote = rp.step(owner_gone=done)
+                wait = 0.0 if wrote >= batch else interval
+            except StoreError:
+                failures += 1
+                wait = min(2.0, max(interval, 0.5))
+            if time.monotonic() >= next_adopt and not done:
+                next_adopt = time.monotonic() + _ADOPT_EVERY
+                with contextlib.suppress(StoreError):
+                    adopted += adopt_orphans(
+                        store, folder, owner, batch_size=batch, on_quarantine=counted
+                    )
+            progress = {
+                "done": rp.done_upto,
+                "written": rp.written,
+                "quarantined": quarantined[0],
+                "adopted": adopted,
+                "error": rp.error,
+                "failures": failures,
+                "finished": rp.finished,
+            }
+            if progress != last and gone_at is None:
+                chan.send(progress)
+                last = progress
+            if done and rp.finished:
+                return
+            if gone_at is not None and time.monotonic() - gone_at > _ORPHAN_DRAIN_S:
+                return  # the journal stays; the next writer adopts it
+    finally:
+        store.close()
+        if lock is not None:
+            if rp.finished:
+                with contextlib.suppress(FileNotFoundError):
+                    (folder / f"{owner}.lock").unlink()
+            os.close(lock)
+
+
+class WriterClient:
+    """The serving side: start the writer (process or thread), read its progress, wake, stop."""
+
+    def __init__(self, config: dict[str, Any], *, in_process: bool = False) -> None:
+        self._config = config
+        self._in_process = in_process
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._buf = b""
+        self._changed: asyncio.Event | None = None
+        self.done = 0
+        self.written = 0
+        self.quarantined = 0
+        self.adopted = 0
+        self.error: str | None = None
+        self.failures = 0
+        self.lost = False
+
+    @property
+    def alive(self) -> bool:
+        if self._sock is None or self.lost:
+            return False
+        if self._proc is not None:
+            return self._proc.poll() is None
+        return self._thread is not None and self._thread.is_alive()
+
+    def _spawn(self) -> socket.socket:
+        mine, theirs = socket.socketpair()
+        if self._in_process:
+            self._thread = threading.Thread(
+                target=serve, args=(theirs,), name="hegui-usage-writer", daemon=True
+            )
+            self._thread.start()
+        else:
+            # A fresh interpreter (not fork: the event loop and its threads; not
+            # multiprocessing's spawn: it re-imports the caller's __main__).
+            fd = theirs.fileno()
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "hegui.ops.writer", str(fd)],
+                    pass_fds=(fd,),
+                    stdin=subprocess.DEVNULL,
+                )
+            finally:
+                theirs.close()
+        chan = _Lines(mine)
+        chan.send(self._config)
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline and not chan.eof:
+            for msg in chan.poll(0.5):
+                if msg.get("ready"):
+                    return mine
+                self._kill()
+                mine.close()
+                raise StoreError(f"usage writer could not open the database: {msg.get('error')}")
+        self._kill()
+        mine.close()
+        raise StoreError("usage writer did not start")
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+        self._sock = await asyncio.to_thread(self._spawn)
+        self.lost = False
+        self._sock.setblocking(False)
+        self._loop.add_reader(self._sock.fileno(), self._on_readable)
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._gone()
+            return
+        *lines, self._buf = (self._buf + data).split(b"\n")
+        for line in lines:
+            with contextlib.suppress(orjson.JSONDecodeError):
+                self._progress(orjson.loads(line))
+
+    def _progress(self, msg: dict[str, Any]) -> None:
+        self.done = max(self.done, int(msg.get("done", 0)))
+        self.written = int(msg.get("written", self.written))
+        self.quarantined = int(msg.get("quarantined", self.quarantined))
+        self.adopted = int(msg.get("adopted", self.adopted))
+        self.error = msg.get("error")
+        self.failures = int(msg.get("failures", self.failures))
+        if self._changed is not None:
+            self._changed.set()
+
+    def _gone(self) -> None:
+        if self._loop is not None and self._sock is not None:
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._sock.fileno())
+        self.lost = True
+        self.error = "usage writer exited"
+        log.error("usage writer exited; records stay in the journal until it is restarted")
+        if self._changed is not None:
+            self._changed.set()
+
+    def wake(self) -> None:
+        """Ask the writer to look at the journal now (dropped if its pipe is full: it looks anyway)."""
+        if self._sock is not None and not self.lost:
+            with contextlib.suppress(OSError):
+                self._sock.send(b'"wake"\n')
+
+    async def wait_done(self, target: int, timeout: float) -> None:
+        """Until every frame up to ``target`` is in the database; StoreError when the writer
+        reports a database error, is gone, or makes no progress for ``timeout`` seconds."""
+        assert self._changed is not None
+        deadline = time.monotonic() + timeout
+        failures, seen = self.failures, self.done
+        while self.done < target:
+            if self.done > seen:  # moving: a long backlog is not a stall
+                seen, deadline = self.done, time.monotonic() + timeout
+            if self.lost:
+                raise StoreError("usage writer exited")
+            if self.error and self.failures > failures:  # failed again since we asked
+                raise StoreError(self.error)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(f"usage records not written: no progress in {timeout:.0f} s")
+            self._changed.clear()
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(left, 1.0))
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Ask the writer to finish what is journaled, and wait for it (killed after ``timeout``)."""
+        sock = self._sock
+        if sock is not None:
+            if self._loop is not None:
+                with contextlib.suppress(Exception):
+                    self._loop.remove_reader(sock.fileno())
+            with contextlib.suppress(OSError):
+                sock.setblocking(True)
+                sock.sendall(b'\n"stop"\n')  # the newline ends any half-sent wake first
+        if self.error:
+            timeout = min(timeout, 3.0)  # the database is failing: the next start replays
+        if self._proc is not None:
+            try:
+                await asyncio.to_thread(self._proc.wait, timeout)
+            except subprocess.TimeoutExpired:
+                log.error(
+                    "usage writer did not finish in %.0f s; the journal keeps the rest", timeout
+                )
+                self._kill()
+        elif self._thread is not None:
+            await asyncio.to_thread(self._thread.join, timeout)
+        if sock is not None:
+            sock.close()
+        self._sock = None
+        self._proc = None
+        self._thread = None
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(5)
+
+
+def _main(fd: int) -> None:
+    import signal
 
     # Ctrl-C or a service manager's TERM reach the whole group: the serving process stops this
     # one over the pipe once everything is written (or it sees EOF when that process is gone).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Background work: when it shares a core with the serving process, a request that arrives
-    # mid-batch should not wait for the batch (it needs a few % of a core at full load).
+    # mid-batch should not wait for the batch.
     with contextlib.suppress(OSError):
         os.nice(_NICE)
-    url, master, policy = conn.recv()
-    try:
-        store = open_store(url, upgrade=False)
-    except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        return
-    keyring = Keyring(master)
-    conn.send(("ready", None))
-    try:
-        while True:
-            try:
-                msg = conn.recv_bytes()
-            except EOFError:  # the serving process is gone
-                return
-            if msg == _STOP:
-                return
-            seq, rows = pickle.loads(msg)
-            records = [UsageRecord(*row) for row in rows]
-            try:
-                n = store.write(
-                    lambda c, b=records: usage.insert_usage(c, b, keyring=keyring, policy=policy)
-                )
-                answer: tuple[int, int, str | None] = (seq, n, None)
-            except StoreError as exc:
-                answer = (seq, 0, str(exc))
-            except Exception as exc:  # never die on one bad batch: report it, keep serving
-                answer = (seq, 0, f"usage writer error: {type(exc).__name__}")
-            conn.send_bytes(pickle.dumps(answer))
-    finally:
-        store.close()
-
-
-class WriterProcess:
-    """The serving side: start the process, send batches, await their answers, stop it."""
-
-    def __init__(self, url: str, master_key: bytes, policy: str) -> None:
-        self._config = (url, master_key, policy)
-        self._proc: Any = None
-        self._conn: Connection | None = None
-        self._seq = 0
-        self._waiting: dict[int, asyncio.Future[int]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    @property
-    def alive(self) -> bool:
-        return self._conn is not None and self._proc is not None and self._proc.poll() is None
-
-    def _spawn(self) -> tuple[subprocess.Popen[bytes], Connection]:
-        # A fresh interpreter (not fork: the event loop and its threads; not multiprocessing's
-        # spawn: it re-imports the caller's __main__, which an unguarded script would re-run).
-        mine, theirs = socket.socketpair()
-        fd = theirs.fileno()
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hegui.ops.writer", str(fd)],
-                pass_fds=(fd,),
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            theirs.close()
-        ours = Connection(mine.detach())
-        try:
-            ours.send(self._config)
-            if not ours.poll(_START_TIMEOUT):
-                raise StoreError("usage writer process did not start")
-            kind, detail = ours.recv()
-        except (EOFError, OSError):
-            ours.close()
-            proc.kill()
-            proc.wait()
-            raise StoreError("usage writer process exited at start") from None
-        except StoreError:
-            ours.close()
-            proc.kill()
-            proc.wait()
-            raise
-        if kind != "ready":
-            ours.close()
-            proc.wait(5)
-            raise StoreError(f"usage writer could not open the database: {detail}")
-        return proc, ours
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._proc, self._conn = await asyncio.to_thread(self._spawn)
-        self._loop.add_reader(self._conn.fileno(), self._on_readable)
-
-    def _on_readable(self) -> None:
-        conn = self._conn
-        if conn is None:
-            return
-        try:
-            while conn.poll():
-                seq, n, error = pickle.loads(conn.recv_bytes())
-                fut = self._waiting.pop(seq, None)
-                if fut is None or fut.done():
-                    continue
-                if error is None:
-                    fut.set_result(n)
-                else:
-                    fut.set_exception(StoreError(error))
-        except (EOFError, OSError):
-            self._lost("usage writer process exited")
-
-    def _lost(self, why: str) -> None:
-        """The process died: every batch in flight failed (its caller puts it back)."""
-        if self._conn is not None and self._loop is not None:
-            with contextlib.suppress(Exception):
-                self._loop.remove_reader(self._conn.fileno())
-            self._conn.close()
-        self._conn = None
-        waiting, self._waiting = self._waiting, {}
-        for fut in waiting.values():
-            if not fut.done():
-                fut.set_exception(StoreError(why))
-        log.error("%s", why)
-
-    async def write(self, records: list[UsageRecord]) -> int:
-        """Send one batch and wait until it is committed; StoreError if it was not."""
-        if not self.alive:
-            if self._proc is not None and self._conn is not None:
-                self._lost("usage writer process exited")
-            await self.start()  # restart a writer that died
-        assert self._conn is not None and self._loop is not None
-        self._seq += 1
-        seq = self._seq
-        fut: asyncio.Future[int] = self._loop.create_future()
-        self._waiting[seq] = fut
-        try:
-            self._conn.send_bytes(pickle.dumps((seq, [record_row(r) for r in records]), 5))
-        except OSError:
-            self._lost("usage writer process exited")
-            raise StoreError("usage writer process exited") from None
-        return await fut
-
-    async def stop(self, timeout: float = 15.0) -> None:
-        """Ask the process to finish (it has answered every batch sent) and wait for it."""
-        proc, conn = self._proc, self._conn
-        if conn is not None:
-            if self._loop is not None:
-                with contextlib.suppress(Exception):
-                    self._loop.remove_reader(conn.fileno())
-            with contextlib.suppress(OSError):
-                conn.send_bytes(_STOP)
-        if proc is not None:
-            try:
-                await asyncio.to_thread(proc.wait, timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                await asyncio.to_thread(proc.wait, 5)
-        if conn is not None:
-            conn.close()
-        self._proc = self._conn = None
-
-
-async def start_writer(
-    store: Store, master_key: bytes, policy: str, wanted: bool | None
-) -> WriterProcess | None:
-    """A started writer process, or None to write in process (asked for, or an in-memory
-    SQLite database that no other process can see)."""
-    if wanted is None:
-        wanted = not store.is_sqlite or sqlite_path(store.url) is not None
-    if not wanted:
-        return None
-    writer = WriterProcess(store.url, master_key, policy)
-    await writer.start()
-    return writer
+    serve(socket.socket(fileno=fd))
 
 
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1])))
+    _main(int(sys.argv[1]))

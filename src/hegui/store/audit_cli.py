@@ -68,7 +68,7 @@ def register(audit: typer.Typer) -> None:
                 from hegui.errors import InputError
 
                 raise InputError(f"{anchor}: cannot read ({type(exc).__name__})") from None
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="read")
         try:
             with store.read() as conn:
                 report = run_verify(conn)
@@ -124,7 +124,7 @@ def register(audit: typer.Typer) -> None:
         """Print the chain's head, signed: publish it daily outside the database."""
         from hegui.store.anchor import make_anchor
 
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="read")
         try:
             master = _master_key(settings, store)
             if master is None:

@@ -34,11 +34,15 @@ def _settings(url: str | None, config: Path | None) -> Settings:
     return settings
 
 
-def _open(url: str | None, config: Path | None) -> tuple[Settings, Store]:
-    from hegui.store.db import open_store
+def _open(url: str | None, config: Path | None, *, mode: str = "create") -> tuple[Settings, Store]:
+    """The settings and the store. ``mode``: ``read`` (must exist at the current schema; never
+    created or migrated), ``write`` (must exist; migrated), ``create`` (made when missing)."""
+    from hegui.store.db import open_existing, open_store
 
     settings = _settings(url, config)
-    return settings, open_store(settings.store.url)
+    if mode == "create":
+        return settings, open_store(settings.store.url)
+    return settings, open_existing(settings.store.url, migrate=mode == "write")
 
 
 def _actor() -> str:
@@ -82,6 +86,28 @@ def _register_db(app: typer.Typer) -> None:
         finally:
             store.close()
 
+    @db.command("quarantine")
+    def quarantine(
+        limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 100,
+        url: UrlOpt = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List usage records the database refused (kept in usage_quarantine, never lost)."""
+        from hegui.ops.usage import list_quarantine
+
+        _, store = _open(url, config, mode="read")
+        try:
+            with store.read() as conn:
+                rows = list_quarantine(conn, limit=limit)
+        finally:
+            store.close()
+        lines = [
+            f"{r['id']}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['record_id'] or '-'}  {r['reason']}"
+            for r in rows
+        ]
+        _emit(rows, as_json, "\n".join(lines) or "no quarantined usage records")
+
     audit = typer.Typer(help="Hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit, name="audit")
 
@@ -101,7 +127,7 @@ def _register_db(app: typer.Typer) -> None:
         """Delete usage records and evidence past their retention periods (audited)."""
         from hegui.store.retention import purge as run_purge
 
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="read" if dry_run else "write")
         try:
             if dry_run:
                 with store.read() as conn:
@@ -153,7 +179,7 @@ def _register_accounts(app: typer.Typer) -> None:
         """List accounts."""
         from hegui.ops import accounts
 
-        _, store = _open(url, config)
+        _, store = _open(url, config, mode="read")
         try:
             with store.read() as conn:
                 rows = accounts.list_accounts(conn)
@@ -214,7 +240,7 @@ def _register_accounts(app: typer.Typer) -> None:
                 raise InputError(f"--until: not an ISO 8601 time: {until!r}") from None
             if end.tzinfo is None:
                 raise InputError("--until needs a UTC offset, e.g. 2026-12-01T00:00+08:00")
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="write")
 
         def run(conn: Any) -> accounts.Account:
             actor = _actor()
@@ -249,7 +275,7 @@ def _register_keys(app: typer.Typer) -> None:
         """Create a key and print it once: it cannot be shown again."""
         from hegui.ops import keys
 
-        _, store = _open(url, config)
+        _, store = _open(url, config, mode="write")
         try:
             new = store.write(lambda c: keys.create_key(c, account_id, actor=_actor()))
         finally:
@@ -265,7 +291,7 @@ def _register_keys(app: typer.Typer) -> None:
         """Revoke a key; running gateways stop accepting it."""
         from hegui.ops import keys
 
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="write")
         try:
             store.write(lambda c: keys.revoke_key(c, key_id, actor=_actor()))
         finally:
@@ -283,7 +309,7 @@ def _register_keys(app: typer.Typer) -> None:
         """List key ids and whether they are revoked (never the keys)."""
         from hegui.ops import keys
 
-        _, store = _open(url, config)
+        _, store = _open(url, config, mode="read")
         try:
             with store.read() as conn:
                 rows = keys.list_keys(conn, account_id)
@@ -346,7 +372,7 @@ def _register_agreements(app: typer.Typer) -> None:
         """Record that an account accepted an agreement version."""
         from hegui.ops import agreements
 
-        settings, store = _open(url, config)
+        settings, store = _open(url, config, mode="write")
         try:
             acc = store.write(
                 lambda c: agreements.accept_agreement(c, account_id, version, actor=_actor())

@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from hegui.errors import ConfigError, StoreError
+from hegui.errors import ConfigError, InputError, StoreError
 
-__all__ = ["Store", "normalise_url", "open_store", "sqlite_path"]
+__all__ = ["Store", "normalise_url", "open_existing", "open_store", "sqlite_path"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -80,12 +80,13 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 class Store:
     """A database: a read engine, a write path, and the dialect-specific knobs ops need."""
 
-    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, connect_timeout: float = 5.0, create: bool = True) -> None:
+        """``create=False``: never make the SQLite file or its folder (read-only commands)."""
         self.url = normalise_url(url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             path = sqlite_path(self.url)
-            if path is not None:
+            if path is not None and create:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.write_engine = _sqlite_engine(self.url, immediate=True)
             self.read_engine = _sqlite_engine(self.url, immediate=False)
@@ -153,6 +154,42 @@ def open_store(url: str, *, upgrade: bool = True, connect_timeout: float = 5.0) 
             run_upgrade(store)
         elif not store.ping():
             raise StoreError("database unreachable")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def open_existing(url: str, *, migrate: bool = False) -> Store:
+    """Open a store that must already exist: never creates a file or a schema.
+
+    Read-only commands use this (``migrate=False``: not even an upgrade), so a mistyped URL is
+    an error (:class:`InputError`, exit 2: "no store at …") rather than a new, empty, "intact"
+    database. ``migrate=True`` (commands that change records) brings an older schema up to date.
+    """
+    from hegui.store.migrate import current_revision, head_revision
+
+    target = normalise_url(url)
+    path = sqlite_path(target)
+    shown = str(path) if path is not None else make_url(target).render_as_string()
+    if make_url(target).get_backend_name() == "sqlite" and (path is None or not path.is_file()):
+        raise InputError(f"no store at {shown}")
+    store = Store(target, create=False)
+    try:
+        revision = current_revision(store)  # StoreError (exit 2) when unreachable
+        if revision is None:
+            raise InputError(
+                f"no store at {shown} (not a hegui database; `hegui db upgrade` makes one)"
+            )
+        if revision != head_revision():
+            if not migrate:
+                raise InputError(
+                    f"store at {shown} is at schema {revision}, this hegui reads {head_revision()}:"
+                    " run `hegui db upgrade` first"
+                )
+            from hegui.store.migrate import upgrade
+
+            upgrade(store)
     except BaseException:
         store.close()
         raise

@@ -66,6 +66,7 @@ __all__ = [
     "staff",
     "staff_sessions",
     "task_annotations",
+    "usage_quarantine",
     "usage_records",
     "utcnow",
     "violations",
@@ -180,15 +181,32 @@ usage_records = Table(
     Column("pseudonym", String(64), nullable=False, index=True),
     Column("key_id", String(32), nullable=True),
     Column("at", UTCDateTime, nullable=False, index=True),
-    Column("model", String(200), nullable=False),
+    Column("model", String(512), nullable=False),
     Column("endpoint", String(100), nullable=False),
-    Column("decision", String(16), nullable=False),
+    Column("decision", String(32), nullable=False),
     Column("risk_codes", JSON, nullable=False),
     Column("prompt_tokens", Integer, nullable=False),
     Column("completion_tokens", Integer, nullable=False),
     Column("latency_ms", Float, nullable=False),
     Column("status", Integer, nullable=False),
     Column("incident_id", String(32), nullable=True),
+    Column("content", LargeBinary, nullable=True),
+    # Written by the gateway before the answer is released; replaying its journal skips ids
+    # already here (hegui.ops.replay). Null on rows written before migration 0006.
+    Column("record_id", String(32), nullable=True, unique=True),
+    Column("request_id", String(64), nullable=True),
+)
+
+# Usage records the database refused (after the batch was split down to the one row): kept as
+# journaled (meta JSON, content still encrypted), never lost and never retried forever.
+usage_quarantine = Table(
+    "usage_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", String(32), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("meta", LargeBinary, nullable=False),
     Column("content", LargeBinary, nullable=True),
 )
 
@@ -202,7 +220,7 @@ incidents = Table(
     Column("stage", String(16), nullable=False),
     Column("action", String(16), nullable=False),
     Column("risk_codes", JSON, nullable=False),
-    Column("model", String(200), nullable=False),
+    Column("model", String(512), nullable=False),
     Column("evidence", LargeBinary, nullable=True),
     Column("detail", JSON, nullable=False),
     Column("status", String(16), nullable=False),
