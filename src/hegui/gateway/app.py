@@ -23,7 +23,13 @@ from hegui.gateway.backend import GatewayBackend, MinorsDecision
 from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
 from hegui.gateway.endpoints import images, list_models, moderations
-from hegui.gateway.errors import ClientGoneError, GatewayError, UpstreamLostError, to_gateway_error
+from hegui.gateway.errors import (
+    AnswerWithheldError,
+    ClientGoneError,
+    GatewayError,
+    UpstreamLostError,
+    to_gateway_error,
+)
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.metrics import GatewayMetrics

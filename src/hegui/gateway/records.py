@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hegui.gateway.backend import GatewayBackend
-from hegui.gateway.responses import JSON_HEADERS, send_bytes
-from hegui.gateway.errors import AnswerWithheldError, to_gateway_error
+from hegui.gateway.errors import to_gateway_error
 from hegui.gateway.exchange import Exchange
+from hegui.gateway.responses import JSON_HEADERS, send_bytes
 
 __all__ = ["record_before_release", "usage_metrics"]
 
