@@ -195,7 +195,13 @@ class StoreBackend:
     def writer_health(self) -> dict[str, object]:
         """The usage writer for /readyz: alive, no error, and its journal backlog."""
         status = self.usage_status()
-        return {"ok": bool(status.get("writer")) and status.get("error") is None, **status}
+        alive = bool(status.get("writer"))
+        return {
+            "ok": alive and status.get("error") is None,
+            "process_alive": alive,
+            "backlog": status.get("backlog_records", 0),
+            **status,
+        }
 
     def _read(self, fn: Callable[[Connection], Any]) -> Any:
         with self.store.read() as conn:
