@@ -41,7 +41,9 @@ class TrainConfig:
 
     seed: int = 0  # the hidden layer's result varies with it (docs/classifier.md, "Seed variance")
     spec: FeatureSpec = field(
-        default_factory=lambda: FeatureSpec(pinyin=True, word_bigrams=True, word_skips=3, unique=False)
+        default_factory=lambda: FeatureSpec(
+            pinyin=True, word_bigrams=True, word_skips=3, unique=False, digits=True
+        )
     )
     cat_bits: int = 15
     c_offensive: float = 4.0
@@ -102,7 +104,11 @@ def _shrink(x: sparse.csr_matrix, shift: int, bits: int) -> sparse.csr_matrix:
 
 
 def _fit_lr(
-    x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int, weight: np.ndarray | None = None,
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    c: float,
+    seed: int,
+    weight: np.ndarray | None = None,
     balanced: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
@@ -152,10 +158,18 @@ def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], 
     """Hidden-layer head: calibrated like the linear ones, on a fit without a hashed fifth."""
     xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
     held = _folds(texts, 5, cfg.seed) == 0
-    kw = {"units": cfg.hidden_units, "alpha": cfg.hidden_alpha, "epochs": cfg.hidden_epochs, "seed": cfg.seed}
+    kw = {
+        "units": cfg.hidden_units,
+        "alpha": cfg.hidden_alpha,
+        "epochs": cfg.hidden_epochs,
+        "seed": cfg.seed,
+    }
     layer = fit_hidden(xs[~held], y[~held], weight[~held], cfg.hidden_bits, **kw)
     threshold, slope = _calibrate(layer.logits(xs[held]), y[held], beta)
-    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), {"threshold": threshold, "slope": slope}
+    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), {
+        "threshold": threshold,
+        "slope": slope,
+    }
 
 
 def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -188,7 +202,10 @@ def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight:
     threshold, slope = _calibrate(z, y[held], beta)
     calib = {"threshold": threshold, "slope": slope}
     lat = latin[held]
-    if cfg.latin_calibration and min(np.bincount(y[held][lat], minlength=2)) >= cfg.min_calibration_rows:
+    if (
+        cfg.latin_calibration
+        and min(np.bincount(y[held][lat], minlength=2)) >= cfg.min_calibration_rows
+    ):
         calib["latin_threshold"], calib["latin_slope"] = _calibrate(z[lat], y[held][lat], beta)
     w, b = _fit_lr(x, y, c, cfg.seed, weight, balanced)
     return w[0], float(b[0]), calib
@@ -198,7 +215,7 @@ _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-
 
 
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
-    if ex.source.startswith("hegui-seeds"):
+    if ex.source.startswith("hegui-seeds") or ex.source == "hegui-numbers":
         return cfg.seed_weight
     if ex.source.removesuffix("+aug") in TEMPLATED:
         return cfg.templated_weight
@@ -226,7 +243,9 @@ def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[
     return out
 
 
-def _decontaminate(examples: list[Example], norm: dict[str, str], dev_dir: Path | None) -> list[Example]:
+def _decontaminate(
+    examples: list[Example], norm: dict[str, str], dev_dir: Path | None
+) -> list[Example]:
     """``examples`` with the training rows that nearly repeat a dev item moved to ``excluded``.
 
     Every row is checked against the ``eval/`` items; the seed texts, written for hegui, also
@@ -303,7 +322,9 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     code_counts = Counter(ex.code for ex in train_rows if ex.code)
     codes = sorted(c for c, n in code_counts.items() if n >= cfg.min_code_examples)
     rows = _cap_per_code(train_rows, codes, cfg.max_per_code)
-    y_cat = np.array([codes.index(str(ex.code)) for ex, keep in zip(train_rows, rows, strict=True) if keep])
+    y_cat = np.array(
+        [codes.index(str(ex.code)) for ex, keep in zip(train_rows, rows, strict=True) if keep]
+    )
     x_cat = _shrink(x[rows], cfg.spec.bits - cfg.cat_bits, cfg.cat_bits)
     if len(codes) > 1:
         cat_w, cat_b = _fit_lr(x_cat, y_cat, cfg.c_category, cfg.seed)
@@ -355,7 +376,7 @@ def _write_manifest(
     dev = sorted(hashlib.sha1(ex.text.encode()).hexdigest() for ex in examples if ex.split == "dev")
     manifest = {
         "rule": "sha1(text or group key)[:4] % 10000 < 2000 → dev; COLD dev.csv → dev; "
-                "excluded = training rows that nearly repeat an eval/*.jsonl item, or seed texts that nearly repeat a public dev row (not trained on)",
+        "excluded = training rows that nearly repeat an eval/*.jsonl item, or seed texts that nearly repeat a public dev row (not trained on)",
         "counts": counts,
         "dev_sha1_digest": hashlib.sha256("\n".join(dev).encode()).hexdigest(),
     }
