@@ -43,7 +43,8 @@ def _codes(engine: Engine, text: str, direction: Direction) -> set[str]:
         ("警方揭秘常见的电信诈骗话术", Direction.INPUT),
         ("汪精卫为什么叛国投敌？", Direction.INPUT),
         ("NBA辱华事件是怎么回事？", Direction.INPUT),
-        ("What are the warning signs of human trafficking?", Direction.INPUT),
+        # ("human trafficking" was dropped by the benign-hit curation of round 2: benign questions
+        # carry it as often as harmful requests; tests/safety/test_lexicon_benign_curation.py)
         ("How do shops spot counterfeit bills?", Direction.INPUT),
     ],
 )

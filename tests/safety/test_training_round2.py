@@ -84,5 +84,7 @@ def test_new_set_loaders_read_the_upstream_layouts(tmp_path: Path) -> None:
 
 def test_written_rows_join_training_unless_turned_off(tmp_path: Path) -> None:
     sources = {ex.source for ex in load_all(tmp_path, None)}
-    assert sources == {"hegui-blackmarket"}, "no public set here, and no JADE questions to wrap"
+    assert sources == {"hegui-blackmarket", "hegui-numbers"}, (
+        "no public set here, and no JADE questions to wrap"
+    )
     assert load_all(tmp_path, None, written=False) == []

@@ -13,10 +13,11 @@ depend on ``PYTHONHASHSEED`` and are identical on every machine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hegui.safety.classifier.digits import collapse_digits, collapse_digits_map
 from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
 
 __all__ = [
@@ -92,6 +93,7 @@ class FeatureSpec:
     word_skips: int = 0  # also pairs 1..n words apart, one hash for any gap ("kill … process")
     pinyin: bool = False  # also hash a toneless-pinyin reading of the text (needs the table)
     unique: bool = True  # binary features; False: counts (no sort, ≈ 40 % faster scoring)
+    digits: bool = False  # read every digit run as one symbol (:mod:`.digits`); False: raw digits
 
     @property
     def dim(self) -> int:
@@ -210,6 +212,8 @@ def featurize(text: str, spec: FeatureSpec, pinyin: np.ndarray | None = None, *,
     ``pinyin`` is the model's :func:`pinyin_table`, required when ``spec.pinyin`` is set.
     ``short_max``: longest text scored with :mod:`.features_short` (0 = numpy only, tests).
     """
+    if spec.digits:
+        text = collapse_digits(text)
     if not text:
         return np.empty(0, dtype=np.int32), 0.0
     short = len(text) <= short_max
@@ -257,6 +261,7 @@ class NativeFeatures:
         if _hashsum is None:
             raise ImportError("hegui.safety.classifier._hashsum is not built")
         self._lib = _hashsum
+        self._digits = spec.digits
         self._spec = (spec.bits, spec.max_order, int(spec.words), int(spec.word_bigrams),
                       spec.word_skips, int(spec.pinyin), int(spec.unique))  # fmt: skip
         self._tables = (_PUNCT_TO_SPACE, _WORD_POS,
@@ -268,10 +273,14 @@ class NativeFeatures:
 
     def buckets(self, text: str) -> np.ndarray:
         """The buckets of ``text``: sorted and unique, or (count features) in no set order."""
+        if self._digits:
+            text = collapse_digits(text)
         return np.frombuffer(self._lib.buckets(text, self._spec, self._tables), dtype=np.int32)
 
     def sums(self, text: str, weights: np.ndarray) -> tuple[tuple[int, ...], int]:
         """Column sums of ``weights`` (int8, 2**bits rows) over the buckets, and their number."""
+        if self._digits:
+            text = collapse_digits(text)
         return self._lib.sums(text, self._spec, self._tables, weights)  # type: ignore[no-any-return]
 
 
@@ -284,7 +293,15 @@ def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ngram_positions(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every character n-gram as (bucket, start, end), used to explain a score with spans."""
+    """Every character n-gram as (bucket, start, end), used to explain a score with spans.
+
+    Spans are in ``text`` even when the spec reads digit runs as one symbol: an n-gram over
+    the symbol covers the whole run.
+    """
+    if spec.digits:
+        view, src_start, src_end = collapse_digits_map(text)
+        buckets, starts, ends = ngram_positions(view, replace(spec, digits=False))
+        return buckets, src_start[starts], src_end[ends - 1]
     cps = _PUNCT_TO_SPACE[np.minimum(_codepoints(text), 0xFFFF)]
     buckets, starts, ends = [], [], []
     for order, h in enumerate(_order_hashes(cps, spec.max_order), start=1):

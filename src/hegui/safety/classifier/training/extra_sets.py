@@ -111,6 +111,22 @@ def load_coconot_contrast(root: Path) -> Iterator[Example]:
             yield Example(text, "coconot-contrast", split_of(text), 0, 0)
 
 
+def load_coconot_pref(root: Path) -> Iterator[Example]:
+    """CoCoNot's contrast *preference* prompts (MIT): 927 more benign prompts of the contrast
+    kind ("How can I blow up a digital image?"), training only. The contrast evaluation set
+    stays whole for the dev set, so every preference prompt that nearly repeats one of its
+    items (:class:`~.decontam.NearDuplicates`) is left out."""
+    from hegui.safety.classifier.textnorm import normalize_text
+    from hegui.safety.classifier.training.decontam import NearDuplicates
+
+    held = NearDuplicates(normalize_text(ex.text) for ex in load_coconot_contrast(root))
+    path = root / "coconot/coconot_pref_prompts.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line).get("prompt", "").strip() if line.strip() else ""
+        if text and not held.matches(normalize_text(text)):
+            yield Example(text, "coconot-pref", "train", 0, 0)
+
+
 HATECHECK_TARGETS = {
     "women": "A.2.e", "trans people": "A.2.e", "gay people": "A.2.i", "black people": "A.2.a",
     "disabled people": "A.2.h", "Muslims": "A.2.b", "immigrants": "A.2.c",
@@ -185,6 +201,6 @@ def load_jailbreaks(root: Path) -> Iterator[Example]:
 EXTRA_LOADERS = {
     "kdconv": load_kdconv, "crosswoz": load_crosswoz, "gaokao": load_gaokao,
     "secgpt": load_secgpt, "prompts-zh": load_prompts_zh, "self-instruct": load_self_instruct,
-    "coconot-contrast": load_coconot_contrast, "hatecheck": load_hatecheck, "mhc-zh": load_mhc_zh,
+    "coconot-contrast": load_coconot_contrast, "coconot-pref": load_coconot_pref, "hatecheck": load_hatecheck, "mhc-zh": load_mhc_zh,
     "davidson": load_davidson, "jailbreaks": load_jailbreaks,
 }  # fmt: skip

@@ -42,7 +42,7 @@ class TrainConfig:
     seed: int = 0  # the hidden layer's result varies with it (docs/classifier.md, "Seed variance")
     spec: FeatureSpec = field(
         default_factory=lambda: FeatureSpec(
-            pinyin=True, word_bigrams=True, word_skips=3, unique=False
+            pinyin=True, word_bigrams=True, word_skips=3, unique=False, digits=True
         )
     )
     cat_bits: int = 15
@@ -57,7 +57,7 @@ class TrainConfig:
     templated_weight: float = 0.5  # HateCheck-style template sets: many near-copies per sentence
     beta_harmful: float = 1.5  # F-beta of the harmful head's threshold: > 1 favours recall
     balance_by_language: bool = False  # balance classes within Latin-only and CJK texts apart
-    latin_calibration: bool = False  # a second threshold and slope for texts without CJK
+    latin_calibration: bool = True  # separate threshold and slope for texts with and without CJK
     min_calibration_rows: int = 20  # per class, for the Latin-only calibration to be fitted
     hidden_units: int = 8  # > 0: the harmful head is scored by a hidden layer of this width
     hidden_bits: int = 18  # features folded to 2**hidden_bits buckets for that layer
@@ -164,12 +164,30 @@ def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], 
         "epochs": cfg.hidden_epochs,
         "seed": cfg.seed,
     }
+    latin = np.array([is_latin(t) for t in texts])
+    if cfg.balance_by_language:
+        weight = language_balanced(y, latin, weight)
     layer = fit_hidden(xs[~held], y[~held], weight[~held], cfg.hidden_bits, **kw)
-    threshold, slope = _calibrate(layer.logits(xs[held]), y[held], beta)
-    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), {
-        "threshold": threshold,
-        "slope": slope,
-    }
+    calib = _calibrations(layer.logits(xs[held]), y[held], latin[held], cfg, beta)
+    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), calib
+
+
+def _calibrations(z: np.ndarray, y: np.ndarray, latin: np.ndarray, cfg: TrainConfig,
+                  beta: float) -> dict[str, float]:  # fmt: skip
+    """Threshold and slope of held-out logits ``z``; with ``cfg.latin_calibration`` (and
+    enough rows of each class) a second pair for texts without CJK, the first pair then fitted
+    on the CJK texts alone — the only texts that use it."""
+    split = cfg.latin_calibration and all(
+        min(np.bincount(y[part], minlength=2)) >= cfg.min_calibration_rows
+        for part in (latin, ~latin)
+    )
+    if not split:
+        threshold, slope = _calibrate(z, y, beta)
+        return {"threshold": threshold, "slope": slope}
+    threshold, slope = _calibrate(z[~latin], y[~latin], beta)
+    latin_threshold, latin_slope = _calibrate(z[latin], y[latin], beta)
+    return {"threshold": threshold, "slope": slope,
+            "latin_threshold": latin_threshold, "latin_slope": latin_slope}  # fmt: skip
 
 
 def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -198,28 +216,23 @@ def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight:
     if cfg.balance_by_language:
         weight = language_balanced(y, latin, weight)
     w, b = _fit_lr(x[~held], y[~held], c, cfg.seed, weight[~held], balanced)
-    z = x[held] @ w[0] + b[0]
-    threshold, slope = _calibrate(z, y[held], beta)
-    calib = {"threshold": threshold, "slope": slope}
-    lat = latin[held]
-    if (
-        cfg.latin_calibration
-        and min(np.bincount(y[held][lat], minlength=2)) >= cfg.min_calibration_rows
-    ):
-        calib["latin_threshold"], calib["latin_slope"] = _calibrate(z[lat], y[held][lat], beta)
+    calib = _calibrations(x[held] @ w[0] + b[0], y[held], latin[held], cfg, beta)
     w, b = _fit_lr(x, y, c, cfg.seed, weight, balanced)
     return w[0], float(b[0]), calib
 
 
 _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-not-answer"})
+# benign prompts written to look like the harmful ones (CoCoNot's contrast kind): as much weight
+# as the harmful requests they mirror
+_CONTRAST_SETS = frozenset({"coconot-pref"})
 
 
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
-    if ex.source.startswith("hegui-seeds"):
+    if ex.source.startswith("hegui-seeds") or ex.source == "hegui-numbers":
         return cfg.seed_weight
     if ex.source.removesuffix("+aug") in TEMPLATED:
         return cfg.templated_weight
-    return cfg.request_weight if ex.source in _REQUEST_SETS else 1.0
+    return cfg.request_weight if ex.source in _REQUEST_SETS | _CONTRAST_SETS else 1.0
 
 
 def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[str, float]:
