@@ -58,8 +58,9 @@ def test_ready_reports_a_dead_usage_writer(make_gateway, upstream, tmp_path) -> 
     assert components(r) == {"upstreams": "ok", "store": "ok", "usage_writer": "ok"}
     writer = r.json()["components"]["usage_writer"]
     assert writer["process_alive"] is True and writer["backlog"] == 0
-    os.kill(backend._writer._proc.pid, signal.SIGKILL)  # type: ignore[union-attr]
-    backend._writer._proc.wait(5)  # type: ignore[union-attr]
+    proc = backend._usage.writer._proc  # type: ignore[union-attr]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(5)
     r = g.client.get("/readyz")
     assert r.status_code == 503
     assert r.json()["components"]["usage_writer"]["process_alive"] is False

@@ -101,7 +101,7 @@ def test_0006_upgrades_a_store_with_usage_rows_and_widens_its_columns(fresh_url:
                 text(f"INSERT INTO usage_records ({cols}) VALUES (:{', :'.join(old_row)})"),
                 old_row,
             )
-        assert upgrade(store) == "0006" == head_revision()
+        assert upgrade(store) == head_revision()  # 0006 and whatever follows it
         with store.write_engine.begin() as conn:
             conn.execute(
                 text(
