@@ -63,8 +63,8 @@ def _serve(url: str, secret: str) -> tuple[str, subprocess.Popen[bytes]]:
 
 
 def _seed(url: str, n: int) -> list[str]:
-    from hegui.gateway.backend import AgeBand
     from hegui.ops import accounts, keys
+    from hegui.ops.records import AgeBand
     from hegui.store.db import open_store
 
     store = open_store(url)

@@ -44,9 +44,9 @@ def _fill(store: Any, keyring: Any, usage: int, incidents: int, complaints: int)
     from sqlalchemy import insert
 
     from hegui.config import ConsoleSettings
-    from hegui.gateway.backend import AgeBand
     from hegui.ops import accounts, keys
     from hegui.ops.forms import hash_tracking, new_tracking
+    from hegui.ops.records import AgeBand
     from hegui.ops.staff import create_staff
     from hegui.store import schema
     from hegui.store.schema import utcnow

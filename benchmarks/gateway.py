@@ -315,8 +315,8 @@ def streams(
 
 # ---------------------------------------------------------------- setup of each proxy
 def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[bytes], str, str]:
-    from hegui.gateway.backend import AgeBand
     from hegui.ops import accounts, agreements, keys
+    from hegui.ops.records import AgeBand
     from hegui.store.db import open_store
 
     db = f"sqlite:///{tmp / 'hegui.db'}"

@@ -84,8 +84,8 @@ def database(kind: str, folder: Path) -> Iterator[str]:
 
 def seed_key(url: str) -> str:
     """An adult account that accepted the agreement, and its API key."""
-    from hegui.gateway.backend import AgeBand
     from hegui.ops import accounts, agreements, keys
+    from hegui.ops.records import AgeBand
     from hegui.store.db import open_store
 
     store = open_store(url)

@@ -31,6 +31,7 @@ def _register_rooms() -> None:
     from hegui.gateway import cli as gateway_cli
     from hegui.labeling import cli as labeling_cli
     from hegui.ops import cli as ops_cli
+    from hegui.ops import cli_accounts
     from hegui.safety import cli as safety_cli
     from hegui.store import cli as store_cli
 
@@ -38,6 +39,7 @@ def _register_rooms() -> None:
         safety_cli,
         gateway_cli,
         store_cli,
+        cli_accounts,
         labeling_cli,
         corpus_cli,
         annotation_cli,

@@ -61,8 +61,8 @@ def make_person(
     prompt: str = "我的秘密问题是关于青城山的天气",
 ) -> Person:
     """An account with a key, an accepted agreement, a sanction, usage with content, an incident."""
-    from hegui.gateway.backend import AgeBand, IncidentRecord, Sanction, UsageRecord
     from hegui.ops import accounts, agreements, incidents, keys, sanctions, usage
+    from hegui.ops.records import AgeBand, IncidentRecord, Sanction, UsageRecord
 
     def build(conn):  # type: ignore[no-untyped-def]
         acct = accounts.create_account(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hegui.errors import StoreError
-from hegui.gateway.backend import (
+from hegui.ops.records import (
     AccountView,
     AgeBand,
     Agreement,

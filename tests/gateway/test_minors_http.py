@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from hegui.gateway.backend import AgeBand
 from hegui.ops import accounts, agreements, keys
+from hegui.ops.records import AgeBand
 from hegui.store.db import open_store
 
 from .test_store_backend import start

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hegui.gateway.backend import AgeBand, MinorsDecision, Sanction
+from hegui.ops.records import AgeBand, MinorsDecision, Sanction
 
 from .conftest import Running
 from .doubles import MemoryBackend, account

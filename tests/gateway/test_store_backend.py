@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hegui.config import Settings
-from hegui.gateway.backend import AgeBand
 from hegui.ops import accounts, agreements, keys
 from hegui.ops.backend import StoreBackend
+from hegui.ops.records import AgeBand
 from hegui.store.db import open_store
 from hegui.store.schema import incidents, usage_records
 
@@ -205,8 +205,8 @@ def test_revoked_key_is_refused_with_401(make_gateway, upstream, db_url: str) ->
 def test_restricted_account_is_served_under_the_restricted_rate_limit(
     make_gateway, upstream, db_url: str
 ) -> None:  # type: ignore[no-untyped-def]
-    from hegui.gateway.backend import Sanction
     from hegui.ops import sanctions
+    from hegui.ops.records import Sanction
 
     api_key = seed(db_url)
     key_id = keys.parse_api_key(api_key)
@@ -235,7 +235,7 @@ def test_restricted_account_is_served_under_the_restricted_rate_limit(
 
 
 async def test_background_writer_writes_at_most_a_batch_per_transaction(tmp_path: Any) -> None:
-    from hegui.gateway.backend import UsageRecord
+    from hegui.ops.records import UsageRecord
     from hegui.store.schema import audit_events
 
     url = f"sqlite:///{tmp_path / 'hegui.db'}"

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from hegui.config import Settings
-from hegui.gateway.backend import UsageRecord
 from hegui.ops.backend import StoreBackend
+from hegui.ops.records import UsageRecord
 from hegui.store.schema import usage_records
 
 from .test_backend import SECRET, seed

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hegui.errors import InputError
-from hegui.gateway.backend import AgeBand, Sanction
 from hegui.ops import accounts, agreements, keys
+from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.db import Store
 from hegui.store.schema import api_keys

@@ -17,8 +17,8 @@ from sqlalchemy import delete, insert, select, text, update
 from typer.testing import CliRunner
 
 from hegui.config import SanctionSettings, StoreSettings
-from hegui.gateway.backend import AgeBand, IncidentRecord, Sanction, UsageRecord
 from hegui.ops import accounts, agreements, incidents, keys, sanctions, usage
+from hegui.ops.records import AgeBand, IncidentRecord, Sanction, UsageRecord
 from hegui.store import audit
 from hegui.store.anchor import check_anchor, make_anchor
 from hegui.store.audit_records import verify_records

@@ -14,9 +14,9 @@ from sqlalchemy import event, func, select
 
 from hegui.config import Settings
 from hegui.errors import ConfigError, StoreError
-from hegui.gateway.backend import AccountView, AgeBand, IncidentRecord, Sanction, UsageRecord
 from hegui.ops import accounts, agreements, keys, sanctions
 from hegui.ops.backend import StoreBackend
+from hegui.ops.records import AccountView, AgeBand, IncidentRecord, Sanction, UsageRecord
 from hegui.store import audit
 from hegui.store.db import open_store
 from hegui.store.schema import usage_records, violations

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hegui.config import MinorsSettings
-from hegui.gateway.backend import AgeBand
 from hegui.ops import minors
 from hegui.ops.minors import MinorsState
+from hegui.ops.records import AgeBand
 
 CFG = MinorsSettings()
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hegui.config import MinorsSettings
-from hegui.gateway.backend import AgeBand
+from hegui.ops.records import AgeBand
 from hegui.ops.shared import LocalState, RedisState, SharedState
 
 from . import test_backend

@@ -10,9 +10,9 @@ import pytest
 
 from hegui.config import Settings
 from hegui.errors import StoreError
-from hegui.gateway.backend import AgeBand, Sanction
 from hegui.ops import keys
 from hegui.ops.backend import StoreBackend
+from hegui.ops.records import AgeBand, Sanction
 
 from .conftest import NOW, REDIS_URL
 from .test_backend import Clock, seed, settings_for

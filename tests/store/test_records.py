@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from hegui.config import StoreSettings
 from hegui.errors import ConfigError
-from hegui.gateway.backend import AgeBand, IncidentRecord, UsageRecord
 from hegui.ops import accounts, incidents, minors, usage
+from hegui.ops.records import AgeBand, IncidentRecord, UsageRecord
 from hegui.store import audit, retention
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store

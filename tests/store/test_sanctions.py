@@ -8,8 +8,8 @@ import pytest
 
 from hegui.config import SanctionSettings
 from hegui.errors import InputError
-from hegui.gateway.backend import AgeBand, Sanction
 from hegui.ops import accounts, sanctions
+from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.db import Store
 from hegui.store.schema import sanction_events

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hegui.errors import StoreError
-from hegui.gateway.backend import UsageRecord
 from hegui.ops.backend import StoreBackend
 from hegui.ops.journal import UsageJournal, default_folder, encode_frame
+from hegui.ops.records import UsageRecord
 from hegui.ops.usage import record_meta
 from hegui.store import audit
 from hegui.store.db import open_store

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hegui.store.cli import _open
+from hegui.store.cli import open_for_cli
 
 __all__ = [
     "OutOpt",
@@ -56,7 +56,7 @@ def write_output(path: Path, data: bytes) -> None:
 
 def run_write(url: str | None, config: Path | None, fn: Any) -> Any:
     """Open the configured store, run ``fn(conn)`` in one write transaction, close."""
-    _, store = _open(url, config)
+    _, store = open_for_cli(url, config)
     try:
         return store.write(fn)
     finally:
@@ -65,7 +65,7 @@ def run_write(url: str | None, config: Path | None, fn: Any) -> Any:
 
 def run_read(url: str | None, config: Path | None, fn: Any) -> Any:
     """Open the existing store (never created or migrated), run ``fn(conn)`` read-only, close."""
-    _, store = _open(url, config, mode="read")
+    _, store = open_for_cli(url, config, mode="read")
     try:
         with store.read() as conn:
             return fn(conn)

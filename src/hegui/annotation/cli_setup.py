@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hegui.annotation.cli_io import OutOpt, Project, read_input, run_read, run_write, write_output
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, _actor, _emit
+from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -57,9 +57,9 @@ def _register_rules(app: typer.Typer) -> None:
         published = run_write(
             url,
             config,
-            lambda c: publish_rules(c, version, text, kind=kind, labels=label_set, actor=_actor()),
+            lambda c: publish_rules(c, version, text, kind=kind, labels=label_set, actor=cli_actor()),
         )
-        _emit(
+        emit(
             published.summary(),
             as_json,
             f"published {kind} rules {published.version} ({len(published.labels)} labels)",
@@ -85,7 +85,7 @@ def _register_rules(app: typer.Typer) -> None:
 
         found = run_read(url, config, list_rules)
         lines = [f"{r.version}  {r.kind:10}  {r.published_at:%Y-%m-%d}  {r.title}" for r in found]
-        _emit([r.summary() for r in found], as_json, "\n".join(lines) or "no rules published")
+        emit([r.summary() for r in found], as_json, "\n".join(lines) or "no rules published")
 
 
 def _register_people(app: typer.Typer) -> None:
@@ -109,9 +109,9 @@ def _register_people(app: typer.Typer) -> None:
         person = run_write(
             url,
             config,
-            lambda c: add_annotator(c, annotator_id, name, role or ["annotator"], actor=_actor()),
+            lambda c: add_annotator(c, annotator_id, name, role or ["annotator"], actor=cli_actor()),
         )
-        _emit(person.state(), as_json, f"added {person.id} ({', '.join(person.roles)})")
+        emit(person.state(), as_json, f"added {person.id} ({', '.join(person.roles)})")
 
     @people.command("list")
     def list_(url: UrlOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
@@ -120,7 +120,7 @@ def _register_people(app: typer.Typer) -> None:
 
         found = run_read(url, config, list_annotators)
         lines = [f"{p.id:16} {','.join(p.roles):20} {p.status:10} {p.name}" for p in found]
-        _emit([p.state() for p in found], as_json, "\n".join(lines) or "roster is empty")
+        emit([p.state() for p in found], as_json, "\n".join(lines) or "roster is empty")
 
     @people.command("train")
     def train(
@@ -149,7 +149,7 @@ def _register_people(app: typer.Typer) -> None:
                 trainer=trainer,
                 held_on=held_on,
                 rules_version=rules_version,
-                actor=_actor(),
+                actor=cli_actor(),
             ),
         )
         typer.echo(f"recorded {hours:g} h of training for {annotator_id}")
@@ -168,7 +168,7 @@ def _register_people(app: typer.Typer) -> None:
         person = run_write(
             url,
             config,
-            lambda c: set_status(c, annotator_id, new_status, reason=reason, actor=_actor()),
+            lambda c: set_status(c, annotator_id, new_status, reason=reason, actor=cli_actor()),
         )
         typer.echo(f"{person.id} is {person.status}")
 
@@ -203,7 +203,7 @@ def _register_exams(app: typer.Typer) -> None:
         def run(c: Connection) -> Any:
             items = parse_exam_items(raw, get_rules(c, rules_version).labels, source=str(file))
             return set_exam(
-                c, rules_version, items, pass_mark=pass_mark, valid_days=valid_days, actor=_actor()
+                c, rules_version, items, pass_mark=pass_mark, valid_days=valid_days, actor=cli_actor()
             )
 
         found = run_write(url, config, run)
@@ -245,10 +245,10 @@ def _register_exams(app: typer.Typer) -> None:
 
         given = parse_answers(read_input(answers), source=str(answers))
         result = run_write(
-            url, config, lambda c: take_exam(c, annotator_id, rules_version, given, actor=_actor())
+            url, config, lambda c: take_exam(c, annotator_id, rules_version, given, actor=cli_actor())
         )
         verdict = "passed" if result.passed else "failed"
-        _emit(
+        emit(
             result.as_dict(),
             as_json,
             f"{annotator_id}: {result.correct}/{result.total} ({result.score:.0%}), {verdict}",
@@ -304,10 +304,10 @@ def _register_projects(app: typer.Typer) -> None:
                 source_field=source_field,
                 from_name=from_name,
                 to_name=to_name,
-                actor=_actor(),
+                actor=cli_actor(),
             ),
         )
-        _emit(
+        emit(
             made.state(),
             as_json,
             f"project {made.id} on rules {made.rules_version}, {made.double_share:.0%} double-annotated",
@@ -323,7 +323,7 @@ def _register_projects(app: typer.Typer) -> None:
             f"{p.id:20} rules {p.rules_version:12} double {p.double_share:.0%}  {p.name}"
             for p in found
         ]
-        _emit([p.state() for p in found], as_json, "\n".join(lines) or "no projects")
+        emit([p.state() for p in found], as_json, "\n".join(lines) or "no projects")
 
 
 def register_setup(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from hegui.annotation.cli_io import (
     run_write,
     write_output,
 )
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, _actor, _emit
+from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -77,11 +77,11 @@ def _register_tasks(app: typer.Typer) -> None:
                     raw, project, allowed=allowed, source=str(file), user_map=users
                 )
             return import_tasks(
-                c, project.id, items, actor=_actor(), fmt=kind, source=file.name, sha256=sha
+                c, project.id, items, actor=cli_actor(), fmt=kind, source=file.name, sha256=sha
             )
 
         report = run_write(url, config, run)
-        _emit(
+        emit(
             report.as_dict(),
             as_json,
             f"{report.project}: {report.tasks_added} tasks added ({report.double_selected} for double "
@@ -136,11 +136,11 @@ def _register_tasks(app: typer.Typer) -> None:
         from hegui.annotation.assign import assign_tasks
 
         report = run_write(
-            url, config, lambda c: assign_tasks(c, project_id, people, actor=_actor())
+            url, config, lambda c: assign_tasks(c, project_id, people, actor=cli_actor())
         )
         per = ", ".join(f"{p} {n}" for p, n in report.assigned.items())
         short = f"; {len(report.short)} tasks still short of people" if report.short else ""
-        _emit(report.as_dict(), as_json, f"{report.tasks} tasks assigned: {per}{short}")
+        emit(report.as_dict(), as_json, f"{report.tasks} tasks assigned: {per}{short}")
 
     @app.command("unassign")
     def unassign_(
@@ -152,7 +152,7 @@ def _register_tasks(app: typer.Typer) -> None:
         """Take back a person's unfinished tasks."""
         from hegui.annotation.assign import unassign
 
-        count = run_write(url, config, lambda c: unassign(c, project_id, person, actor=_actor()))
+        count = run_write(url, config, lambda c: unassign(c, project_id, person, actor=cli_actor()))
         typer.echo(f"took back {count} tasks from {person}")
 
     @app.command("work")
@@ -214,11 +214,11 @@ def _register_review(app: typer.Typer) -> None:
                     raw, get_project(c, project_id), source=str(file)
                 )
                 return review.record_reviews(
-                    c, project_id, decisions, kind=kind, reviewer=reviewer, actor=_actor()
+                    c, project_id, decisions, kind=kind, reviewer=reviewer, actor=cli_actor()
                 )
 
             report = run_write(url, config, run)
-            _emit(
+            emit(
                 report.as_dict(),
                 as_json,
                 f"{kind}: {report.recorded} recorded, {report.unchanged} unchanged, {report.undecided} undecided",
@@ -263,7 +263,7 @@ def _register_review(app: typer.Typer) -> None:
                     size=size,
                     share=share,
                     seed=seed,
-                    actor=_actor(),
+                    actor=cli_actor(),
                 ),
             ),
         )

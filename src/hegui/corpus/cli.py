@@ -93,9 +93,9 @@ def _source_text(source: Source) -> str:
 
 @contextmanager
 def _opened(url: str | None, config: Path | None, mode: str = "create") -> Iterator[Store]:
-    from hegui.store.cli import _open
+    from hegui.store.cli import open_for_cli
 
-    _, store = _open(url, config, mode=mode)
+    _, store = open_for_cli(url, config, mode=mode)
     try:
         yield store
     finally:
@@ -103,7 +103,7 @@ def _opened(url: str | None, config: Path | None, mode: str = "create") -> Itera
 
 
 def _register_sources(corpus: typer.Typer) -> None:
-    from hegui.store.cli import _actor
+    from hegui.store.cli import cli_actor
 
     source = typer.Typer(help="The training-data source register.", no_args_is_help=True)
     corpus.add_typer(source, name="source")
@@ -128,7 +128,7 @@ def _register_sources(corpus: typer.Typer) -> None:
         with _opened(url, config) as store:
             created = store.write(
                 lambda c: add_source(
-                    c, source_id=source_id, actor=_actor(), usable=usable, **fields
+                    c, source_id=source_id, actor=cli_actor(), usable=usable, **fields
                 )
             )
         _print_source(created, as_json)
@@ -151,7 +151,7 @@ def _register_sources(corpus: typer.Typer) -> None:
 
         with _opened(url, config) as store:
             changed = store.write(
-                lambda c: update_source(c, source_id, actor=_actor(), usable=usable, **fields)
+                lambda c: update_source(c, source_id, actor=cli_actor(), usable=usable, **fields)
             )
         _print_source(changed, as_json)
 

@@ -122,7 +122,7 @@ def scan(
     from hegui.corpus.scan import ScanJob, open_scan, run_scan
     from hegui.corpus.scans import record_scan_finish, record_scan_start
     from hegui.errors import InputError
-    from hegui.store.cli import _actor, _open
+    from hegui.store.cli import cli_actor, open_for_cli
 
     if pii not in PII_MODES:
         raise InputError(f"--pii must be one of {', '.join(PII_MODES)}")
@@ -150,7 +150,7 @@ def scan(
         sample=max(0, sample),
         seed=seed,
     )
-    settings, store = _open(url, config)
+    settings, store = open_for_cli(url, config)
     try:
         with store.read() as conn:
             registry = {s.id: s for s in list_sources(conn)}
@@ -171,7 +171,7 @@ def scan(
         state = open_scan(job, restart=restart)
         if state.resumed and state.phase != "done" and not quiet:
             typer.echo(f"resuming scan {state.scan_id} after {state.records:,} records", err=True)
-        actor = _actor()
+        actor = cli_actor()
         store.write(
             lambda c: record_scan_start(
                 c,
@@ -257,14 +257,14 @@ def review(
     )
     from hegui.corpus.scans import get_scan
     from hegui.corpus.spool import read_json
-    from hegui.store.cli import _actor, _open
+    from hegui.store.cli import cli_actor, open_for_cli
 
     sample = load_sample(folder)
     report = read_json(folder / "report.json")
     scan_id = report["scan"]["id"]
-    actor = _actor()
+    actor = cli_actor()
     who = reviewer or actor
-    _, store = _open(url, config)
+    _, store = open_for_cli(url, config)
     try:
         with store.read() as conn:
             get_scan(conn, scan_id)

@@ -12,14 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hegui.gateway.backend import (
-    AccountView,
-    AgeBand,
-    GatewayBackend,
-    MinorsDecision,
-    Sanction,
-)
+from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.errors import GatewayError
+from hegui.ops.records import AccountView, AgeBand, MinorsDecision, Sanction
 
 __all__ = ["ANONYMOUS", "admit", "bearer_token", "standing"]
 

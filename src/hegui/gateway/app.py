@@ -19,7 +19,7 @@ import orjson
 from hegui.errors import StoreError
 from hegui.gateway.access import admit, standing
 from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
-from hegui.gateway.backend import GatewayBackend, MinorsDecision
+from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
 from hegui.gateway.endpoints import images, list_models, moderations
@@ -46,6 +46,7 @@ from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
 from hegui.gateway.upstream.lean import LeanTransport
 from hegui.gateway.upstream.pool import UpstreamPool, parse_upstream
 from hegui.gateway.upstream.transport import Transport
+from hegui.ops.records import MinorsDecision
 
 if TYPE_CHECKING:
     from hegui.config import GatewaySettings, Settings

@@ -20,7 +20,6 @@ from hegui.gateway.answers import (
     label_choice,
     snapshot,
 )
-from hegui.gateway.backend import AgeBand
 from hegui.gateway.body import while_connected
 from hegui.gateway.channels import request_slots
 from hegui.gateway.early_stream import EarlyStream
@@ -43,6 +42,7 @@ from hegui.gateway.schema import (
 )
 from hegui.gateway.stream import is_violation
 from hegui.gateway.upstream.sse import DONE
+from hegui.ops.records import AgeBand
 from hegui.safety.types import Action, Verdict
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hegui.gateway.backend import AccountView, UsageRecord
+from hegui.ops.records import AccountView, UsageRecord
 
 __all__ = ["Exchange"]
 

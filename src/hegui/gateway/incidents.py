@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hegui.gateway.backend import IncidentRecord
+from hegui.ops.records import IncidentRecord
 from hegui.safety.types import Verdict
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from hegui.errors import InputError
-from hegui.gateway.backend import AgeBand, Sanction
+from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.audit_records import seal
 from hegui.store.schema import accounts, utcnow

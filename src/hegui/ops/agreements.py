@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from hegui.errors import InputError
-from hegui.gateway.backend import Agreement
 from hegui.ops.accounts import Account, get_account, update_account
+from hegui.ops.records import Agreement
 from hegui.store import audit
 from hegui.store.audit_records import seal
 from hegui.store.schema import agreement_acceptances, agreements, utcnow

@@ -1,7 +1,10 @@
 """``StoreBackend``: the :class:`hegui.gateway.backend.GatewayBackend` over the store.
 
-Hot path, per request: ``authenticate`` answers from memory (sha256 of the key → AccountView,
-``auth_cache_ttl`` seconds; argon2 runs once per key per process); ``rate_limit`` and
+It composes the jobs that live in their own modules: who is calling
+(:mod:`hegui.ops.account_cache`), counters shared by replicas (:mod:`hegui.ops.shared`) and the
+usage records' journal and writer (:mod:`hegui.ops.usage_log`).
+
+Hot path, per request: ``authenticate`` answers from memory; ``rate_limit`` and
 ``minors_check`` touch only memory or Redis; ``record_usage`` returns once the record is synced to
 the local journal, which a writer process copies into the database in batches
 (:mod:`hegui.ops.usage_log`). Only incidents and violations wait for the database, and raise
@@ -16,9 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -29,7 +30,9 @@ from sqlalchemy import Connection
 
 from hegui.config import Settings
 from hegui.errors import ConfigError, InputError, StoreError
-from hegui.gateway.backend import (
+from hegui.ops import incidents, minors, sanctions, usage
+from hegui.ops.account_cache import AccountCache
+from hegui.ops.records import (
     AccountView,
     AgeBand,
     Agreement,
@@ -39,8 +42,6 @@ from hegui.gateway.backend import (
     SanctionOutcome,
     UsageRecord,
 )
-from hegui.ops import agreements, incidents, keys, minors, sanctions, usage
-from hegui.ops.auth_guard import AuthGuard
 from hegui.ops.shared import LocalState, RedisState, SharedState, window_of
 from hegui.ops.usage_log import UsageLog
 from hegui.store.crypto import Keyring, default_key_path, load_master_key
@@ -55,7 +56,6 @@ _CLEAN_DECISIONS = frozenset({"allow", "flag", "review", "redact"})
 # Only a generation request that was served cleanly ends a run of violations: a model list,
 # a moderation call or an error between two violations must not reset "N in a row".
 _GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})
-_CACHE_MAX = 50_000
 # A request can take the upstream timeout plus the gateway's own work around it.
 _REQUEST_OVERHEAD_S = 5.0
 
@@ -79,16 +79,7 @@ class StoreBackend:
         self._store: Store | None = None
         self._keyring: Keyring | None = None
         self._shared: SharedState = LocalState(self.settings.minors)
-        self._cache: dict[str, tuple[float, AccountView | None]] = {}
-        self._verified: dict[str, str] = {}  # sha256(key) → key id whose argon2 check passed
-        self._inflight: dict[str, asyncio.Task[AccountView | None]] = {}
-        limits = self.settings.rate_limit
-        self._guard = AuthGuard(
-            per_key=limits.failed_auth_per_key,
-            per_client=limits.failed_auth_per_client,
-            concurrency=limits.auth_hash_concurrency,
-        )
-        self._agreement: tuple[float, Agreement | None] | None = None
+        self.accounts = AccountCache(self.settings, clock)
         self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
         self._wake = asyncio.Event()
         self._drain_lock = asyncio.Lock()
@@ -122,6 +113,7 @@ class StoreBackend:
             await self._close_store()
             raise
         self._keyring = Keyring(master)
+        self.accounts.bind(self._store, self._keyring)
         usage_log = UsageLog(cfg, self._keyring, in_process=not self._want_process)
         try:
             await usage_log.start(self._store.url)
@@ -210,95 +202,11 @@ class StoreBackend:
     # -- accounts ----------------------------------------------------------------------------
 
     async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
-        """The account behind ``api_key``, or None for unknown, wrong or revoked keys.
-
-        ``client`` is the caller's address, for throttling failed checks
-        (:class:`~hegui.ops.auth_guard.AuthGuard`; raises :class:`AuthThrottledError`).
-        """
-        digest = hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
-        hit = self._cache.get(digest)
-        if hit is not None and hit[0] > time.monotonic():
-            view = hit[1]
-            if view is None or view.sanction_until is None or view.sanction_until > self._clock():
-                return view
-        task = self._inflight.get(digest)
-        if task is None:
-            task = asyncio.create_task(self._load(api_key, digest, client))
-            self._inflight[digest] = task
-            task.add_done_callback(lambda t: self._loaded(digest, t))
-        return await asyncio.shield(task)
-
-    def _loaded(self, digest: str, task: asyncio.Task[AccountView | None]) -> None:
-        self._inflight.pop(digest, None)
-        if not task.cancelled():
-            task.exception()  # retrieved here too, in case every waiter went away
-
-    async def _load(self, api_key: str, digest: str, client: str | None) -> AccountView | None:
-        key_id = keys.parse_api_key(api_key)
-        if key_id is None:  # not even shaped like a key: nothing to hash, nothing revealed
-            return self._remember(digest, None)
-        known = self._verified.get(digest) == key_id
-        if not known:  # an argon2 check is due: refuse it at once while throttled
-            self._guard.check(key_id, client)
-        row = await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, key_id))
-        if not known:
-            # Unknown ids and revoked keys are verified against a dummy hash: same cost, same
-            # answer time, so timing does not tell which key ids exist.
-            secret_hash = row.secret_hash if row is not None else None
-            async with self._guard.hashing(key_id, client):
-                ok = await asyncio.to_thread(keys.verify_secret, secret_hash, api_key)
-            if not ok:
-                self._guard.failed(key_id, client)
-                return self._remember(digest, None)
-            assert row is not None
-            self._verified[digest] = row.key_id
-        if row is None:
-            return self._remember(digest, None)
-        if row.sanction_until is not None and row.sanction_until <= self._clock():
-            now, account_id, live_key = self._clock(), str(row.id), str(row.key_id)
-            await self.store.awrite(lambda c: sanctions.expire_if_due(c, account_id, now=now))
-            row = await asyncio.to_thread(self._read, lambda c: keys.lookup_key(c, live_key))
-            if row is None:
-                return self._remember(digest, None)
-        view = AccountView(
-            account_id=row.id,
-            pseudonym=self.keyring.pseudonym(row.id),
-            age_band=AgeBand(row.age_band),
-            agreement_version=row.agreement_version,
-            sanction=Sanction(row.sanction),
-            sanction_until=row.sanction_until,
-            sanction_reason=row.sanction_reason,
-            training_opt_out=bool(row.training_opt_out),
-            key_id=row.key_id,
-        )
-        return self._remember(digest, view)
-
-    def _remember(self, digest: str, view: AccountView | None) -> AccountView | None:
-        if len(self._cache) >= _CACHE_MAX:
-            for stale in list(self._cache)[: _CACHE_MAX // 10]:
-                del self._cache[stale]
-        if len(self._verified) >= _CACHE_MAX:
-            self._verified.clear()  # costs one argon2 check per key on next use
-        self._cache[digest] = (time.monotonic() + self.settings.store.auth_cache_ttl, view)
-        return view
+        """The account behind ``api_key`` (see :class:`~hegui.ops.account_cache.AccountCache`)."""
+        return await self.accounts.authenticate(api_key, client)
 
     def _on_invalidate(self, message: str) -> None:
-        """Drop cached state named by ``message``: ``account:<id>``, ``key:<id>``, or ``*``."""
-        kind, _, ident = message.partition(":")
-        if message == "*" or kind == "agreement":
-            self._agreement = None
-        if message == "*":
-            self._cache.clear()
-            return
-        for digest, (_exp, view) in list(self._cache.items()):
-            if view is None:
-                continue
-            if (kind == "account" and view.account_id == ident) or (
-                kind == "key" and view.key_id == ident
-            ):
-                del self._cache[digest]
-        if kind == "key":
-            self._verified = {d: k for d, k in self._verified.items() if k != ident}
+        self.accounts.forget(message)
 
     async def invalidate(self, message: str) -> None:
         """Forget cached state here and (with Redis) on every other replica."""
@@ -306,14 +214,7 @@ class StoreBackend:
         await self._shared.publish(message)
 
     async def current_agreement(self) -> Agreement | None:
-        cached = self._agreement
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        current: Agreement | None = await asyncio.to_thread(
-            self._read, agreements.current_agreement
-        )
-        self._agreement = (time.monotonic() + self.settings.store.auth_cache_ttl, current)
-        return current
+        return await self.accounts.current_agreement()
 
     # -- minors, rate limits -----------------------------------------------------------------
 

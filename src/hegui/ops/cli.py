@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, _actor, _emit, _notify, _open
+from hegui.ops.cli_accounts import notify
+from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit, open_for_cli
 
 if TYPE_CHECKING:
     from hegui.config import Settings
@@ -81,11 +82,11 @@ def _register_staff(staff: typer.Typer) -> None:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             member = store.write(
                 lambda c: staff_ops.create_staff(
-                    c, username=username, name=name, role=role, password=password, actor=_actor()
+                    c, username=username, name=name, role=role, password=password, actor=cli_actor()
                 )
             )
         finally:
@@ -97,14 +98,14 @@ def _register_staff(staff: typer.Typer) -> None:
         """List staff and their roles."""
         from hegui.ops import staff as staff_ops
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             with store.read() as conn:
                 members = staff_ops.list_staff(conn)
         finally:
             store.close()
         text = "\n".join(f"{m.username:20} {m.role:9} {m.name}" for m in members) or "no staff"
-        _emit([_plain(m) for m in members], as_json, text)
+        emit([_plain(m) for m in members], as_json, text)
 
 
 def _register_complaints(ops: typer.Typer) -> None:
@@ -122,7 +123,7 @@ def _register_complaints(ops: typer.Typer) -> None:
         from hegui.ops import complaints
         from hegui.store.schema import utcnow
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring, now = _keyring(settings, store), utcnow()
             with store.read() as conn:
@@ -135,7 +136,7 @@ def _register_complaints(ops: typer.Typer) -> None:
             f"{c.id}  {c.status:9} due {c.due_at:%Y-%m-%d}{'  OVERDUE' if c.overdue(now) else ''}  {c.category}"
             for c in items
         ]
-        _emit([_plain(c) for c in items], as_json, "\n".join(lines) or "none")
+        emit([_plain(c) for c in items], as_json, "\n".join(lines) or "none")
 
     @group.command("answer")
     def answer(
@@ -147,11 +148,11 @@ def _register_complaints(ops: typer.Typer) -> None:
         """Answer and close a complaint."""
         from hegui.ops import complaints
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             store.write(
                 lambda c: complaints.answer_complaint(
-                    c, complaint_id, text, actor=_actor(), settings=settings.console
+                    c, complaint_id, text, actor=cli_actor(), settings=settings.console
                 )
             )
         finally:
@@ -168,9 +169,9 @@ def _register_complaints(ops: typer.Typer) -> None:
         """Assign a complaint to a member of staff."""
         from hegui.ops import complaints
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
-            store.write(lambda c: complaints.assign_complaint(c, complaint_id, to, actor=_actor()))
+            store.write(lambda c: complaints.assign_complaint(c, complaint_id, to, actor=cli_actor()))
         finally:
             store.close()
         typer.echo(f"{complaint_id}: assigned to {to}")
@@ -180,9 +181,9 @@ def _register_complaints(ops: typer.Typer) -> None:
         """Escalate every open complaint past its deadline (run it from cron)."""
         from hegui.ops import complaints
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
-            ids = store.write(lambda c: complaints.escalate_overdue(c, actor=_actor()))
+            ids = store.write(lambda c: complaints.escalate_overdue(c, actor=cli_actor()))
         finally:
             store.close()
         typer.echo(f"escalated {len(ids)}" + ("".join(f"\n{i}" for i in ids)))
@@ -203,7 +204,7 @@ def _register_requests(ops: typer.Typer) -> None:
         from hegui.ops import pi_requests
         from hegui.store.schema import utcnow
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring, now = _keyring(settings, store), utcnow()
             with store.read() as conn:
@@ -216,7 +217,7 @@ def _register_requests(ops: typer.Typer) -> None:
             f"{r.id}  {r.kind:10} {r.status:8} due {r.due_at:%Y-%m-%d}{'  OVERDUE' if r.overdue(now) else ''}  {r.account_id or '-'}"
             for r in items
         ]
-        _emit([_plain(r) for r in items], as_json, "\n".join(lines) or "none")
+        emit([_plain(r) for r in items], as_json, "\n".join(lines) or "none")
 
     @group.command("fulfil")
     def fulfil(
@@ -234,7 +235,7 @@ def _register_requests(ops: typer.Typer) -> None:
         """Carry a request out: erase, opt out, correct, or release the export."""
         from hegui.ops import pi_requests
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring = _keyring(settings, store)
             req = store.write(
@@ -242,7 +243,7 @@ def _register_requests(ops: typer.Typer) -> None:
                     c,
                     request_id,
                     keyring=keyring,
-                    actor=_actor(),
+                    actor=cli_actor(),
                     name=name,
                     age_band=age_band,
                     note=note,
@@ -250,7 +251,7 @@ def _register_requests(ops: typer.Typer) -> None:
             )
         finally:
             store.close()
-        _notify(settings, "*")
+        notify(settings, "*")
         typer.echo(f"{req.id}: {req.status} — {req.outcome}")
 
     @group.command("reject")
@@ -263,12 +264,12 @@ def _register_requests(ops: typer.Typer) -> None:
         """Refuse a request, with the reason."""
         from hegui.ops import pi_requests
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring = _keyring(settings, store)
             store.write(
                 lambda c: pi_requests.reject_request(
-                    c, request_id, reason, keyring=keyring, actor=_actor()
+                    c, request_id, reason, keyring=keyring, actor=cli_actor()
                 )
             )
         finally:
@@ -285,7 +286,7 @@ def _register_requests(ops: typer.Typer) -> None:
         """Write everything stored about an account to a zip (access and copy requests)."""
         from hegui.ops import personal_data
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring = _keyring(settings, store)
             with store.read() as conn:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hegui.ops.cli import _keyring, _plain
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, _actor, _emit, _open
+from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit, open_for_cli
 
 __all__ = ["register_records"]
 
@@ -37,7 +37,7 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Incidents, newest first."""
         from hegui.ops import incident_actions
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             with store.read() as conn:
                 items = incident_actions.list_incidents(conn, state=state, limit=500)
@@ -47,7 +47,7 @@ def _register_incidents(ops: typer.Typer) -> None:
             f"{i['id']}  {i['at']:%Y-%m-%d %H:%M}  {i['status']:6} {','.join(i['risk_codes'])}"
             for i in items
         ]
-        _emit(items, as_json, "\n".join(lines) or "none")
+        emit(items, as_json, "\n".join(lines) or "none")
 
     @group.command("action")
     def action(
@@ -66,10 +66,10 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Record a disposal action (``eliminate`` erases the stored content at once)."""
         from hegui.ops import incident_actions
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             action_id = store.write(
-                lambda c: incident_actions.add_action(c, incident_id, kind, note, actor=_actor())
+                lambda c: incident_actions.add_action(c, incident_id, kind, note, actor=cli_actor())
             )
         finally:
             store.close()
@@ -88,15 +88,15 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Close a tracked action (``--action N --note …``) or the incident itself."""
         from hegui.ops import incident_actions
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             if action is not None:
                 store.write(
-                    lambda c: incident_actions.close_action(c, action, note, actor=_actor())
+                    lambda c: incident_actions.close_action(c, action, note, actor=cli_actor())
                 )
             else:
                 store.write(
-                    lambda c: incident_actions.close_incident(c, incident_id, actor=_actor())
+                    lambda c: incident_actions.close_incident(c, incident_id, actor=cli_actor())
                 )
         finally:
             store.close()
@@ -111,7 +111,7 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Print the report for the competent authority as JSON (incident, evidence, actions, audit)."""
         from hegui.ops import incident_actions
 
-        settings, store = _open(url, config)
+        settings, store = open_for_cli(url, config)
         try:
             keyring = _keyring(settings, store)
             with store.read() as conn:
@@ -148,10 +148,10 @@ def _register_disclosures(ops: typer.Typer) -> None:
             raise InputError(f"{file}: {exc}") from None
         if not isinstance(content, dict) or not all(isinstance(v, str) for v in content.values()):
             raise InputError(f"{file}: expected a JSON object of text fields")
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             store.write(
-                lambda c: disclosures.publish_disclosure(c, version, content, actor=_actor())
+                lambda c: disclosures.publish_disclosure(c, version, content, actor=cli_actor())
             )
         finally:
             store.close()
@@ -174,10 +174,10 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Approve an answer (running gateways pick it up within seconds)."""
         from hegui.ops import safe_answers
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             answer_id = store.write(
-                lambda c: safe_answers.add_answer(c, question, answer, actor=_actor())
+                lambda c: safe_answers.add_answer(c, question, answer, actor=cli_actor())
             )
         finally:
             store.close()
@@ -188,7 +188,7 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Approved answers with how often each was served."""
         from hegui.ops import safe_answers
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             with store.read() as conn:
                 items = safe_answers.list_answers(conn)
@@ -198,7 +198,7 @@ def _register_safe_answers(ops: typer.Typer) -> None:
             f"{a.id:4} {'active' if a.active else 'withdrawn':9} served={a.served:<6} {a.question}"
             for a in items
         ]
-        _emit([_plain(a) for a in items], as_json, "\n".join(lines) or "none")
+        emit([_plain(a) for a in items], as_json, "\n".join(lines) or "none")
 
     @group.command("withdraw")
     def withdraw(
@@ -209,9 +209,9 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Stop serving an answer."""
         from hegui.ops import safe_answers
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
-            store.write(lambda c: safe_answers.set_active(c, answer_id, False, actor=_actor()))
+            store.write(lambda c: safe_answers.set_active(c, answer_id, False, actor=cli_actor()))
         finally:
             store.close()
         typer.echo(f"safe answer {answer_id} withdrawn")
@@ -235,11 +235,11 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Add a term; running gateways apply it within seconds."""
         from hegui.ops import lexicon_terms
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             term_id = store.write(
                 lambda c: lexicon_terms.add_term(
-                    c, term, code, severity=severity, note=note, actor=_actor()
+                    c, term, code, severity=severity, note=note, actor=cli_actor()
                 )
             )
         finally:
@@ -256,7 +256,7 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Console terms, newest first."""
         from hegui.ops import lexicon_terms
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
             with store.read() as conn:
                 items = lexicon_terms.list_terms(conn, query)
@@ -266,7 +266,7 @@ def _register_lexicon(ops: typer.Typer) -> None:
             f"{t['id']:4} {'active' if t['active'] else 'withdrawn':9} {t['code']:6} {t['term']}"
             for t in items
         ]
-        _emit(items, as_json, "\n".join(lines) or "none")
+        emit(items, as_json, "\n".join(lines) or "none")
 
     @group.command("withdraw")
     def withdraw(
@@ -277,9 +277,9 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Stop matching a term."""
         from hegui.ops import lexicon_terms
 
-        _, store = _open(url, config)
+        _, store = open_for_cli(url, config)
         try:
-            store.write(lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=_actor()))
+            store.write(lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=cli_actor()))
         finally:
             store.close()
         typer.echo(f"term {term_id} withdrawn")

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from hegui.errors import InputError
-from hegui.gateway.backend import IncidentRecord
 from hegui.ops.forms import required_text
 from hegui.ops.incidents import get_incident, record_incident
+from hegui.ops.records import IncidentRecord
 from hegui.store import audit
 from hegui.store.audit_records import id_ranges, seal
 from hegui.store.crypto import Keyring

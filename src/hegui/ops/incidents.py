@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from hegui.errors import InputError
-from hegui.gateway.backend import IncidentRecord
+from hegui.ops.records import IncidentRecord
 from hegui.store import audit
 from hegui.store.audit_records import seal
 from hegui.store.crypto import Keyring

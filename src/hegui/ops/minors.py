@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hegui.config import MinorsSettings
 from hegui.errors import ConfigError
-from hegui.gateway.backend import AgeBand, MinorsDecision
+from hegui.ops.records import AgeBand, MinorsDecision
 from hegui.store.schema import minors_usage
 
 __all__ = [

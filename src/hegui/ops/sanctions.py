@@ -16,8 +16,8 @@ from sqlalchemy import Connection, func, insert, select
 
 from hegui.config import SanctionSettings
 from hegui.errors import InputError
-from hegui.gateway.backend import Sanction, SanctionOutcome
 from hegui.ops.accounts import get_account, update_account
+from hegui.ops.records import Sanction, SanctionOutcome
 from hegui.store import audit
 from hegui.store.audit_records import seal
 from hegui.store.schema import sanction_events, utcnow, violations

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, insert, select
 
 from hegui.errors import ConfigError
-from hegui.gateway.backend import UsageRecord
+from hegui.ops.records import UsageRecord
 from hegui.store import audit, audit_records
 from hegui.store.crypto import Keyring
 from hegui.store.schema import usage_quarantine, usage_records, utcnow
@@ -36,7 +36,6 @@ __all__ = [
     "insert_usage",
     "keeps_content",
     "kept_content",
-    "list_quarantine",
     "quarantine",
     "record_meta",
     "review_queue",
@@ -218,22 +217,3 @@ def quarantine(
             content=content,
         )
     )
-
-
-def list_quarantine(conn: Connection, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Quarantined usage records, newest first: id, record id, time, reason and the journaled
-    fields (content stays encrypted and is not returned)."""
-    query = select(usage_quarantine).order_by(usage_quarantine.c.id.desc()).limit(limit)
-    out = []
-    for row in conn.execute(query):
-        out.append(
-            {
-                "id": row.id,
-                "record_id": row.record_id,
-                "at": row.at,
-                "reason": row.reason,
-                "record": orjson.loads(row.meta),
-                "has_content": row.content is not None,
-            }
-        )
-    return out

@@ -21,9 +21,9 @@ from typing import Any
 
 from hegui.config import StoreSettings
 from hegui.errors import StoreError
-from hegui.gateway.backend import UsageRecord
 from hegui.ops import usage
 from hegui.ops.journal import UsageJournal, default_folder, encode_frame
+from hegui.ops.records import UsageRecord
 from hegui.ops.writer import WriterClient
 from hegui.store.crypto import Keyring
 

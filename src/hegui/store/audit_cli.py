@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, _open
+from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, open_for_cli
 
 if TYPE_CHECKING:
     from hegui.config import Settings
@@ -68,7 +68,7 @@ def register(audit: typer.Typer) -> None:
                 from hegui.errors import InputError
 
                 raise InputError(f"{anchor}: cannot read ({type(exc).__name__})") from None
-        settings, store = _open(url, config, mode="read")
+        settings, store = open_for_cli(url, config, mode="read")
         try:
             with store.read() as conn:
                 report = run_verify(conn)
@@ -124,7 +124,7 @@ def register(audit: typer.Typer) -> None:
         """Print the chain's head, signed: publish it daily outside the database."""
         from hegui.store.anchor import make_anchor
 
-        settings, store = _open(url, config, mode="read")
+        settings, store = open_for_cli(url, config, mode="read")
         try:
             master = _master_key(settings, store)
             if master is None:
