@@ -4,3 +4,5 @@
 ``lean`` + ``http1`` (the default HTTP/1.1 client), ``aiohttp_client`` (the alternative) and
 ``sse`` (parsing the upstream's event stream). Import from the modules; nothing is re-exported.
 """
+
+__all__: list[str] = []  # import from the modules; the package re-exports nothing

@@ -2,3 +2,5 @@
 
 One module per modality; each takes bytes and returns new bytes, never touching the input.
 """
+
+__all__: list[str] = []  # import from the modules; the package re-exports nothing
