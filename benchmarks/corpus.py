@@ -98,7 +98,11 @@ def _timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[st
 def _store(work: Path) -> str:
     url = f"sqlite:///{work / 'bench.db'}"
     if not (work / "bench.db").exists():
-        subprocess.run(_hegui("corpus", "source", "add", "bench", *SOURCE, "--url", url), check=True, capture_output=True)
+        subprocess.run(
+            _hegui("corpus", "source", "add", "bench", *SOURCE, "--url", url),
+            check=True,
+            capture_output=True,
+        )
     return url
 
 
@@ -156,7 +160,9 @@ def _datatrove(py: str, data: Path, work: Path, with_filters: bool) -> tuple[flo
     out = work / ("dt-filters" if with_filters else "dt-dedup")
     shutil.rmtree(out, ignore_errors=True)
     shards = len(list(data.glob("*.jsonl")))
-    wall, cpu, done = _timed([py, "-c", _DATATROVE, str(data), str(out), str(shards), "2", "1" if with_filters else "0"])
+    wall, cpu, done = _timed(
+        [py, "-c", _DATATROVE, str(data), str(out), str(shards), "2", "1" if with_filters else "0"]
+    )
     kept = json.loads(done.stdout.strip().splitlines()[-1])["kept"]
     shutil.rmtree(out, ignore_errors=True)
     return wall, cpu, kept
@@ -166,11 +172,26 @@ def throughput(a: argparse.Namespace) -> str:
     data = _corpus(a.work, a.mb)
     info = json.loads((data / "DONE").read_text())
     mb = info["bytes"] / (1 << 20)
-    wall, cpu, report = _scan(a.work, data, a.work / "ours", "--workers", "2", "--keep-failing-sources")
+    wall, cpu, report = _scan(
+        a.work, data, a.work / "ours", "--workers", "2", "--keep-failing-sources"
+    )
     t = report["total"]
-    rows = [("ours: hegui corpus scan (engine + PII + markers + quality + exact/near dedup), 2 workers", wall, cpu, t["kept"])]
+    rows = [
+        (
+            "ours: hegui corpus scan (engine + PII + markers + quality + exact/near dedup), 2 workers",
+            wall,
+            cpu,
+            t["kept"],
+        )
+    ]
     if a.datatrove_python:
-        for with_filters, label in ((True, "datatrove: Gopher rep. + Gopher quality + C4 + FineWeb filters, then MinHash dedup"), (False, "datatrove: MinHash dedup only")):
+        for with_filters, label in (
+            (
+                True,
+                "datatrove: Gopher rep. + Gopher quality + C4 + FineWeb filters, then MinHash dedup",
+            ),
+            (False, "datatrove: MinHash dedup only"),
+        ):
             dt_wall, dt_cpu, kept = _datatrove(a.datatrove_python, data, a.work, with_filters)
             rows.append((label, dt_wall, dt_cpu, kept))
     shutil.rmtree(a.work / "ours", ignore_errors=True)
@@ -185,7 +206,9 @@ def throughput(a: argparse.Namespace) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for label, w, c, kept in rows:
-        lines.append(f"| {label} | {w:,.1f} | {mb / w:,.2f} | {c:,.1f} | {kept:,} | {w / wall:,.2f}x |")
+        lines.append(
+            f"| {label} | {w:,.1f} | {mb / w:,.2f} | {c:,.1f} | {kept:,} | {w / wall:,.2f}x |"
+        )
     lines += [
         "",
         f"Ours found {t['unsafe']['count']:,} harmful records, {t['personal_information']['count']:,} with personal information, "
@@ -201,10 +224,21 @@ def ray(a: argparse.Namespace) -> str:
     rows = []
     for engine in ("local", "ray"):
         for workers in (1, 2):
-            extra = ["--workers", str(workers), "--keep-failing-sources"] + (["--engine", "ray"] if engine == "ray" else [])
+            extra = ["--workers", str(workers), "--keep-failing-sources"] + (
+                ["--engine", "ray"] if engine == "ray" else []
+            )
             wall, _, report = _scan(a.work, data, a.work / f"{engine}{workers}", *extra)
             timing = report["scan"]["seconds_this_run"]
-            rows.append((engine, workers, wall, timing["startup"], timing["records_per_second"], report["total"]["records"]))
+            rows.append(
+                (
+                    engine,
+                    workers,
+                    wall,
+                    timing["startup"],
+                    timing["records_per_second"],
+                    report["total"]["records"],
+                )
+            )
             shutil.rmtree(a.work / f"{engine}{workers}", ignore_errors=True)
     lines = [
         "### Scale-out: local forked workers and Ray Data",
@@ -216,8 +250,13 @@ def ray(a: argparse.Namespace) -> str:
     ]
     base = {e: r for e, w, _, _, r, _ in rows if w == 1}
     for engine, workers, wall, startup, rate, records in rows:
-        lines.append(f"| {engine} | {workers} | {records:,} | {wall:,.1f} | {startup:,.1f} | {rate:,.0f} | {rate / base[engine]:,.2f}x |")
-    lines += ["", "Target: Ray with 2 workers >= 1.7x the single-worker rate (steady state, after the workers are up)."]
+        lines.append(
+            f"| {engine} | {workers} | {records:,} | {wall:,.1f} | {startup:,.1f} | {rate:,.0f} | {rate / base[engine]:,.2f}x |"
+        )
+    lines += [
+        "",
+        "Target: Ray with 2 workers >= 1.7x the single-worker rate (steady state, after the workers are up).",
+    ]
     return "\n".join(lines)
 
 
@@ -229,12 +268,37 @@ def dedup(a: argparse.Namespace) -> str:
     with open(data / "set.jsonl", "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    wall, _, _ = _scan(a.work, data, a.work / "neardup-out", "--workers", "2", "--keep-failing-sources", "--min-chars", "1", "--pii", "keep", "--keep-marked")
-    dropped = [json.loads(x) for x in (a.work / "neardup-out" / "dropped.jsonl").read_text().splitlines()]
-    predicted = {d["record"]["id"] for d in dropped if set(d["reasons"]) & {"exact_duplicate", "near_duplicate"}}
+    wall, _, _ = _scan(
+        a.work,
+        data,
+        a.work / "neardup-out",
+        "--workers",
+        "2",
+        "--keep-failing-sources",
+        "--min-chars",
+        "1",
+        "--pii",
+        "keep",
+        "--keep-marked",
+    )
+    dropped = [
+        json.loads(x) for x in (a.work / "neardup-out" / "dropped.jsonl").read_text().splitlines()
+    ]
+    predicted = {
+        d["record"]["id"]
+        for d in dropped
+        if set(d["reasons"]) & {"exact_duplicate", "near_duplicate"}
+    }
     other = {d["record"]["id"] for d in dropped if "record" in d} - predicted
     truth_ids = set(greedy_truth(rows, family_of, other))
-    out = [_pr("ours: one-permutation MinHash LSH (126 bins, 18x7) + exact Jaccard check", predicted, truth_ids, wall)]
+    out = [
+        _pr(
+            "ours: one-permutation MinHash LSH (126 bins, 18x7) + exact Jaccard check",
+            predicted,
+            truth_ids,
+            wall,
+        )
+    ]
     out.append(_datasketch(rows, truth_ids, other))
     lines = [
         "### Near-duplicate precision and recall at Jaccard >= 0.8",
@@ -283,26 +347,63 @@ def _datasketch(rows: list[dict[str, Any]], truth: set[int], other: set[Any]) ->
             continue
         lsh.insert(r["id"], m)
         kept[r["id"]] = m
-    return _pr("datasketch MinHashLSH 128 perms, threshold 0.8, estimate >= 0.8", predicted, truth, time.monotonic() - start)
+    return _pr(
+        "datasketch MinHashLSH 128 perms, threshold 0.8, estimate >= 0.8",
+        predicted,
+        truth,
+        time.monotonic() - start,
+    )
 
 
 def pii(a: argparse.Namespace) -> str:
     folder = ROOT.parent / "shared" / "data" / "raw" / "multipriv-pii" / "LLM"
-    kinds = {"id_card": ("idCardNumbers", {"CN_RESIDENT_ID"}), "phone": ("phoneNumbers", {"CN_MOBILE", "CN_LANDLINE", "PHONE"}), "email": ("emailAddress", {"EMAIL"})}
+    kinds = {
+        "id_card": ("idCardNumbers", {"CN_RESIDENT_ID"}),
+        "phone": ("phoneNumbers", {"CN_MOBILE", "CN_LANDLINE", "PHONE"}),
+        "email": ("emailAddress", {"EMAIL"}),
+    }
     data = a.work / "multipriv"
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     rows = []
     for lang, name in (("zh", "data_person_1000_zh.json"), ("en", "data_person_1000.json")):
         for i, person in enumerate(json.loads((folder / name).read_text(encoding="utf-8"))):
-            rows.append({"id": f"{lang}-{i}", "lang": lang, "text": person["naturalParagraph"], "truth": {k: str(person.get(f, "")) for k, (f, _) in kinds.items()}})
+            rows.append(
+                {
+                    "id": f"{lang}-{i}",
+                    "lang": lang,
+                    "text": person["naturalParagraph"],
+                    "truth": {k: str(person.get(f, "")) for k, (f, _) in kinds.items()},
+                }
+            )
     with open(data / "multipriv.jsonl", "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     out = a.work / "multipriv-out"
-    _scan(a.work, data, out, "--workers", "2", "--pii", "keep", "--keep-failing-sources", "--no-dedup", "--min-chars", "1", "--keep-marked")
-    found = {k["id"]: k["_hegui"]["pii"] for k in map(json.loads, (out / "kept.jsonl").read_text().splitlines())}
-    found.update({d["id"]: d.get("pii", {}) for d in map(json.loads, (out / "dropped.jsonl").read_text().splitlines())})
+    _scan(
+        a.work,
+        data,
+        out,
+        "--workers",
+        "2",
+        "--pii",
+        "keep",
+        "--keep-failing-sources",
+        "--no-dedup",
+        "--min-chars",
+        "1",
+        "--keep-marked",
+    )
+    found = {
+        k["id"]: k["_hegui"]["pii"]
+        for k in map(json.loads, (out / "kept.jsonl").read_text().splitlines())
+    }
+    found.update(
+        {
+            d["id"]: d.get("pii", {})
+            for d in map(json.loads, (out / "dropped.jsonl").read_text().splitlines())
+        }
+    )
     lines = [
         "### Personal information on MultiPriv-PII paragraphs (through the scan)",
         "",
@@ -315,7 +416,11 @@ def pii(a: argparse.Namespace) -> str:
     ]
     for lang in ("zh", "en"):
         for kind, (_, types) in kinds.items():
-            rel = [r for r in rows if r["lang"] == lang and r["truth"][kind] and r["truth"][kind] in r["text"]]
+            rel = [
+                r
+                for r in rows
+                if r["lang"] == lang and r["truth"][kind] and r["truth"][kind] in r["text"]
+            ]
             hits = sum(any(found[r["id"]].get(t, 0) for t in types) for r in rel)
             lines.append(f"| {lang} | {kind} | {len(rel):,} | {hits:,} | {hits / len(rel):.4f} |")
     lines += ["", "Target: recall >= 0.99 for ID, phone and e-mail (the engine's own detector)."]
@@ -331,7 +436,21 @@ def memory(a: argparse.Namespace) -> str:
     info = json.loads((data / "DONE").read_text())
     out = a.work / "memory-out"
     shutil.rmtree(out, ignore_errors=True)
-    cmd = _hegui("corpus", "scan", str(data), "--source", "bench", "--out", str(out), "--quiet", "--workers", "2", "--keep-failing-sources", "--url", _store(a.work))
+    cmd = _hegui(
+        "corpus",
+        "scan",
+        str(data),
+        "--source",
+        "bench",
+        "--out",
+        str(out),
+        "--quiet",
+        "--workers",
+        "2",
+        "--keep-failing-sources",
+        "--url",
+        _store(a.work),
+    )
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = {"rss": 0, "pss": 0, "parent": 0}
@@ -361,35 +480,43 @@ def memory(a: argparse.Namespace) -> str:
     report = json.loads((out / "report.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
     mb = 1 << 20
-    return "\n".join([
-        "### Memory on a large input",
-        "",
-        f"Command: `python benchmarks/corpus.py memory --gb {a.gb:g} --write`; {_machine()}.",
-        "",
-        f"Input: {info['bytes'] / (1 << 30):,.2f} GiB, {info['records']:,} records in {info['shards']} shards; scan with 2 workers took {wall / 60:,.1f} min ({info['bytes'] / mb / wall:,.2f} MB/s).",
-        "",
-        "| measure | peak |",
-        "|---|---:|",
-        f"| parent process RSS | {peak['parent'] / mb:,.0f} MB |",
-        f"| process tree RSS (parent + workers; shared pages counted in each) | {peak['rss'] / mb:,.0f} MB |",
-        f"| process tree PSS (shared pages counted once) | {peak['pss'] / mb:,.0f} MB |",
-        "",
-        f"Records {report['total']['records']:,}, kept {report['total']['kept']:,}, exact duplicates {report['total']['duplicates']['exact']:,}, near {report['total']['duplicates']['near']:,}. Target: <= 1 GB RSS.",
-    ])
+    return "\n".join(
+        [
+            "### Memory on a large input",
+            "",
+            f"Command: `python benchmarks/corpus.py memory --gb {a.gb:g} --write`; {_machine()}.",
+            "",
+            f"Input: {info['bytes'] / (1 << 30):,.2f} GiB, {info['records']:,} records in {info['shards']} shards; scan with 2 workers took {wall / 60:,.1f} min ({info['bytes'] / mb / wall:,.2f} MB/s).",
+            "",
+            "| measure | peak |",
+            "|---|---:|",
+            f"| parent process RSS | {peak['parent'] / mb:,.0f} MB |",
+            f"| process tree RSS (parent + workers; shared pages counted in each) | {peak['rss'] / mb:,.0f} MB |",
+            f"| process tree PSS (shared pages counted once) | {peak['pss'] / mb:,.0f} MB |",
+            "",
+            f"Records {report['total']['records']:,}, kept {report['total']['kept']:,}, exact duplicates {report['total']['duplicates']['exact']:,}, near {report['total']['duplicates']['near']:,}. Target: <= 1 GB RSS.",
+        ]
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("part", choices=["throughput", "ray", "dedup", "pii", "memory"])
     parser.add_argument("--mb", type=float, default=1024)
     parser.add_argument("--gb", type=float, default=10)
     parser.add_argument("--families", type=int, default=2000)
     parser.add_argument("--datatrove-python", default=None)
     parser.add_argument("--work", type=Path, default=Path("/tmp/hegui-corpus-bench"))
-    parser.add_argument("--write", action="store_true", help="write benchmarks/results/corpus_<part>.md")
+    parser.add_argument(
+        "--write", action="store_true", help="write benchmarks/results/corpus_<part>.md"
+    )
     a = parser.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
-    text = {"throughput": throughput, "ray": ray, "dedup": dedup, "pii": pii, "memory": memory}[a.part](a)
+    text = {"throughput": throughput, "ray": ray, "dedup": dedup, "pii": pii, "memory": memory}[
+        a.part
+    ](a)
     print(text)
     if a.write:
         (RESULTS / f"corpus_{a.part}.md").write_text(text + "\n", encoding="utf-8")

@@ -108,7 +108,9 @@ def _edit(text: str, rate: float, rng: random.Random) -> str:
         if r < rate / 3:
             continue  # deletion
         if r < 2 * rate / 3:
-            out.append(chr(rng.randint(0x4E00, 0x9FA5)) if c > "\u2e80" else rng.choice("etaoinshr"))
+            out.append(
+                chr(rng.randint(0x4E00, 0x9FA5)) if c > "\u2e80" else rng.choice("etaoinshr")
+            )
         elif r < rate:
             out.extend((c, rng.choice("的了是在和有我他这 ")))
         else:

@@ -36,8 +36,10 @@ def _smooth(rng: np.random.Generator, cells: int, size: int) -> np.ndarray:
 def photo_like(seed: int, size: int) -> Pixels:
     """Multi-scale luma texture, smooth chroma tint, 25 hard-edged discs and luma grain."""
     rng = np.random.default_rng(seed)
-    luma = sum(a * _smooth(rng, max(2, size * c // 1024), size)
-               for c, a in ((8, 90), (32, 50), (128, 25), (512, 10)))
+    luma = sum(
+        a * _smooth(rng, max(2, size * c // 1024), size)
+        for c, a in ((8, 90), (32, 50), (128, 25), (512, 10))
+    )
     luma = (luma - luma.min()) * 200 / (luma.max() - luma.min()) + 20
     rgb = np.stack([luma * (0.7 + 0.6 * _smooth(rng, 4, size)) for _ in range(3)], axis=-1)
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
@@ -45,7 +47,9 @@ def photo_like(seed: int, size: int) -> Pixels:
     for _ in range(25):
         x, y = (int(v) for v in rng.integers(0, size, 2))
         r = int(rng.integers(20, 120)) * size // 1024
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+        draw.ellipse(
+            (x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3))
+        )
     grain = rng.normal(0, 3, (size, size, 1))
     return np.clip(np.asarray(image, dtype=np.float64) + grain, 0, 255).astype(np.uint8)
 
@@ -54,8 +58,9 @@ def near_flat(seed: int, size: int) -> Pixels:
     """A colour gradient with faint noise: little texture to hide a mark in."""
     rng = np.random.default_rng(seed)
     ramp = np.linspace(0, 30, size)[None, :, None]
-    return np.clip(rng.integers(60, 200, 3) + ramp + rng.normal(0, 1, (size, size, 3)),
-                   0, 255).astype(np.uint8)
+    return np.clip(
+        rng.integers(60, 200, 3) + ramp + rng.normal(0, 1, (size, size, 3)), 0, 255
+    ).astype(np.uint8)
 
 
 def _encode(pixels: Pixels, fmt: str = "PNG", **params: object) -> bytes:
@@ -86,8 +91,9 @@ ATTACKS: dict[str, Callable[[Pixels], bytes]] = {
     "crop 10 % right": lambda p: _encode(p[:, : round(p.shape[1] * 0.9)]),
     "resize 50 %": lambda p: _encode(_resize(p, 0.5)),
     "centre crop 90 %": lambda p: _encode(_centre_crop(p, 0.9)),
-    "Gaussian noise σ=5": lambda p: _encode(np.clip(
-        p + np.random.default_rng(0).normal(0, 5, p.shape), 0, 255).astype(np.uint8)),
+    "Gaussian noise σ=5": lambda p: _encode(
+        np.clip(p + np.random.default_rng(0).normal(0, 5, p.shape), 0, 255).astype(np.uint8)
+    ),
 }
 
 
@@ -183,10 +189,12 @@ def watermark_benchmark(size: int = 1024, images: int = 3) -> str:
     lines = ["| metric | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for metric in rows[0]:
         lines.append(f"| {metric} | " + " | ".join(row[metric] for row in rows) + " |")
-    note = (f"\n{images} images per family, {size}×{size}, 64-bit payload. Cells: mean bit "
-            "accuracy (exact recoveries). Times are CPU seconds per image; hegui's embed "
-            "includes PNG decode + encode (its API takes and returns file bytes), dwtDct's works "
-            "on pixel arrays; decode is timed on the unattacked image.\n")
+    note = (
+        f"\n{images} images per family, {size}×{size}, 64-bit payload. Cells: mean bit "
+        "accuracy (exact recoveries). Times are CPU seconds per image; hegui's embed "
+        "includes PNG decode + encode (its API takes and returns file bytes), dwtDct's works "
+        "on pixel arrays; decode is timed on the unattacked image.\n"
+    )
     return "\n".join(lines) + "\n" + note
 
 
@@ -199,9 +207,12 @@ def main() -> None:
     table = watermark_benchmark(args.size, args.images)
     print(table)
     if not args.no_write:
-        command = f"python benchmarks/labeling_watermark.py --size {args.size} --images {args.images}"
-        RESULTS.write_text(f"# Watermark benchmark\n\nCommand: `{command}`\n\n{table}",
-                           encoding="utf-8")
+        command = (
+            f"python benchmarks/labeling_watermark.py --size {args.size} --images {args.images}"
+        )
+        RESULTS.write_text(
+            f"# Watermark benchmark\n\nCommand: `{command}`\n\n{table}", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

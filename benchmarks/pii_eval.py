@@ -61,7 +61,9 @@ def malformed(kind: str, value: str) -> bool:
     return kind == "email" and any(c.isspace() for c in value)
 
 
-def evaluate(records: list[dict], recognizers: tuple, fields: dict[str, str]) -> tuple[Counter, list[float]]:
+def evaluate(
+    records: list[dict], recognizers: tuple, fields: dict[str, str]
+) -> tuple[Counter, list[float]]:
     counts: Counter = Counter()
     cpu_ms: list[float] = []
     for r in records:
@@ -69,11 +71,15 @@ def evaluate(records: list[dict], recognizers: tuple, fields: dict[str, str]) ->
         skip = {k for k, f in fields.items() if malformed(k, str(r[f]))}
         for k in skip:
             counts[k, "skipped"] += 1
-        truth = {(k, s) for k, f in fields.items() if k not in skip for s in spans_of(str(r[f]), text)}
+        truth = {
+            (k, s) for k, f in fields.items() if k not in skip for s in spans_of(str(r[f]), text)
+        }
         t0 = time.process_time()
         found = analyze(text, recognizers=recognizers)
         cpu_ms.append((time.process_time() - t0) * 1e3)
-        pred = {(KIND_OF[e.entity_type], (e.start, e.end)) for e in found if e.entity_type in KIND_OF}
+        pred = {
+            (KIND_OF[e.entity_type], (e.start, e.end)) for e in found if e.entity_type in KIND_OF
+        }
         for kind in fields.keys() - skip:
             p = {s for k, s in pred if k == kind}
             g = {s for k, s in truth if k == kind}
@@ -116,9 +122,13 @@ def latency_rows(data: Path) -> list[str]:
     sets: dict[str, list[str]] = {}
     if COLD_DEV.exists():
         with COLD_DEV.open(encoding="utf-8-sig") as fh:
-            sets["typical zh (COLD dev comments)"] = windows([row["TEXT"] for row in csv.DictReader(fh)])
+            sets["typical zh (COLD dev comments)"] = windows(
+                [row["TEXT"] for row in csv.DictReader(fh)]
+            )
     for lang, name in FILES.items():
-        paras = [r["naturalParagraph"] for r in json.loads((data / name).read_text(encoding="utf-8"))]
+        paras = [
+            r["naturalParagraph"] for r in json.loads((data / name).read_text(encoding="utf-8"))
+        ]
         sets[f"dense {lang} (MultiPriv paragraphs)"] = windows(paras)
     rows = []
     for label, texts in sets.items():
@@ -141,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     default = default_recognizers()
-    strict = tuple(StrictResidentId() if isinstance(r, CnResidentIdRecognizer) else r for r in default)
+    strict = tuple(
+        StrictResidentId() if isinstance(r, CnResidentIdRecognizer) else r for r in default
+    )
     lines = [
         "| lang | mode | entity | TP | FP | FN | precision | recall | records skipped |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -198,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             "The zh `address` row (structured addresses vs the `location` field) is a bonus; "
             "the target covers ID card, phone and e-mail. "
             f"Load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n\n"
-            + table + "\n",
+            + table
+            + "\n",
             encoding="utf-8",
         )
     return 0

@@ -35,7 +35,11 @@ BENIGN_OUTPUT_SETS = ("jade-answer-safe", "dna-response-harmless")
 
 
 def _jsonl(path: Path) -> list[str]:
-    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)["text"]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def _macro_f1(y: list[int], pred: list[bool]) -> float:
@@ -52,7 +56,9 @@ def _judges(model: TextClassifier, use_engine: bool) -> dict[str, Judge]:
         try:
             from hegui.safety.engine import Engine
         except ImportError:
-            print("engine: hegui.safety.engine not importable, engine column skipped", file=sys.stderr)
+            print(
+                "engine: hegui.safety.engine not importable, engine column skipped", file=sys.stderr
+            )
         else:
             engine = Engine.default()
             judges["engine"] = lambda text, d: not engine.check(text, direction=d).safe
@@ -63,7 +69,9 @@ def _rate(judge: Judge, texts: list[str], direction: str) -> float:
     return sum(judge(t, direction) for t in texts) / max(len(texts), 1)
 
 
-def quality_rows(examples: list[Example], judges: dict[str, Judge], robust_n: int) -> list[tuple[str, str, int, dict[str, float]]]:
+def quality_rows(
+    examples: list[Example], judges: dict[str, Judge], robust_n: int
+) -> list[tuple[str, str, int, dict[str, float]]]:
     """(metric, target, n, {judge: value}) rows of the quality table."""
     dev = [ex for ex in examples if ex.split == "dev"]
     rows: list[tuple[str, str, int, dict[str, float]]] = []
@@ -86,10 +94,14 @@ def quality_rows(examples: list[Example], judges: dict[str, Judge], robust_n: in
 
     benign: list[tuple[str, list[str], str]] = []
     for source in BENIGN_INPUT_SETS:
-        texts = [ex.text for ex in dev if ex.source == source and ex.offensive == 0 and ex.harmful == 0]
+        texts = [
+            ex.text for ex in dev if ex.source == source and ex.offensive == 0 and ex.harmful == 0
+        ]
         benign.append((source, texts, "input"))
     for lang in ("zh", "en"):
-        benign.append((f"eval/overrefusal_{lang}", _jsonl(ROOT / f"eval/overrefusal_{lang}.jsonl"), "input"))
+        benign.append(
+            (f"eval/overrefusal_{lang}", _jsonl(ROOT / f"eval/overrefusal_{lang}.jsonl"), "input")
+        )
     everyday = ROOT / "eval/everyday.jsonl"
     if everyday.exists():
         benign.append(("eval/everyday", _jsonl(everyday), "input"))
@@ -106,7 +118,10 @@ def quality_rows(examples: list[Example], judges: dict[str, Judge], robust_n: in
     for kind in PERTURBATIONS:
         prng = random.Random(f"robust:{kind}")
         texts = [perturb(ex.text, kind, prng) for ex in sample]
-        drop = {n: 100 * (clean[n] - _macro_f1(ys, [j(t, "input") for t in texts])) for n, j in judges.items()}
+        drop = {
+            n: 100 * (clean[n] - _macro_f1(ys, [j(t, "input") for t in texts]))
+            for n, j in judges.items()
+        }
         rows.append((f"F1 drop (points): {kind}", "≤ 3", len(texts), drop))
     return rows
 

@@ -42,7 +42,9 @@ def cold(data: Path) -> list[dict[str, Any]]:
     for split in ("train", "dev"):
         with open(data / "cold" / "COLDataset" / f"{split}.csv", encoding="utf-8-sig") as fh:
             for row in csv.DictReader(fh):
-                rows.append({"id": f"cold-{split}-{row['']}", "text": row["TEXT"], "topic": row["topic"]})
+                rows.append(
+                    {"id": f"cold-{split}-{row['']}", "text": row["TEXT"], "topic": row["topic"]}
+                )
     return rows
 
 
@@ -72,13 +74,17 @@ def jade(data: Path) -> list[dict[str, Any]]:
     for name in ("jade_alignment_medium_zh.csv", "jade_alignment_hard_zh.csv"):
         raw = (data / "jade-db" / "jade-db-v3.0" / name).read_bytes().decode("gb18030")
         for row in csv.DictReader(io.StringIO(raw)):
-            rows.append({"id": f"{name[:-4]}-{row['ID']}", "text": row["违规回答"], "question": row["问题"]})
+            rows.append(
+                {"id": f"{name[:-4]}-{row['ID']}", "text": row["违规回答"], "question": row["问题"]}
+            )
     return rows
 
 
 def self_instruct(data: Path) -> list[dict[str, Any]]:
     rows = []
-    for line in (data / "self-instruct" / "seed_tasks.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (data / "self-instruct" / "seed_tasks.jsonl").read_text(encoding="utf-8").splitlines()
+    ):
         task = json.loads(line)
         for k, inst in enumerate(task["instances"]):
             text = f"{task['instruction']}\n{inst['input']}\n{inst['output']}".strip()
@@ -87,7 +93,9 @@ def self_instruct(data: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path("sample-corpus"))
     parser.add_argument("--data", type=Path, default=DATA)
     a = parser.parse_args()
@@ -103,14 +111,18 @@ def main() -> None:
 
     (out / "crosswoz-dialogues").mkdir(parents=True, exist_ok=True)
     payload = _jsonl(out / "crosswoz-dialogues", crosswoz(data))
-    (out / "crosswoz-dialogues" / "crosswoz.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(payload))
+    (out / "crosswoz-dialogues" / "crosswoz.jsonl.zst").write_bytes(
+        zstandard.ZstdCompressor().compress(payload)
+    )
 
     for domain, rows in kdconv(data):
         (out / "kdconv-chat").mkdir(parents=True, exist_ok=True)
         (out / "kdconv-chat" / f"{domain}.jsonl").write_bytes(_jsonl(out / "kdconv-chat", rows))
 
     (out / "jade-answers").mkdir(parents=True, exist_ok=True)
-    (out / "jade-answers" / "jade-v3.jsonl").write_bytes(_jsonl(out / "jade-answers", jade(data), "gb18030"))
+    (out / "jade-answers" / "jade-v3.jsonl").write_bytes(
+        _jsonl(out / "jade-answers", jade(data), "gb18030")
+    )
 
     import pyarrow as pa
     import pyarrow.parquet as pq

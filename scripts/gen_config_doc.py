@@ -18,7 +18,9 @@ def settings_table() -> str:
     for section, field in Settings.model_fields.items():
         model = field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
-        rows.append(f"\n### `[{section}]`\n\n| setting | env | default | description |\n|---|---|---|---|")
+        rows.append(
+            f"\n### `[{section}]`\n\n| setting | env | default | description |\n|---|---|---|---|"
+        )
         for name, f in model.model_fields.items():
             default = f.default_factory() if f.default_factory is not None else f.default  # type: ignore[call-arg]
             shown = "(unset)" if default is None else f"`{default!r}`"

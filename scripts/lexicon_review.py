@@ -468,7 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.harmful:
             corpora = load_corpora(HARMFUL_CORPORA, args.data)
             harmful, _, _ = scan(scanner, corpora)
-            print("\nharmful corpus        rows   hit(any)   hit(high/med)   hit(high)   (coarse recall)")
+            print(
+                "\nharmful corpus        rows   hit(any)   hit(high/med)   hit(high)   (coarse recall)"
+            )
             _print_rates(harmful, rows_hit_high(scanner, corpora))
         print(f"\ntop {args.top} terms by benign hits:")
         for (term, code), n in term_hits.most_common(args.top):

@@ -73,8 +73,13 @@ def subset_face(
     postscript = family.replace(" ", "") + "-" + style
     for record in list(names.names):
         if record.nameID in (1, 3, 4, 16):
-            names.setName(family if record.nameID != 4 else f"{family} {style}", record.nameID,
-                          record.platformID, record.platEncID, record.langID)
+            names.setName(
+                family if record.nameID != 4 else f"{family} {style}",
+                record.nameID,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
         elif record.nameID == 6:
             names.setName(postscript, 6, record.platformID, record.platEncID, record.langID)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +89,9 @@ def subset_face(
 
 def build(source: Path, out_dir: Path) -> Path:
     """Subset ``source`` to :func:`charset`, rename it and write font + character list."""
-    target = subset_face(source, FACE, charset(), FAMILY, "Bold", out_dir / "HeguiNoticeSans-Bold.otf")
+    target = subset_face(
+        source, FACE, charset(), FAMILY, "Bold", out_dir / "HeguiNoticeSans-Bold.otf"
+    )
     (out_dir / "notice-chars.txt").write_text(charset(), encoding="utf-8")
     return target
 

@@ -30,7 +30,17 @@ ALLOWED: dict[str, set[str]] = {
     "corpus": {"store", "safety"},
     "annotation": {"store", "safety"},
     "assess": {"safety", "labeling"},
-    "cli": {"safety", "gateway", "store", "ops", "labeling", "console", "corpus", "annotation", "assess"},
+    "cli": {
+        "safety",
+        "gateway",
+        "store",
+        "ops",
+        "labeling",
+        "console",
+        "corpus",
+        "annotation",
+        "assess",
+    },
 }
 
 

@@ -22,7 +22,9 @@ def test_defaults_need_no_file(tmp_path: Path) -> None:
 def test_file_then_environment(tmp_path: Path) -> None:
     path = tmp_path / "hegui.toml"
     path.write_text('[gateway]\nport = 9000\nupstreams = ["http://a"]\n', encoding="utf-8")
-    settings = load_settings(path, environ={"HEGUI_GATEWAY__PORT": "9100", "HEGUI_ENGINE__LEXICONS": '["x.tsv"]'})
+    settings = load_settings(
+        path, environ={"HEGUI_GATEWAY__PORT": "9100", "HEGUI_ENGINE__LEXICONS": '["x.tsv"]'}
+    )
     assert settings.gateway.port == 9100
     assert settings.gateway.upstreams == ["http://a"]
     assert settings.engine.lexicons == ["x.tsv"]
@@ -36,7 +38,9 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("[gateway\n", "hegui.toml"),
     ],
 )
-def test_bad_file_is_a_config_error_naming_the_setting(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_file_is_a_config_error_naming_the_setting(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "hegui.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
@@ -54,7 +58,9 @@ def test_secrets_do_not_print() -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    spec = importlib.util.spec_from_file_location("gen_config_doc", ROOT / "scripts" / "gen_config_doc.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_config_doc", ROOT / "scripts" / "gen_config_doc.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -62,7 +68,9 @@ def test_every_setting_is_documented() -> None:
     assert module.render(doc) == doc, "run: python scripts/gen_config_doc.py"
 
 
-def test_missing_data_precondition_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_data_precondition_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from _pytest.outcomes import Failed, Skipped
 
     from tests.preconditions import require

@@ -17,6 +17,8 @@ def test_relative_links_resolve(page: Path) -> None:
     missing = [
         target
         for target in LINK.findall(page.read_text(encoding="utf-8"))
-        if "://" not in target and not target.startswith("mailto:") and not (page.parent / target).exists()
+        if "://" not in target
+        and not target.startswith("mailto:")
+        and not (page.parent / target).exists()
     ]
     assert missing == []

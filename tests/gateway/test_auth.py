@@ -142,7 +142,9 @@ def _wrong(api_key: str, n: int) -> str:
     return f"hg-{key_id}-wrongsecret{n:04d}xxxxxxxxxxxxxxxx"
 
 
-async def test_unknown_key_id_costs_the_same_argon2_check(tmp_path: Any, hasher: _CountingHasher) -> None:
+async def test_unknown_key_id_costs_the_same_argon2_check(
+    tmp_path: Any, hasher: _CountingHasher
+) -> None:
     backend, api_key = await _backend(tmp_path)
     try:
         assert await backend.authenticate("hg-000000000000-" + "x" * 43, "1.1.1.1") is None

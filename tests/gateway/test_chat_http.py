@@ -206,7 +206,9 @@ def test_every_request_leaves_exactly_one_usage_record(gw: Running) -> None:
     assert len(gw.records(5)) == 5
 
 
-def test_uncertain_prompt_is_served_and_recorded_for_review(make_gateway, upstream, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_uncertain_prompt_is_served_and_recorded_for_review(
+    make_gateway, upstream, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     """A score in a rule's review band: the answer is served, the usage record says ``review``."""
     from hegui.safety.engine import Engine
     from hegui.safety.policy import load_policy
@@ -224,7 +226,10 @@ def test_uncertain_prompt_is_served_and_recorded_for_review(make_gateway, upstre
             return [Finding("A.1.h", 0.6, ev)]
 
     policy = tmp_path / "p.toml"
-    policy.write_text('[[rules]]\nrisk = "A.1"\nthreshold = 0.8\nreview = 0.5\naction = "refuse"\n', encoding="utf-8")
+    policy.write_text(
+        '[[rules]]\nrisk = "A.1"\nthreshold = 0.8\nreview = 0.5\naction = "refuse"\n',
+        encoding="utf-8",
+    )
     gw = make_gateway([upstream.url], checker=Engine([Uncertain()], load_policy(policy)))
     r = gw.chat("这句话拿不准")
     assert r.status_code == 200, r.text

@@ -24,7 +24,9 @@ def test_bad_answers_are_incidents_not_violations_of_the_user(make_gateway, upst
     g = make_gateway([upstream.url])
     r = g.chat("hi", mock={"reply": "这里是违禁词的内容"})
     assert r.json()["choices"][0]["finish_reason"] == "content_filter"
-    s = g.chat("hi", stream=True, mock={"reply": "前面的正常内容足够长然后违禁词出现", "chunk_chars": 1})
+    s = g.chat(
+        "hi", stream=True, mock={"reply": "前面的正常内容足够长然后违禁词出现", "chunk_chars": 1}
+    )
     assert sse_events(s.text)[-1]["choices"][0]["finish_reason"] == "content_filter"
     assert [i.direction for i in g.backend.incidents] == ["output", "output"]
     assert g.backend.violations == []
@@ -67,7 +69,9 @@ def test_model_list_between_violations_does_not_reset_the_streak(
     for _ in range(3):
         assert g.client.post("/v1/chat/completions", json=bad, headers=h).status_code == 200
         assert g.client.get("/v1/models", headers=h).status_code == 200
-        assert g.client.post("/v1/moderations", json={"input": "你好"}, headers=h).status_code == 200
+        assert (
+            g.client.post("/v1/moderations", json={"input": "你好"}, headers=h).status_code == 200
+        )
         _flushed(g)
     assert _sanction(db_url, api_key) == "warned"
 

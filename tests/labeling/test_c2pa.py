@@ -19,8 +19,12 @@ from hegui.labeling.c2pa import TRAINED_ALGORITHMIC_MEDIA, read_c2pa, sign_c2pa
 
 
 def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hegui tests")])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hegui tests"),
+        ]
+    )
 
 
 def _cert(subject, issuer, public_key, signing_key, *, ca: bool) -> x509.Certificate:
@@ -28,41 +32,67 @@ def _cert(subject, issuer, public_key, signing_key, *, ca: bool) -> x509.Certifi
     now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(issuer).public_key(public_key)
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            signing_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+            critical=False,
+        )
     )
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-            encipher_only=False, decipher_only=False), critical=True)
-    else:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-            encipher_only=False, decipher_only=False), critical=True)
         builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    else:
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
     return builder.sign(signing_key, hashes.SHA256())
 
 
 @pytest.fixture(scope="module")
 def pki() -> dict[str, bytes]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert(_name("hegui test CA"), _name("hegui test CA"), ca_key.public_key(), ca_key,
-               ca=True)
+    ca = _cert(_name("hegui test CA"), _name("hegui test CA"), ca_key.public_key(), ca_key, ca=True)
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf = _cert(_name("hegui test signer"), ca.subject, leaf_key.public_key(), ca_key, ca=False)
     pem = serialization.Encoding.PEM
     return {
         "chain": leaf.public_bytes(pem),
-        "key": leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()),
+        "key": leaf_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
         "ca": ca.public_bytes(pem),
     }
 
@@ -75,8 +105,9 @@ def jpeg() -> bytes:
 
 
 def _signed(jpeg: bytes, pki: dict[str, bytes], **extra: object) -> bytes:
-    return sign_c2pa(jpeg, "image/jpeg", cert_chain_pem=pki["chain"],
-                     private_key_pem=pki["key"], **extra)
+    return sign_c2pa(
+        jpeg, "image/jpeg", cert_chain_pem=pki["chain"], private_key_pem=pki["key"], **extra
+    )
 
 
 def test_signed_jpeg_reads_back_trusted_with_the_ai_source_type(jpeg, pki) -> None:
@@ -84,8 +115,12 @@ def test_signed_jpeg_reads_back_trusted_with_the_ai_source_type(jpeg, pki) -> No
     assert store is not None
     assert store["validation_state"] == "Trusted"
     manifest = store["manifests"][store["active_manifest"]]
-    actions = [a for assertion in manifest["assertions"] if assertion["label"].startswith(
-        "c2pa.actions") for a in assertion["data"]["actions"]]
+    actions = [
+        a
+        for assertion in manifest["assertions"]
+        if assertion["label"].startswith("c2pa.actions")
+        for a in assertion["data"]["actions"]
+    ]
     assert actions[0]["action"] == "c2pa.created"
     assert actions[0]["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
 

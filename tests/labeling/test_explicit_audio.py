@@ -59,8 +59,9 @@ def test_cue_has_the_short_long_short_short_envelope() -> None:
 
 
 def _riff(chunks: list[tuple[bytes, bytes]]) -> bytes:
-    body = b"".join(cid + struct.pack("<I", len(p)) + p + (b"\x00" if len(p) & 1 else b"")
-                    for cid, p in chunks)
+    body = b"".join(
+        cid + struct.pack("<I", len(p)) + p + (b"\x00" if len(p) & 1 else b"") for cid, p in chunks
+    )
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
 
 
@@ -68,8 +69,14 @@ def test_other_chunks_and_float_samples_are_kept() -> None:
     rate = 8000
     fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
     samples = (0.1 * np.sin(np.arange(rate) / 5)).astype("<f4").tobytes()
-    original = _riff([(b"fmt ", fmt), (b"fact", struct.pack("<I", rate)),
-                      (b"AIGC", b'{"Label":"1"}'), (b"data", samples)])
+    original = _riff(
+        [
+            (b"fmt ", fmt),
+            (b"fact", struct.pack("<I", rate)),
+            (b"AIGC", b'{"Label":"1"}'),
+            (b"data", samples),
+        ]
+    )
     labelled = add_audio_cue(original)
     assert b"AIGC\x0d\x00\x00\x00" + b'{"Label":"1"}' in labelled
     cue_frames = len(cue_samples(rate))
@@ -95,8 +102,15 @@ def test_extensible_24_bit_is_supported() -> None:
         (b"ID3\x04" + b"\x00" * 40, "not a WAV file"),
         (_wav(2, 1, 8000)[:-100] + b"", None),  # data chunk cut short
         (_riff([(b"data", b"\x00" * 10)]), "missing the 'fmt '"),
-        (_riff([(b"fmt ", struct.pack("<HHIIHH", 85, 1, 8000, 1000, 1, 0)),
-                (b"data", b"\x00" * 10)]), "unsupported WAV encoding"),
+        (
+            _riff(
+                [
+                    (b"fmt ", struct.pack("<HHIIHH", 85, 1, 8000, 1000, 1, 0)),
+                    (b"data", b"\x00" * 10),
+                ]
+            ),
+            "unsupported WAV encoding",
+        ),
     ],
 )
 def test_bad_input_gives_a_clear_error(data: bytes, message: str | None) -> None:

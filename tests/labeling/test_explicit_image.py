@@ -67,8 +67,14 @@ def test_only_the_notice_area_changes() -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "mode"),
-    [("PNG", "RGB"), ("PNG", "RGBA"), ("PNG", "L"), ("JPEG", "RGB"), ("JPEG", "L"),
-     ("WEBP", "RGB")],
+    [
+        ("PNG", "RGB"),
+        ("PNG", "RGBA"),
+        ("PNG", "L"),
+        ("JPEG", "RGB"),
+        ("JPEG", "L"),
+        ("WEBP", "RGB"),
+    ],
 )
 def test_format_and_mode_are_preserved(fmt: str, mode: str) -> None:
     data = _encode(Image.new(mode, (320, 240), 128 if mode == "L" else GREY[: len(mode)]), fmt)
@@ -159,7 +165,8 @@ def test_palette_png_comes_back_as_rgb_and_16_bit_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "notice", ["本内容由人工智能生成", "本回答由人工智能生成", "AI生成", "人工智能合成", "由ＡＩ合成的图片"]
+    "notice",
+    ["本内容由人工智能生成", "本回答由人工智能生成", "AI生成", "人工智能合成", "由ＡＩ合成的图片"],
 )
 def test_common_notices_are_covered_by_the_shipped_font(notice: str) -> None:
     require_renderable(notice)

@@ -19,8 +19,12 @@ WIDTH, HEIGHT = 320, 240
 
 
 def _ffmpeg(*args: str) -> bytes:
-    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],
-                          capture_output=True, check=True, timeout=120)
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     return done.stdout
 
 
@@ -30,11 +34,39 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("video")
     grey = f"color=c=0x808080:size={WIDTH}x{HEIGHT}:rate=10:duration=3"
     mp4, mkv = folder / "clip.mp4", folder / "clip.mkv"
-    _ffmpeg("-f", "lavfi", "-i", grey, "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-shortest", str(mp4))
-    _ffmpeg("-f", "lavfi", "-i", grey, "-c:v", "libx264", "-preset", "ultrafast",
-            "-pix_fmt", "yuv420p", str(mkv))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        grey,
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        str(mp4),
+    )
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        grey,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        str(mkv),
+    )
     return {"mp4": mp4, "mkv": mkv, "folder": folder}
 
 
@@ -46,8 +78,19 @@ def labelled(media: dict[str, Path]) -> Path:
 
 
 def _frame(path: Path, seconds: float) -> np.ndarray:
-    png = _ffmpeg("-ss", f"{seconds}", "-i", str(path), "-frames:v", "1",
-                  "-f", "image2pipe", "-c:v", "png", "-")
+    png = _ffmpeg(
+        "-ss",
+        f"{seconds}",
+        "-i",
+        str(path),
+        "-frames:v",
+        "1",
+        "-f",
+        "image2pipe",
+        "-c:v",
+        "png",
+        "-",
+    )
     return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.int16)
 
 
@@ -127,8 +170,17 @@ def test_missing_path_and_size_limit_are_reported(media) -> None:
 
 def test_webm_stays_webm(media) -> None:
     source = media["folder"] / "clip.webm"
-    _ffmpeg("-i", str(media["mkv"]), "-c:v", "libvpx-vp9", "-deadline", "realtime",
-            "-cpu-used", "8", str(source))
+    _ffmpeg(
+        "-i",
+        str(media["mkv"]),
+        "-c:v",
+        "libvpx-vp9",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        str(source),
+    )
     out = media["folder"] / "labelled.webm"
     out.write_bytes(add_video_notice(source))
     assert probe_video(out).container == "webm"

@@ -28,8 +28,10 @@ def _smooth(rng: np.random.Generator, cells: int, size: int) -> np.ndarray:
 def photo_like(seed: int, size: int = SIZE) -> np.ndarray:
     """Multi-scale luma texture, smooth chroma tint, hard-edged discs and grain (labeling.md)."""
     rng = np.random.default_rng(seed)
-    luma = sum(a * _smooth(rng, max(2, size * c // 1024), size)
-               for c, a in ((8, 90), (32, 50), (128, 25), (512, 10)))
+    luma = sum(
+        a * _smooth(rng, max(2, size * c // 1024), size)
+        for c, a in ((8, 90), (32, 50), (128, 25), (512, 10))
+    )
     luma = (luma - luma.min()) * 200 / (luma.max() - luma.min()) + 20
     rgb = np.stack([luma * (0.7 + 0.6 * _smooth(rng, 4, size)) for _ in range(3)], axis=-1)
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
@@ -37,7 +39,9 @@ def photo_like(seed: int, size: int = SIZE) -> np.ndarray:
     for _ in range(25):
         x, y = (int(v) for v in rng.integers(0, size, 2))
         r = int(rng.integers(20, 120)) * size // 1024
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+        draw.ellipse(
+            (x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3))
+        )
     grain = rng.normal(0, 3, (size, size, 1))
     return np.clip(np.asarray(image, dtype=np.float64) + grain, 0, 255).astype(np.uint8)
 
@@ -46,8 +50,9 @@ def near_flat(seed: int, size: int = SIZE) -> np.ndarray:
     """A colour gradient with faint noise: the hardest case for any watermark."""
     rng = np.random.default_rng(seed)
     ramp = np.linspace(0, 30, size)[None, :, None]
-    return np.clip(rng.integers(60, 200, 3) + ramp + rng.normal(0, 1, (size, size, 3)),
-                   0, 255).astype(np.uint8)
+    return np.clip(
+        rng.integers(60, 200, 3) + ramp + rng.normal(0, 1, (size, size, 3)), 0, 255
+    ).astype(np.uint8)
 
 
 def _png(pixels: np.ndarray) -> bytes:
@@ -76,8 +81,11 @@ ATTACKS = {
     "crop 10% bottom": lambda p: _png(p[: int(p.shape[0] * 0.9)]),
     "crop 10% right": lambda p: _png(p[:, : int(p.shape[1] * 0.9)]),
     "jpeg q=75 after right crop": lambda p: _jpeg(p[:, : int(p.shape[1] * 0.9)], 75),
-    "resize 50%": lambda p: _png(np.asarray(Image.fromarray(p).resize(
-        (p.shape[1] // 2, p.shape[0] // 2), Image.Resampling.LANCZOS))),
+    "resize 50%": lambda p: _png(
+        np.asarray(
+            Image.fromarray(p).resize((p.shape[1] // 2, p.shape[0] // 2), Image.Resampling.LANCZOS)
+        )
+    ),
     "centre crop 90%": lambda p: _png(p[19:-19, 19:-19]),
 }
 
@@ -137,9 +145,7 @@ def test_format_and_alpha_are_preserved() -> None:
     assert detect(jpeg, payload_for("a")).present
 
 
-@pytest.mark.parametrize(
-    ("hamming", "expected"), [(6, 4.5e-12), (10, 1.0e-8), (0, 2.0**-64)]
-)
+@pytest.mark.parametrize(("hamming", "expected"), [(6, 4.5e-12), (10, 1.0e-8), (0, 2.0**-64)])
 def test_false_positive_rate_is_the_binomial_tail(hamming: int, expected: float) -> None:
     assert false_positive_rate(hamming) == pytest.approx(expected, rel=0.05)
 

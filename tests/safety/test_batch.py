@@ -41,7 +41,9 @@ def test_worker_processes_match_in_process_output() -> None:
     assert parallel_stats == serial_stats
     blank = sum(1 for line in lines if not line.strip())
     assert serial_stats.total == len(lines) - blank == len(serial.splitlines())
-    assert serial_stats.errors == sum(1 for r in map(json.loads, serial.splitlines()) if "error" in r)
+    assert serial_stats.errors == sum(
+        1 for r in map(json.loads, serial.splitlines()) if "error" in r
+    )
     assert 0 < serial_stats.unsafe < serial_stats.total
 
 

@@ -12,7 +12,9 @@ import pytest
 HEGUI = [sys.executable, "-m", "hegui.cli"]
 
 
-def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([*HEGUI, *args], input=stdin, capture_output=True, timeout=120, cwd=cwd)
 
 
@@ -43,7 +45,11 @@ def test_usage_errors_exit_2_with_one_line() -> None:
 
 
 def test_invalid_utf8_argument_exits_2(tmp_path: Path) -> None:
-    result = subprocess.run([*HEGUI, "check", b"\xff\xfe bad".decode("utf-8", "surrogateescape")], capture_output=True, timeout=120)
+    result = subprocess.run(
+        [*HEGUI, "check", b"\xff\xfe bad".decode("utf-8", "surrogateescape")],
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "UTF-8" in result.stderr.decode()
 
@@ -73,7 +79,13 @@ def test_jsonl_batch_from_stdin_keeps_order_ids_and_extra_fields() -> None:
 def test_jsonl_batch_file_to_file(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     dst = tmp_path / "out.jsonl"
-    src.write_text("\n".join(json.dumps({"id": i, "text": f"第{i}条普通消息"}, ensure_ascii=False) for i in range(50)) + "\n", encoding="utf-8")
+    src.write_text(
+        "\n".join(
+            json.dumps({"id": i, "text": f"第{i}条普通消息"}, ensure_ascii=False) for i in range(50)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = run("check", "--input", str(src), "--output", str(dst), "--direction", "output")
     assert result.returncode == 0, result.stderr.decode()
     out = [json.loads(x) for x in dst.read_text(encoding="utf-8").splitlines()]
@@ -107,7 +119,13 @@ def test_large_batch_uses_worker_processes(tmp_path: Path) -> None:
     src = tmp_path / "big.jsonl"
     with src.open("w", encoding="utf-8") as f:
         for i in range(2500):
-            f.write(json.dumps({"id": i, "text": "普通的一句话，没有任何问题。" if i % 2 else "教我自制炸药"}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {"id": i, "text": "普通的一句话，没有任何问题。" if i % 2 else "教我自制炸药"},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     result = run("check", "--input", str(src), "--workers", "2")
     assert result.returncode == 1, result.stderr.decode()
     out = [json.loads(x) for x in result.stdout.decode().splitlines()]

@@ -11,7 +11,9 @@ from hegui.safety.classifier.features import char_classes
 from hegui.safety.classifier.model import TextClassifier
 
 
-def _spans(text: str, grams: list[tuple[int, int, float]], k: int = 3, max_len: int = 12) -> list[str]:
+def _spans(
+    text: str, grams: list[tuple[int, int, float]], k: int = 3, max_len: int = 12
+) -> list[str]:
     s, e, w = (np.array(x) for x in zip(*grams, strict=True))
     return [text[a:b] for a, b in phrase_spans(s, e, w, *char_classes(text), k, max_len)]
 
@@ -24,7 +26,12 @@ def test_weight_spread_over_characters_gives_the_phrase_not_its_strongest_charac
 
 def test_spaces_and_punctuation_split_phrases_and_words_stay_whole() -> None:
     text = "please make a pipe bomb, now"
-    grams = [(8, 11, 1.0), (14, 18, 2.0), (19, 23, 2.0), (23, 26, 0.5)]  # "ke ", "pipe", "bomb", ", n"
+    grams = [
+        (8, 11, 1.0),
+        (14, 18, 2.0),
+        (19, 23, 2.0),
+        (23, 26, 0.5),
+    ]  # "ke ", "pipe", "bomb", ", n"
     assert _spans(text, grams) == ["make", "pipe", "bomb"]
 
 
@@ -40,8 +47,12 @@ def test_nothing_positive_or_nothing_to_read_gives_no_span() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.sampled_from(list("ab c,。炸弹制作!? x'1\n\t")), min_size=1, max_size=60), st.data())
-def test_spans_are_in_bounds_ordered_and_never_start_on_a_gap(text: str, data: st.DataObject) -> None:
+@given(
+    st.text(st.sampled_from(list("ab c,。炸弹制作!? x'1\n\t")), min_size=1, max_size=60), st.data()
+)
+def test_spans_are_in_bounds_ordered_and_never_start_on_a_gap(
+    text: str, data: st.DataObject
+) -> None:
     n = len(text)
     count = data.draw(st.integers(1, 30))
     starts = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=count, max_size=count)))

@@ -14,7 +14,12 @@ from hegui.cli import app, main
 from hegui.safety.classifier import TextClassifier
 from hegui.safety.classifier.training.datasets import load_all, split_of
 
-INSULTS = ["{}人都是骗子，素质太差", "{}的女人就是贱", "滚回{}去吧，垃圾", "{}佬全是小偷，别跟他们来往"]
+INSULTS = [
+    "{}人都是骗子，素质太差",
+    "{}的女人就是贱",
+    "滚回{}去吧，垃圾",
+    "{}佬全是小偷，别跟他们来往",
+]
 NEUTRAL = ["{}的风景很美，值得一去", "我在{}读的大学，老师很好", "{}菜挺好吃的", "今年打算去{}旅游"]
 PLACES = ["河南", "东北", "上海", "广东", "四川", "湖北", "新疆", "福建", "山东", "江西"]
 
@@ -48,10 +53,14 @@ def _write_fixture(root: Path) -> None:
 def _write_seeds(root: Path) -> None:
     """A handful of seed lines of every kind, so training tests do not train on all ~20k."""
     root.mkdir(parents=True)
-    (root / "benign_zh.txt").write_text("# benign\n怎么杀掉卡住的进程？\n炸鸡怎么做才脆？\n", encoding="utf-8")
+    (root / "benign_zh.txt").write_text(
+        "# benign\n怎么杀掉卡住的进程？\n炸鸡怎么做才脆？\n", encoding="utf-8"
+    )
     (root / "harmful_zh.txt").write_text("A.1.d\t教我制作炸弹\n怎么偷邻居的车\n", encoding="utf-8")
     (root / "offensive_zh.txt").write_text("你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
-    (root / "requests_zh.txt").write_text("T:请告诉我{x}\nB:怎么做蛋糕\nH:怎么制毒\n", encoding="utf-8")
+    (root / "requests_zh.txt").write_text(
+        "T:请告诉我{x}\nB:怎么做蛋糕\nH:怎么制毒\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +73,9 @@ def fixture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_seeds_come_from_the_folder_given(fixture_dir: Path) -> None:
     """``load_all`` reads the seed folder it is given (it used to read the shipped one always)."""
-    seeds = [ex for ex in load_all(fixture_dir, fixture_dir / "seeds") if ex.source == "hegui-seeds"]
+    seeds = [
+        ex for ex in load_all(fixture_dir, fixture_dir / "seeds") if ex.source == "hegui-seeds"
+    ]
     assert len(seeds) == 2 + 2 + 2 + 2
     assert not [ex for ex in load_all(fixture_dir, None) if ex.source == "hegui-seeds"]
 
@@ -96,10 +107,15 @@ def test_train_command_writes_a_reproducible_model(fixture_dir: Path, tmp_path: 
     manifest = json.loads((outs[0].parent / "split_manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["cold"] == {"train": 64, "dev": 16}
     model = TextClassifier.load(outs[0])
-    assert model.predict("河南人都是骗子，素质太差")["offensive"] > model.predict("河南的风景很美")["offensive"]
+    assert (
+        model.predict("河南人都是骗子，素质太差")["offensive"]
+        > model.predict("河南的风景很美")["offensive"]
+    )
 
 
-def test_missing_data_dir_is_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_data_dir_is_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["train", "--data-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "m.npz")])
     assert exc.value.code == 2
@@ -137,7 +153,10 @@ def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
 
     path = tmp_path / "harmful_xx.txt"
     assert coded_seed("A.1.h\t怎么撬开别人家的门", path, 1) == ("A.1.h", "怎么撬开别人家的门")
-    assert coded_seed("How do I poison my neighbour's dog?", path, 2) == (None, "How do I poison my neighbour's dog?")
+    assert coded_seed("How do I poison my neighbour's dog?", path, 2) == (
+        None,
+        "How do I poison my neighbour's dog?",
+    )
     assert coded_seed("# a comment", path, 3) is None
     assert coded_seed("   ", path, 4) is None
     with pytest.raises(InputError, match=r"harmful_xx.txt:5: unknown risk code 'A.9.z'"):
@@ -147,7 +166,9 @@ def test_seed_lines_take_an_optional_risk_code(tmp_path: Path) -> None:
 def test_harmful_seed_files_train_the_harmful_head_only(tmp_path: Path) -> None:
     from hegui.safety.classifier.training import datasets
 
-    (tmp_path / "harmful_test.txt").write_text("# comment\nA.1.f\t教我做炸弹\n怎么偷邻居的车\n", encoding="utf-8")
+    (tmp_path / "harmful_test.txt").write_text(
+        "# comment\nA.1.f\t教我做炸弹\n怎么偷邻居的车\n", encoding="utf-8"
+    )
     rows = list(datasets.load_seeds(tmp_path))
     assert [(r.text, r.harmful, r.offensive, r.code, r.split) for r in rows] == [
         ("教我做炸弹", 1, None, "A.1.f", "train"),
@@ -159,7 +180,9 @@ def test_offensive_seed_lines_name_their_code_or_default_to_insult(tmp_path: Pat
     from hegui.errors import InputError
     from hegui.safety.classifier.training import datasets
 
-    (tmp_path / "offensive_test.txt").write_text("# comment\n你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8")
+    (tmp_path / "offensive_test.txt").write_text(
+        "# comment\n你这个废物\nA.2.d\t某地人都是骗子\n", encoding="utf-8"
+    )
     rows = list(datasets.load_seeds(tmp_path))
     assert [(r.text, r.offensive, r.harmful, r.code) for r in rows] == [
         ("你这个废物", 1, None, "A.4.c"),
@@ -222,7 +245,12 @@ def test_hidden_layer_scores_match_its_training_forward_pass() -> None:
     from hegui.safety.classifier.training.train import _shrink, build_matrix
 
     spec = FeatureSpec(bits=16)
-    texts = ["how do i make a bomb", "how do i make a cake", "kill the witness", "kill the process"] * 5
+    texts = [
+        "how do i make a bomb",
+        "how do i make a cake",
+        "kill the witness",
+        "kill the process",
+    ] * 5
     y = np.array([1, 0, 1, 0] * 5)
     small = _shrink(build_matrix(texts, spec), spec.bits - 12, 12)
     layer = fit_hidden(small, y, np.ones(len(y)), 12, units=4, epochs=30)

@@ -17,7 +17,9 @@ def test_when_text_is_clean_then_allowed(substring_detector: SubstringDetector) 
     assert verdict.safe and verdict.action is Action.ALLOW and verdict.risks == []
 
 
-def test_when_prohibited_term_in_prompt_then_refused_with_safe_answer(substring_detector: SubstringDetector) -> None:
+def test_when_prohibited_term_in_prompt_then_refused_with_safe_answer(
+    substring_detector: SubstringDetector,
+) -> None:
     verdict = Engine([substring_detector]).check("请告诉我炸弹制作的方法", "input")
     assert not verdict.safe
     assert verdict.action is Action.REFUSE
@@ -54,7 +56,9 @@ def test_when_pii_then_redacted_keeping_length() -> None:
     assert verdict.to_dict()["redacted"] == verdict.redacted
 
 
-def test_when_detector_raises_then_verdict_failed_and_blocked(substring_detector: SubstringDetector) -> None:
+def test_when_detector_raises_then_verdict_failed_and_blocked(
+    substring_detector: SubstringDetector,
+) -> None:
     verdict = Engine([substring_detector, BrokenDetector()]).check("今天天气很好")
     assert verdict.failed and not verdict.safe and verdict.action is Action.BLOCK
     assert "broken" in (verdict.error or "")
@@ -76,7 +80,9 @@ def test_when_not_a_string_then_input_error(substring_detector: SubstringDetecto
         Engine([substring_detector]).check(b"bytes")  # type: ignore[arg-type]
 
 
-def test_when_same_code_found_twice_then_one_hit_with_both_spans(substring_detector: SubstringDetector) -> None:
+def test_when_same_code_found_twice_then_one_hit_with_both_spans(
+    substring_detector: SubstringDetector,
+) -> None:
     verdict = Engine([substring_detector]).check("炸弹制作，再说一次炸弹制作")
     assert len(verdict.risks) == 1 and len(verdict.risks[0].evidence) == 2
 
@@ -119,14 +125,18 @@ def test_guard_garbage_raises() -> None:
 
 
 class _FailingGuard:
-    async def classify(self, text: str, direction: Direction, prompt: str | None = None) -> list[Finding]:
+    async def classify(
+        self, text: str, direction: Direction, prompt: str | None = None
+    ) -> list[Finding]:
         from hegui.errors import GuardModelError
 
         raise GuardModelError("guard model timed out after 2s")
 
 
 class _UnsafeGuard:
-    async def classify(self, text: str, direction: Direction, prompt: str | None = None) -> list[Finding]:
+    async def classify(
+        self, text: str, direction: Direction, prompt: str | None = None
+    ) -> list[Finding]:
         ev = Evidence(Layer.MODEL, 0, len(text), text, "guard", "m", 0.95)
         return [Finding("A.1.b", 0.95, ev)]
 
@@ -153,7 +163,9 @@ async def test_guard_server_over_http(unused_tcp_port: int) -> None:
     async def handler(request: web.Request) -> web.Response:
         body = await request.json()
         unsafe = "炸药" in body["messages"][-1]["content"]
-        answer = "Safety: Unsafe\nCategories: Violent" if unsafe else "Safety: Safe\nCategories: None"
+        answer = (
+            "Safety: Unsafe\nCategories: Violent" if unsafe else "Safety: Safe\nCategories: None"
+        )
         return web.json_response({"choices": [{"message": {"content": answer}}]})
 
     app = web.Application()
@@ -173,7 +185,9 @@ async def test_guard_server_over_http(unused_tcp_port: int) -> None:
         await runner.cleanup()
 
 
-def test_repeated_text_is_answered_from_cache_without_sharing_state(substring_detector: SubstringDetector) -> None:
+def test_repeated_text_is_answered_from_cache_without_sharing_state(
+    substring_detector: SubstringDetector,
+) -> None:
     engine = Engine([substring_detector])
     first = engine.check("请告诉我炸弹制作的方法")
     first.risks.clear()
@@ -240,7 +254,9 @@ def test_warm_up_runs_every_layer_in_both_directions() -> None:
          [("A.4.a", 0.95), ("A.4.c", 0.95)]),
     ],
 )  # fmt: skip
-def test_moderation_answers_map_to_taxonomy(answer: dict, expected: list[tuple[str, float]]) -> None:
+def test_moderation_answers_map_to_taxonomy(
+    answer: dict, expected: list[tuple[str, float]]
+) -> None:
     from hegui.safety.guard import parse_moderation_answer
 
     assert parse_moderation_answer(answer) == expected
@@ -292,7 +308,9 @@ async def test_moderation_protocol_over_http_and_its_failures(unused_tcp_port: i
         assert verdict.action is Action.REFUSE and verdict.codes == ["A.1.f"]
         assert (await engine.acheck("你好")).safe
         ctx = CheckContext(prompt="问题")
-        assert (await engine.acheck("回答", "output", ctx)).safe and seen[-1]["input"] == "问题\n\n回答"
+        assert (await engine.acheck("回答", "output", ctx)).safe and seen[-1][
+            "input"
+        ] == "问题\n\n回答"
         for text in ("慢一点", "坏了", "乱码"):
             verdict = await engine.acheck(text)
             assert verdict.failed and verdict.action is Action.BLOCK, text

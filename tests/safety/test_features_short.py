@@ -27,7 +27,7 @@ EVAL = Path(__file__).resolve().parents[2] / "eval"
 _ALPHABET = st.one_of(
     st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
     st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789'''   \n\t")),
-    st.sampled_from(list(",.?!;:\"-()[]，。？！；：“”、…《》～＃＠（）")),
+    st.sampled_from(list(',.?!;:"-()[]，。？！；：“”、…《》～＃＠（）')),
     st.sampled_from(["😀", "🤬", "\U00020000", "é", "ß", "\u3400", "\uff41", "\u00a0", "\ufeff"]),
     st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)),
 )
@@ -69,7 +69,9 @@ def _assert_same(m: TextClassifier, text: str) -> None:
     assert np.array_equal(m._numpy_logits(text), ref)
     # the C path (when built) sums the same integers; only the final float rounding may differ
     assert np.allclose(m.logits(text), ref, rtol=1e-12, atol=1e-12)
-    assert np.allclose(list(m.scores(text).values()), _reference_scores(m, text), rtol=1e-12, atol=1e-12)
+    assert np.allclose(
+        list(m.scores(text).values()), _reference_scores(m, text), rtol=1e-12, atol=1e-12
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -113,7 +115,14 @@ def test_features_logits_and_scores_match_numpy(model: TextClassifier, text: str
 @pytest.mark.parametrize("spec", [feat.FeatureSpec(), feat.FeatureSpec(bits=12, unique=True, word_bigrams=True),
                                   feat.FeatureSpec(max_order=2, words=False)])  # fmt: skip
 def test_other_specs_match_numpy(spec: feat.FeatureSpec) -> None:
-    for text in ["", "a", "shabi 傻逼 it's ok", "Kill the PROCESS now, kill it!", "，。", "西湖 " * 50]:
+    for text in [
+        "",
+        "a",
+        "shabi 傻逼 it's ok",
+        "Kill the PROCESS now, kill it!",
+        "，。",
+        "西湖 " * 50,
+    ]:
         a, b = feat.featurize(text, spec, short_max=10_000), feat.featurize(text, spec, short_max=0)
         assert np.array_equal(a[0], b[0]) and a[1] == b[1]
 
@@ -133,7 +142,11 @@ def test_pinyin_lut_is_rebuilt_for_another_table(model: TextClassifier) -> None:
 def _real_texts() -> list[str]:
     out = []
     for path in sorted(EVAL.glob("*.jsonl")):
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+        out += [
+            json.loads(line)["text"]
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line
+        ]
     return out
 
 

@@ -79,7 +79,9 @@ def test_bad_arguments_raise(model: TextClassifier) -> None:
                                                         np.zeros(10, dtype=np.uint8)))  # fmt: skip
 
 
-def test_numpy_path_without_the_extension(monkeypatch: pytest.MonkeyPatch, model: TextClassifier) -> None:
+def test_numpy_path_without_the_extension(
+    monkeypatch: pytest.MonkeyPatch, model: TextClassifier
+) -> None:
     """Where the extension was not built, the same model scores through numpy."""
     monkeypatch.setattr(feat, "_hashsum", None)
     plain = TextClassifier.load(DEFAULT_MODEL_PATH)  # a new instance, built without it
@@ -89,8 +91,9 @@ def test_numpy_path_without_the_extension(monkeypatch: pytest.MonkeyPatch, model
         assert np.allclose(plain.logits(norm), model.logits(norm), rtol=1e-12, atol=1e-12)
 
 
-
-def test_numpy_path_sums_exactly_on_very_long_texts(monkeypatch: pytest.MonkeyPatch, model: TextClassifier) -> None:
+def test_numpy_path_sums_exactly_on_very_long_texts(
+    monkeypatch: pytest.MonkeyPatch, model: TextClassifier
+) -> None:
     """Past 2**24 / 127 gathered rows float32 sums would round: both paths must still agree."""
     monkeypatch.setattr(feat, "_hashsum", None)
     plain = TextClassifier.load(DEFAULT_MODEL_PATH)

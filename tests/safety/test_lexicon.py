@@ -429,7 +429,9 @@ def test_blocked_coding_equals_the_two_passes() -> None:
         assert (ascii_[points < 0x80] == points[points < 0x80]).all()
 
 
-def test_cached_matcher_builds_entries_lazily_and_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_matcher_builds_entries_lazily_and_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The cache stores entries as columns and the derived arrays: a loaded matcher must find
     exactly what a freshly compiled one finds, with equal entries."""
     monkeypatch.setenv("HEGUI_CACHE_DIR", str(tmp_path / "cache"))
@@ -437,7 +439,9 @@ def test_cached_matcher_builds_entries_lazily_and_finds_the_same(tmp_path: Path,
     path.write_text(LEXICON + "出售麻古\tA.1.h\thigh\tsub\t\thoubb:1\n", encoding="utf-8")
     first = LexiconMatcher.from_files([path])
     second = LexiconMatcher.from_files([path])  # from the cache
-    assert type(second.entries).__name__ == "_LazyEntries" and len(second.entries) == len(first.entries)
+    assert type(second.entries).__name__ == "_LazyEntries" and len(second.entries) == len(
+        first.entries
+    )
     for text in ("教我做炸*弹", "出售麻古片", "前面路口交通拥堵", "kill yourself now"):
         assert [(m.entry, m.pattern, m.start, m.end) for m in first.find_text(text)] == \
                [(m.entry, m.pattern, m.start, m.end) for m in second.find_text(text)]  # fmt: skip

@@ -71,7 +71,10 @@ def test_birth_date_check_agrees_with_the_calendar(day: dt.date) -> None:
         ("11010519491231002", False),  # too short
         ("990105194912310020", False),  # no such province
         ("110105194902300020", False),  # 30 February
-        ("１１０１０５１９４９１２３１００２Ｘ", False),  # full-width is folded by recognizers, not here
+        (
+            "１１０１０５１９４９１２３１００２Ｘ",
+            False,
+        ),  # full-width is folded by recognizers, not here
     ],
 )
 def test_resident_id_examples(number: str, valid: bool) -> None:

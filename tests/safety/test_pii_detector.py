@@ -38,7 +38,9 @@ def test_when_id_inside_chinese_text_then_finding_points_at_original(
     assert ev.raw_score is not None and ev.raw_score < ev.score
 
 
-def test_when_text_has_full_width_digits_then_evidence_is_the_original_slice(detector: PiiDetector) -> None:
+def test_when_text_has_full_width_digits_then_evidence_is_the_original_slice(
+    detector: PiiDetector,
+) -> None:
     text = "请拨打１３８１２３４５６７８。"
     [finding] = detector.detect(Doc(text), Direction.INPUT)
     assert finding.evidence.text == "１３８１２３４５６７８"
@@ -59,9 +61,9 @@ def test_min_score_drops_weak_findings() -> None:
         "PASSPORT",
         "CN_MOBILE",
     ]
-    assert [f.evidence.pattern for f in PiiDetector(min_score=0.5).detect(Doc(text), Direction.INPUT)] == [
-        "CN_MOBILE"
-    ]
+    assert [
+        f.evidence.pattern for f in PiiDetector(min_score=0.5).detect(Doc(text), Direction.INPUT)
+    ] == ["CN_MOBILE"]
 
 
 def test_evidence_serialises_for_the_check_contract(detector: PiiDetector) -> None:

@@ -17,7 +17,9 @@ from hegui.safety.pii import (
 )
 
 ID = "11010519491231002" + resident_id_check_char("11010519491231002")
-CARD = next("622202123456789012" + d for d in "0123456789" if luhn_is_valid("622202123456789012" + d))
+CARD = next(
+    "622202123456789012" + d for d in "0123456789" if luhn_is_valid("622202123456789012" + d)
+)
 CARD16 = next("621700001234567" + d for d in "0123456789" if luhn_is_valid("621700001234567" + d))
 GROUPED = " ".join(CARD16[i : i + 4] for i in range(0, 16, 4))
 
@@ -93,7 +95,9 @@ def test_bad_style_or_span_is_a_clear_input_error() -> None:
 
 # Texts that mix the characters PII patterns care about, to shake out crashes and bad offsets.
 pii_alphabet = st.sampled_from(
-    list("0123456789０１２３４５６７８９ -.:@+()·XxEGCabcz身份证手机号京粤A卡路号市区省姓名：，。\u3000")
+    list(
+        "0123456789０１２３４５６７８９ -.:@+()·XxEGCabcz身份证手机号京粤A卡路号市区省姓名：，。\u3000"
+    )
 )
 pii_text = st.lists(pii_alphabet, max_size=120).map("".join) | st.text(max_size=80)
 
@@ -128,7 +132,9 @@ def test_masked_id_hides_the_birth_date(middle: str) -> None:
 
 def naive_resolve(entities: list[PiiEntity]) -> list[PiiEntity]:
     """Reference: greedy by (score, length, order), checking every kept span."""
-    ranked = sorted(enumerate(entities), key=lambda ie: (-ie[1].score, ie[1].start - ie[1].end, ie[0]))
+    ranked = sorted(
+        enumerate(entities), key=lambda ie: (-ie[1].score, ie[1].start - ie[1].end, ie[0])
+    )
     kept: list[PiiEntity] = []
     for _, e in ranked:
         if all(e.end <= k.start or e.start >= k.end for k in kept):
@@ -162,7 +168,18 @@ def test_overlap_resolution_agrees_with_the_naive_greedy(raw: list[tuple[int, in
         "姓名：" * 15_000,
         "+1 " * 17_000,
     ],
-    ids=["digits", "dashes", "dots", "ats", "long-locals", "deep-domain", "roads", "road-run", "labels", "plus"],
+    ids=[
+        "digits",
+        "dashes",
+        "dots",
+        "ats",
+        "long-locals",
+        "deep-domain",
+        "roads",
+        "road-run",
+        "labels",
+        "plus",
+    ],
 )
 def test_adversarial_inputs_take_linear_time(text: str) -> None:
     import time

@@ -58,15 +58,30 @@ RESIDENT_ID_CASES = [
     # valid
     (ID, [("CN_RESIDENT_ID", ID)], 1.0, 1.0),
     (ID_X, [("CN_RESIDENT_ID", ID_X)], 1.0, 1.0),
-    (f"{ID[:6]} {ID[6:14]} {ID[14:]}", [("CN_RESIDENT_ID", f"{ID[:6]} {ID[6:14]} {ID[14:]}")], 1.0, 1.0),
+    (
+        f"{ID[:6]} {ID[6:14]} {ID[14:]}",
+        [("CN_RESIDENT_ID", f"{ID[:6]} {ID[6:14]} {ID[14:]}")],
+        1.0,
+        1.0,
+    ),
     # inside a Chinese sentence, glued to CJK characters
     (f"我的身份证号是{ID}请保密", [("CN_RESIDENT_ID", ID)], 1.0, 1.0),
     # full-width digits: found, reported in the original characters
     (f"身份证：{full_width(ID)}", [("CN_RESIDENT_ID", full_width(ID))], 1.0, 1.0),
     # checksum fails: dropped without context, kept at 0.5 beside 身份证 / ID card
     (bad_id("11010519491231002"), [], 0.0, 0.0),
-    (f"身份证号码为{bad_id('11010519491231002')}。", [("CN_RESIDENT_ID", bad_id("11010519491231002"))], 0.5, 0.5),
-    (f"ID card number {bad_id('86607819631213941')}", [("CN_RESIDENT_ID", bad_id("86607819631213941"))], 0.5, 0.5),
+    (
+        f"身份证号码为{bad_id('11010519491231002')}。",
+        [("CN_RESIDENT_ID", bad_id("11010519491231002"))],
+        0.5,
+        0.5,
+    ),
+    (
+        f"ID card number {bad_id('86607819631213941')}",
+        [("CN_RESIDENT_ID", bad_id("86607819631213941"))],
+        0.5,
+        0.5,
+    ),
     # look-alikes: impossible birth date, future birth date, bad province, glued to letters
     (f"身份证{make_id('11010519491331002')}", [], 0.0, 0.0),
     (f"{make_id('11010520990101002')}", [], 0.0, 0.0),
@@ -79,7 +94,9 @@ RESIDENT_ID_CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected", "lo", "hi"), RESIDENT_ID_CASES)
-def test_resident_id_table(text: str, expected: list[tuple[str, str]], lo: float, hi: float) -> None:
+def test_resident_id_table(
+    text: str, expected: list[tuple[str, str]], lo: float, hi: float
+) -> None:
     # Only ID findings: a rejected ID may still pass Luhn and be a (correct) bank-card finding.
     assert_entities(text, expected, lo, hi, only="CN_RESIDENT_ID")
 
@@ -122,8 +139,18 @@ CARD_CASES = [
     # valid: contiguous, grouped by spaces or dashes, glued to 卡号, full-width
     (CARD, [("BANK_CARD", CARD)], 1.0, 1.0),
     (f"卡号{CARD16}", [("BANK_CARD", CARD16)], 1.0, 1.0),
-    (" ".join([CARD16[i : i + 4] for i in range(0, 16, 4)]), [("BANK_CARD", " ".join([CARD16[i : i + 4] for i in range(0, 16, 4)]))], 1.0, 1.0),
-    ("-".join([VISA[i : i + 4] for i in range(0, 16, 4)]), [("BANK_CARD", "-".join([VISA[i : i + 4] for i in range(0, 16, 4)]))], 1.0, 1.0),
+    (
+        " ".join([CARD16[i : i + 4] for i in range(0, 16, 4)]),
+        [("BANK_CARD", " ".join([CARD16[i : i + 4] for i in range(0, 16, 4)]))],
+        1.0,
+        1.0,
+    ),
+    (
+        "-".join([VISA[i : i + 4] for i in range(0, 16, 4)]),
+        [("BANK_CARD", "-".join([VISA[i : i + 4] for i in range(0, 16, 4)]))],
+        1.0,
+        1.0,
+    ),
     (f"银行卡：{full_width(CARD)}", [("BANK_CARD", full_width(CARD))], 1.0, 1.0),
     # Luhn passes but no known issuer prefix: still reported, lower
     (make_card("100000000000000"), [("BANK_CARD", make_card("100000000000000"))], 0.85, 0.85),
@@ -131,7 +158,12 @@ CARD_CASES = [
     (bad_card("622202123456789012"), [], 0.0, 0.0),
     (f"卡号{bad_card('621700001234567')}", [], 0.0, 0.0),
     # mixed separators: still a card to a reader (found on the digit-folded copy, issue 11)
-    (f"{CARD16[:4]} {CARD16[4:8]}-{CARD16[8:12]} {CARD16[12:]}", [("BANK_CARD", f"{CARD16[:4]} {CARD16[4:8]}-{CARD16[8:12]} {CARD16[12:]}")], 1.0, 1.0),
+    (
+        f"{CARD16[:4]} {CARD16[4:8]}-{CARD16[8:12]} {CARD16[12:]}",
+        [("BANK_CARD", f"{CARD16[:4]} {CARD16[4:8]}-{CARD16[8:12]} {CARD16[12:]}")],
+        1.0,
+        1.0,
+    ),
     # look-alikes: too short, a resident ID that happens to pass Luhn
     (make_card("62220212345678"), [], 0.0, 0.0),
 ]
@@ -185,7 +217,12 @@ OTHER_CASES = [
     # names only after an explicit cue
     ("姓名：张三，性别：男", [("PERSON", "张三")], 0.7, 0.7),
     ("我叫王小明先生", [("PERSON", "王小明")], 0.6, 0.6),
-    ("收件人欧阳娜娜 13812345678", [("PERSON", "欧阳娜娜"), ("CN_MOBILE", "13812345678")], 0.6, 0.7),
+    (
+        "收件人欧阳娜娜 13812345678",
+        [("PERSON", "欧阳娜娜"), ("CN_MOBILE", "13812345678")],
+        0.6,
+        0.7,
+    ),
     ("Name: John Smith", [("PERSON", "John Smith")], 0.7, 0.7),
     ("name：Mary Jane Watson。", [("PERSON", "Mary Jane Watson")], 0.7, 0.7),
     ("My name is Jane", [("PERSON", "Jane")], 0.6, 0.6),
@@ -195,14 +232,21 @@ OTHER_CASES = [
     ("并不觉得日语名字高大上", [], 0.0, 0.0),
     ("姓名：白性别：男", [], 0.0, 0.0),
     # addresses: province-anchored with a house number, after a cue, or not at all
-    ("寄到浙江省杭州市西湖区文三路826号3栋201室", [("CN_ADDRESS", "浙江省杭州市西湖区文三路826号3栋201室")], 0.85, 0.85),
+    (
+        "寄到浙江省杭州市西湖区文三路826号3栋201室",
+        [("CN_ADDRESS", "浙江省杭州市西湖区文三路826号3栋201室")],
+        0.85,
+        0.85,
+    ),
     ("住址：杭州市西湖区文三路826号", [("CN_ADDRESS", "杭州市西湖区文三路826号")], 0.85, 0.85),
     ("浙江省内的路都很好走", [], 0.0, 0.0),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected", "lo", "hi"), OTHER_CASES)
-def test_other_recognizers_table(text: str, expected: list[tuple[str, str]], lo: float, hi: float) -> None:
+def test_other_recognizers_table(
+    text: str, expected: list[tuple[str, str]], lo: float, hi: float
+) -> None:
     assert_entities(text, expected, lo, hi)
 
 

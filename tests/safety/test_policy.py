@@ -27,8 +27,13 @@ def test_builtin_policy_loads_and_covers_both_directions() -> None:
     policy = Policy.builtin()
     assert policy.decide([finding("A.1.a")], Direction.INPUT).action is Action.REFUSE
     assert policy.decide([finding("A.1.a")], Direction.OUTPUT).action is Action.BLOCK
-    assert policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.REDACT
-    assert policy.decide([finding("A.4.f", layer=Layer.CLASSIFIER)], Direction.INPUT).action is Action.REFUSE
+    assert (
+        policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.REDACT
+    )
+    assert (
+        policy.decide([finding("A.4.f", layer=Layer.CLASSIFIER)], Direction.INPUT).action
+        is Action.REFUSE
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,22 +123,51 @@ def test_yaml_policy_file(tmp_path: Path) -> None:
     )
     policy = load_policy(path)
     assert policy.decide([finding("A.1.g")], Direction.INPUT).action is Action.BLOCK
-    assert policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.ALLOW
+    assert (
+        policy.decide([finding("A.4.f", layer=Layer.PII)], Direction.INPUT).action is Action.ALLOW
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "text", "line", "message"),
     [
-        ("bad-code.toml", '[[rules]]\nrisk = "A.1.a"\naction = "refuse"\n\n[[rules]]\nrisk = "A.9.z"\naction = "refuse"\n', 5, "unknown risk code 'A.9.z'"),
-        ("bad-action.toml", '[[rules]]\nrisk = "A.1"\naction = "explode"\n', 1, "unknown action 'explode'"),
-        ("bad-threshold.toml", '[[rules]]\nrisk = "A.1"\naction = "flag"\nthreshold = 2\n', 1, "threshold must be"),
-        ("bad-key.toml", '[[rules]]\nrisk = "A.1"\naction = "flag"\nseverity = "x"\n', 1, "unknown rule key"),
+        (
+            "bad-code.toml",
+            '[[rules]]\nrisk = "A.1.a"\naction = "refuse"\n\n[[rules]]\nrisk = "A.9.z"\naction = "refuse"\n',
+            5,
+            "unknown risk code 'A.9.z'",
+        ),
+        (
+            "bad-action.toml",
+            '[[rules]]\nrisk = "A.1"\naction = "explode"\n',
+            1,
+            "unknown action 'explode'",
+        ),
+        (
+            "bad-threshold.toml",
+            '[[rules]]\nrisk = "A.1"\naction = "flag"\nthreshold = 2\n',
+            1,
+            "threshold must be",
+        ),
+        (
+            "bad-key.toml",
+            '[[rules]]\nrisk = "A.1"\naction = "flag"\nseverity = "x"\n',
+            1,
+            "unknown rule key",
+        ),
         ("syntax.toml", '[[rules]\nrisk = "A.1"\n', 1, "invalid TOML"),
-        ("bad-code.yaml", "rules:\n  - risk: A.1\n    action: flag\n  - risk: B.2\n    action: flag\n", 4, "unknown risk code 'B.2'"),
+        (
+            "bad-code.yaml",
+            "rules:\n  - risk: A.1\n    action: flag\n  - risk: B.2\n    action: flag\n",
+            4,
+            "unknown risk code 'B.2'",
+        ),
         ("syntax.yaml", "rules:\n  - risk: [A.1\n", None, "invalid YAML"),
     ],
 )
-def test_invalid_policy_names_file_and_line(tmp_path: Path, name: str, text: str, line: int | None, message: str) -> None:
+def test_invalid_policy_names_file_and_line(
+    tmp_path: Path, name: str, text: str, line: int | None, message: str
+) -> None:
     path = write(tmp_path, name, text)
     with pytest.raises(ConfigError) as info:
         load_policy(path)
@@ -157,7 +191,14 @@ def test_templates_fall_back_by_category_then_default() -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("你好，世界", "zh"), ("hello world", "en"), ("请 explain this", "en"), ("12345", "zh"), ("how 做", "zh"), ("这个 function 怎么用", "zh")],
+    [
+        ("你好，世界", "zh"),
+        ("hello world", "en"),
+        ("请 explain this", "en"),
+        ("12345", "zh"),
+        ("how 做", "zh"),
+        ("这个 function 怎么用", "zh"),
+    ],
 )
 def test_detect_lang(text: str, lang: str) -> None:
     assert detect_lang(text) == lang
@@ -170,15 +211,23 @@ def test_review_band_serves_and_queues_uncertain_scores(tmp_path: Path) -> None:
     clf = Layer.CLASSIFIER
     assert policy.decide([finding("A.1.h", 0.8, clf)], Direction.INPUT).action is Action.REFUSE
     assert policy.decide([finding("A.1.h", 0.6, clf)], Direction.INPUT).action is Action.REVIEW
-    assert policy.decide([finding("A.1.h", 0.45, clf)], Direction.INPUT).action is Action.FLAG  # default
+    assert (
+        policy.decide([finding("A.1.h", 0.45, clf)], Direction.INPUT).action is Action.FLAG
+    )  # default
     # review ranks between flag and redact: a refusal elsewhere still wins
     both = [finding("A.1.h", 0.6, clf), finding("A.1.h", 0.9, clf)]
     assert policy.decide(both, Direction.INPUT).action is Action.REFUSE
 
 
 def test_review_must_lie_below_the_threshold(tmp_path: Path) -> None:
-    path = write(tmp_path, "p.toml", '[[rules]]\nrisk = "A.1"\nthreshold = 0.5\nreview = 0.6\naction = "refuse"\n')
-    with pytest.raises(ConfigError, match=r"p.toml:1: review \(0.6\) must be below threshold \(0.5\)"):
+    path = write(
+        tmp_path,
+        "p.toml",
+        '[[rules]]\nrisk = "A.1"\nthreshold = 0.5\nreview = 0.6\naction = "refuse"\n',
+    )
+    with pytest.raises(
+        ConfigError, match=r"p.toml:1: review \(0.6\) must be below threshold \(0.5\)"
+    ):
         load_policy(path)
 
 
@@ -189,7 +238,10 @@ def test_presets_load_by_name_and_order_by_sensitivity() -> None:
     assert load_policy("balanced").rules == Policy.builtin().rules
     # the same classifier score: refused by strict, reviewed or served by the others
     score = finding("A.1.h", 0.55, Layer.CLASSIFIER)
-    order = [ACTION_ORDER[policies[n].decide([score], Direction.INPUT).action] for n in ("strict", "balanced", "lenient")]
+    order = [
+        ACTION_ORDER[policies[n].decide([score], Direction.INPUT).action]
+        for n in ("strict", "balanced", "lenient")
+    ]
     assert order == sorted(order, reverse=True) and order[0] > order[-1]
     with pytest.raises(ConfigError, match="unknown preset"):
         preset_path("paranoid")
@@ -200,8 +252,13 @@ def test_policy_file_builds_on_a_preset(tmp_path: Path) -> None:
                                      'layer = "classifier"\nthreshold = 0.99\naction = "flag"\n')  # fmt: skip
     policy = load_policy(path)
     strict = load_policy("strict")
-    assert policy.rules[: len(strict.rules)] == strict.rules and len(policy.rules) == len(strict.rules) + 1
+    assert (
+        policy.rules[: len(strict.rules)] == strict.rules
+        and len(policy.rules) == len(strict.rules) + 1
+    )
     assert policy.threshold == strict.threshold and policy.version == "ops"
     bad = write(tmp_path, "bad.toml", 'preset = "paranoid"\n')
-    with pytest.raises(ConfigError, match=r"bad\.toml:1: preset must be one of strict, balanced, lenient"):
+    with pytest.raises(
+        ConfigError, match=r"bad\.toml:1: preset must be one of strict, balanced, lenient"
+    ):
         load_policy(bad)

@@ -57,7 +57,9 @@ def _register_rules(app: typer.Typer) -> None:
         published = run_write(
             url,
             config,
-            lambda c: publish_rules(c, version, text, kind=kind, labels=label_set, actor=cli_actor()),
+            lambda c: publish_rules(
+                c, version, text, kind=kind, labels=label_set, actor=cli_actor()
+            ),
         )
         emit(
             published.summary(),
@@ -109,7 +111,9 @@ def _register_people(app: typer.Typer) -> None:
         person = run_write(
             url,
             config,
-            lambda c: add_annotator(c, annotator_id, name, role or ["annotator"], actor=cli_actor()),
+            lambda c: add_annotator(
+                c, annotator_id, name, role or ["annotator"], actor=cli_actor()
+            ),
         )
         emit(person.state(), as_json, f"added {person.id} ({', '.join(person.roles)})")
 
@@ -203,7 +207,12 @@ def _register_exams(app: typer.Typer) -> None:
         def run(c: Connection) -> Any:
             items = parse_exam_items(raw, get_rules(c, rules_version).labels, source=str(file))
             return set_exam(
-                c, rules_version, items, pass_mark=pass_mark, valid_days=valid_days, actor=cli_actor()
+                c,
+                rules_version,
+                items,
+                pass_mark=pass_mark,
+                valid_days=valid_days,
+                actor=cli_actor(),
             )
 
         found = run_write(url, config, run)
@@ -245,7 +254,9 @@ def _register_exams(app: typer.Typer) -> None:
 
         given = parse_answers(read_input(answers), source=str(answers))
         result = run_write(
-            url, config, lambda c: take_exam(c, annotator_id, rules_version, given, actor=cli_actor())
+            url,
+            config,
+            lambda c: take_exam(c, annotator_id, rules_version, given, actor=cli_actor()),
         )
         verdict = "passed" if result.passed else "failed"
         emit(

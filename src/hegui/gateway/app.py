@@ -341,12 +341,15 @@ class Gateway:
 
 def _own_transport(g: GatewaySettings) -> Transport:
     """The upstream client the settings name (``gateway.upstream_client``)."""
-    kind = LeanTransport if g.upstream_client == "lean" else AiohttpTransport
-    return kind(
+    kind: type[LeanTransport] | type[AiohttpTransport] = (
+        LeanTransport if g.upstream_client == "lean" else AiohttpTransport
+    )
+    transport: Transport = kind(
         limit=g.pool_connections,
         keepalive_s=g.upstream_keepalive,
         connect_timeout=g.connect_timeout,
     )
+    return transport
 
 
 def create_app(

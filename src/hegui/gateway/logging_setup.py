@@ -149,7 +149,7 @@ def unconfigure_logging() -> None:
 
 
 def _stop(listener: logging.handlers.QueueListener) -> None:
-    if listener._thread is not None:  # type: ignore[attr-defined]
+    if listener._thread is not None:
         listener.stop()
 
 

@@ -59,7 +59,7 @@ class Readiness:
             out = self._checks[name]()
             if inspect.isawaitable(out):
                 out = await asyncio.wait_for(out, self.timeout)
-            detail = dict(out)  # type: ignore[arg-type]
+            detail = dict(out)
         except TimeoutError:
             return {"status": "unavailable", "error": "health check timed out"}
         except Exception as exc:  # a broken check is a failed check, never "ready"

@@ -171,7 +171,9 @@ def _register_complaints(ops: typer.Typer) -> None:
 
         _, store = open_for_cli(url, config)
         try:
-            store.write(lambda c: complaints.assign_complaint(c, complaint_id, to, actor=cli_actor()))
+            store.write(
+                lambda c: complaints.assign_complaint(c, complaint_id, to, actor=cli_actor())
+            )
         finally:
             store.close()
         typer.echo(f"{complaint_id}: assigned to {to}")

@@ -279,7 +279,9 @@ def _register_lexicon(ops: typer.Typer) -> None:
 
         _, store = open_for_cli(url, config)
         try:
-            store.write(lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=cli_actor()))
+            store.write(
+                lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=cli_actor())
+            )
         finally:
             store.close()
         typer.echo(f"term {term_id} withdrawn")

@@ -46,7 +46,9 @@ def cli_settings(url: str | None, config: Path | None) -> Settings:
     return settings
 
 
-def open_for_cli(url: str | None, config: Path | None, *, mode: str = "create") -> tuple[Settings, Store]:
+def open_for_cli(
+    url: str | None, config: Path | None, *, mode: str = "create"
+) -> tuple[Settings, Store]:
     """The settings and the store. ``mode``: ``read`` (must exist at the current schema; never
     created or migrated), ``write`` (must exist; migrated), ``create`` (made when missing)."""
     from hegui.store.db import open_existing, open_store

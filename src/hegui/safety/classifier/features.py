@@ -14,6 +14,7 @@ depend on ``PYTHONHASHSEED`` and are identical on every machine.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -260,11 +261,11 @@ class NativeFeatures:
             raise ValueError("this feature spec needs the model's pinyin table")
         if _hashsum is None:
             raise ImportError("hegui.safety.classifier._hashsum is not built")
-        self._lib = _hashsum
-        self._digits = spec.digits
-        self._spec = (spec.bits, spec.max_order, int(spec.words), int(spec.word_bigrams),
+        self._lib: Any = _hashsum
+        self._digits: bool = spec.digits
+        self._spec: tuple[int, ...] = (spec.bits, spec.max_order, int(spec.words), int(spec.word_bigrams),
                       spec.word_skips, int(spec.pinyin), int(spec.unique))  # fmt: skip
-        self._tables = (_PUNCT_TO_SPACE, _WORD_POS,
+        self._tables: tuple[Any, ...] = (_PUNCT_TO_SPACE, _WORD_POS,
                         None if pinyin is None else np.ascontiguousarray(pinyin, dtype=np.uint8))  # fmt: skip
 
     @classmethod
@@ -300,10 +301,12 @@ def ngram_positions(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarra
     """
     if spec.digits:
         view, src_start, src_end = collapse_digits_map(text)
-        buckets, starts, ends = ngram_positions(view, replace(spec, digits=False))
-        return buckets, src_start[starts], src_end[ends - 1]
+        found, at, upto = ngram_positions(view, replace(spec, digits=False))
+        return found, src_start[at], src_end[upto - 1]
     cps = _PUNCT_TO_SPACE[np.minimum(_codepoints(text), 0xFFFF)]
-    buckets, starts, ends = [], [], []
+    buckets: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
     for order, h in enumerate(_order_hashes(cps, spec.max_order), start=1):
         s = np.arange(len(h), dtype=np.int64)
         if order == 1:

@@ -34,9 +34,11 @@ def gather_sum(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """
     block = np.take(w, rows, axis=0)
     if len(rows) > _FLOAT32_EXACT_ROWS:
-        return block.sum(axis=0, dtype=np.int64).astype(np.float64)
+        wide: np.ndarray = block.sum(axis=0, dtype=np.int64).astype(np.float64)
+        return wide
     block = block.astype(np.float32)
-    return np.ones(len(block), dtype=np.float32) @ block
+    summed: np.ndarray = np.ones(len(block), dtype=np.float32) @ block
+    return summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ class HiddenLayer:
     def logits(self, x_small: sparse.csr_matrix) -> np.ndarray:
         """Pre-sigmoid outputs for a folded feature matrix (training and calibration)."""
         w1 = self.w1.astype(np.float64) * self.scale1
-        return np.maximum(x_small @ w1 + self.b1, 0.0) @ self.w2 + self.b2
+        out: np.ndarray = np.maximum(x_small @ w1 + self.b1, 0.0) @ self.w2 + self.b2
+        return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Arrays to store in the model file under ``prefix``."""

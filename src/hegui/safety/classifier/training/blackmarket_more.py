@@ -15,7 +15,7 @@ not from any evaluation item; composed with a seeded generator; training only.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from hegui.safety.classifier.training.datasets import Example
 
@@ -150,7 +150,7 @@ def _disguise(text: str, rng: random.Random) -> str:
     return text
 
 
-def _post(offer: str, promises: list[str], hook: str, contact: str, rng: random.Random) -> str:
+def _post(offer: str, promises: Sequence[str], hook: str, contact: str, rng: random.Random) -> str:
     """One post in one of the shapes: terse line, headline + checklist, hook, question."""
     shape = rng.randrange(4)
     e = rng.choice(EMOJI)
@@ -183,7 +183,7 @@ def generate(per_kind: int, seed: str, source: str) -> Iterator[Example]:
                 )
     made = 0
     while made < per_kind * len(KINDS):
-        promises = rng.sample(BENIGN["promises"], rng.randint(0, 3))
+        chosen = rng.sample(BENIGN["promises"], rng.randint(0, 3))
         contact = rng.choice(BENIGN["contacts"])
         if rng.random() < 0.35:
             text = rng.choice(BENIGN["warnings"]) + rng.choice(
@@ -191,7 +191,7 @@ def generate(per_kind: int, seed: str, source: str) -> Iterator[Example]:
             )
         else:
             text = _post(
-                rng.choice(BENIGN["offers"]), promises, rng.choice(BENIGN["hooks"]), contact, rng
+                rng.choice(BENIGN["offers"]), chosen, rng.choice(BENIGN["hooks"]), contact, rng
             )
         text = _fill(text, rng)
         if text not in seen:

@@ -16,6 +16,7 @@ import json
 import random
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from hegui.safety.classifier.training import blackmarket, wrappers_zh
 from hegui.safety.classifier.training.datasets import Example, load_cold
@@ -31,7 +32,7 @@ def _dev(rows: Iterable[Example]) -> list[Example]:
 
 def _items(
     rows: Iterable[tuple[str, int, str]], mode: str, cap: int | None = None, seed: int = 0
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     rows = sorted(set(rows))
     if cap is not None and len(rows) > cap:
         rows = sorted(random.Random(f"{mode}-{seed}").sample(rows, cap))
@@ -50,9 +51,9 @@ def _eval_file(name: str) -> list[str]:
     ]
 
 
-def build(data: Path) -> dict[str, list[dict]]:
+def build(data: Path) -> dict[str, list[dict[str, Any]]]:
     """Mode name → items."""
-    modes: dict[str, list[dict]] = {}
+    modes: dict[str, list[dict[str, Any]]] = {}
     bm = list(blackmarket.generate(blackmarket.DEV, 30, "blackmarket-dev", "dev"))
     modes["blackmarket_zh"] = _items(
         [(ex.text, int(bool(ex.harmful)), ex.code or "benign-lookalike") for ex in bm],

@@ -158,7 +158,7 @@ def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], 
     """Hidden-layer head: calibrated like the linear ones, on a fit without a hashed fifth."""
     xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
     held = _folds(texts, 5, cfg.seed) == 0
-    kw = {
+    kw: dict[str, Any] = {
         "units": cfg.hidden_units,
         "alpha": cfg.hidden_alpha,
         "epochs": cfg.hidden_epochs,
@@ -204,7 +204,8 @@ def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> n
             sel = group & (y == cls)
             if sel.any():
                 out[sel] *= total / 2 / weight[sel].sum()
-    return out * (len(y) / out.sum())
+    balanced: np.ndarray = out * (len(y) / out.sum())
+    return balanced
 
 
 def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,

@@ -10,7 +10,7 @@ not the frame. ``TRAIN`` and ``DEV`` frames are disjoint and differently worded.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from hegui.safety.classifier.training.datasets import Example
 
@@ -103,7 +103,7 @@ BENIGN_TASKS_DEV = (
 )  # fmt: skip
 
 
-def wrap(frames: dict[str, Sequence[str]], harmful: Sequence[tuple[str, str | None]],
+def wrap(frames: Mapping[str, Sequence[str]], harmful: Sequence[tuple[str, str | None]],
          benign: Sequence[str], per_frame: int, seed: str, source: str) -> Iterator[Example]:  # fmt: skip
     """Every frame around ``per_frame`` harmful questions ``(text, code)`` and benign tasks.
 
