@@ -120,12 +120,15 @@ def wait_http(url: str, timeout: float = 60) -> None:
 def spawn(
     cmd: list[str], cpu: int, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` pinned to ``cpu``; its output goes to a log file, never to a pipe nobody
+    reads (a server's access log would fill the pipe and stall the server mid-benchmark)."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
     return subprocess.Popen(
         ["taskset", "-c", str(cpu), *cmd],
         cwd=cwd,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
