@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hegui.ops.cli_accounts import notify
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit, open_for_cli
+from hegui.store.cli import (
+    ConfigOpt,
+    JsonOpt,
+    UrlOpt,
+    cli_actor,
+    emit,
+    open_for_cli,
+    read_store,
+    write_store,
+)
 
 if TYPE_CHECKING:
     from hegui.config import Settings
@@ -82,15 +91,13 @@ def _register_staff(staff: typer.Typer) -> None:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        _, store = open_for_cli(url, config)
-        try:
-            member = store.write(
-                lambda c: staff_ops.create_staff(
-                    c, username=username, name=name, role=role, password=password, actor=cli_actor()
-                )
-            )
-        finally:
-            store.close()
+        member = write_store(
+            url,
+            config,
+            lambda c: staff_ops.create_staff(
+                c, username=username, name=name, role=role, password=password, actor=cli_actor()
+            ),
+        )
         typer.echo(f"created {member.username} ({member.role})")
 
     @staff.command("list")
@@ -98,12 +105,7 @@ def _register_staff(staff: typer.Typer) -> None:
         """List staff and their roles."""
         from hegui.ops import staff as staff_ops
 
-        _, store = open_for_cli(url, config)
-        try:
-            with store.read() as conn:
-                members = staff_ops.list_staff(conn)
-        finally:
-            store.close()
+        members = read_store(url, config, staff_ops.list_staff)
         text = "\n".join(f"{m.username:20} {m.role:9} {m.name}" for m in members) or "no staff"
         emit([_plain(m) for m in members], as_json, text)
 
@@ -183,11 +185,7 @@ def _register_complaints(ops: typer.Typer) -> None:
         """Escalate every open complaint past its deadline (run it from cron)."""
         from hegui.ops import complaints
 
-        _, store = open_for_cli(url, config)
-        try:
-            ids = store.write(lambda c: complaints.escalate_overdue(c, actor=cli_actor()))
-        finally:
-            store.close()
+        ids = write_store(url, config, lambda c: complaints.escalate_overdue(c, actor=cli_actor()))
         typer.echo(f"escalated {len(ids)}" + ("".join(f"\n{i}" for i in ids)))
 
 

@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 
 from hegui.ops.cli import _keyring, _plain
-from hegui.store.cli import ConfigOpt, JsonOpt, UrlOpt, cli_actor, emit, open_for_cli
+from hegui.store.cli import (
+    ConfigOpt,
+    JsonOpt,
+    UrlOpt,
+    cli_actor,
+    emit,
+    open_for_cli,
+    read_store,
+    write_store,
+)
 
 __all__ = ["register_records"]
 
@@ -37,12 +46,9 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Incidents, newest first."""
         from hegui.ops import incident_actions
 
-        _, store = open_for_cli(url, config)
-        try:
-            with store.read() as conn:
-                items = incident_actions.list_incidents(conn, state=state, limit=500)
-        finally:
-            store.close()
+        items = read_store(
+            url, config, lambda conn: incident_actions.list_incidents(conn, state=state, limit=500)
+        )
         lines = [
             f"{i['id']}  {i['at']:%Y-%m-%d %H:%M}  {i['status']:6} {','.join(i['risk_codes'])}"
             for i in items
@@ -66,13 +72,11 @@ def _register_incidents(ops: typer.Typer) -> None:
         """Record a disposal action (``eliminate`` erases the stored content at once)."""
         from hegui.ops import incident_actions
 
-        _, store = open_for_cli(url, config)
-        try:
-            action_id = store.write(
-                lambda c: incident_actions.add_action(c, incident_id, kind, note, actor=cli_actor())
-            )
-        finally:
-            store.close()
+        action_id = write_store(
+            url,
+            config,
+            lambda c: incident_actions.add_action(c, incident_id, kind, note, actor=cli_actor()),
+        )
         typer.echo(f"action {action_id} recorded")
 
     @group.command("close")
@@ -174,13 +178,9 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Approve an answer (running gateways pick it up within seconds)."""
         from hegui.ops import safe_answers
 
-        _, store = open_for_cli(url, config)
-        try:
-            answer_id = store.write(
-                lambda c: safe_answers.add_answer(c, question, answer, actor=cli_actor())
-            )
-        finally:
-            store.close()
+        answer_id = write_store(
+            url, config, lambda c: safe_answers.add_answer(c, question, answer, actor=cli_actor())
+        )
         typer.echo(f"safe answer {answer_id} added")
 
     @group.command("list")
@@ -188,12 +188,7 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Approved answers with how often each was served."""
         from hegui.ops import safe_answers
 
-        _, store = open_for_cli(url, config)
-        try:
-            with store.read() as conn:
-                items = safe_answers.list_answers(conn)
-        finally:
-            store.close()
+        items = read_store(url, config, safe_answers.list_answers)
         lines = [
             f"{a.id:4} {'active' if a.active else 'withdrawn':9} served={a.served:<6} {a.question}"
             for a in items
@@ -235,15 +230,13 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Add a term; running gateways apply it within seconds."""
         from hegui.ops import lexicon_terms
 
-        _, store = open_for_cli(url, config)
-        try:
-            term_id = store.write(
-                lambda c: lexicon_terms.add_term(
-                    c, term, code, severity=severity, note=note, actor=cli_actor()
-                )
-            )
-        finally:
-            store.close()
+        term_id = write_store(
+            url,
+            config,
+            lambda c: lexicon_terms.add_term(
+                c, term, code, severity=severity, note=note, actor=cli_actor()
+            ),
+        )
         typer.echo(f"term {term_id} added")
 
     @group.command("list")
@@ -256,12 +249,7 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Console terms, newest first."""
         from hegui.ops import lexicon_terms
 
-        _, store = open_for_cli(url, config)
-        try:
-            with store.read() as conn:
-                items = lexicon_terms.list_terms(conn, query)
-        finally:
-            store.close()
+        items = read_store(url, config, lambda conn: lexicon_terms.list_terms(conn, query))
         lines = [
             f"{t['id']:4} {'active' if t['active'] else 'withdrawn':9} {t['code']:6} {t['term']}"
             for t in items

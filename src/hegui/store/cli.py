@@ -10,8 +10,9 @@ the root command turns into exit code 2 and one line on stderr.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -23,10 +24,16 @@ __all__ = [
     "cli_settings",
     "emit",
     "open_for_cli",
+    "read_store",
     "register",
+    "write_store",
 ]
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from hegui.config import Settings
     from hegui.store.db import Store
 
@@ -57,6 +64,25 @@ def open_for_cli(
     if mode == "create":
         return settings, open_store(settings.store.url)
     return settings, open_existing(settings.store.url, migrate=mode == "write")
+
+
+def read_store(url: str | None, config: Path | None, fn: Callable[[Connection], T]) -> T:
+    """``fn`` in a read transaction of the store (opened as :func:`open_for_cli` does), closed after."""
+    _, store = open_for_cli(url, config)
+    try:
+        with store.read() as conn:
+            return fn(conn)
+    finally:
+        store.close()
+
+
+def write_store(url: str | None, config: Path | None, fn: Callable[[Connection], T]) -> T:
+    """``fn`` in a write transaction of the store (its audit events commit with it), closed after."""
+    _, store = open_for_cli(url, config)
+    try:
+        return store.write(fn)
+    finally:
+        store.close()
 
 
 def cli_actor() -> str:
