@@ -187,7 +187,8 @@ def test_a_stall_longer_than_the_backlog_limit_refuses_with_503(
             base_url=served.url, headers={"authorization": f"Bearer {key}"}, timeout=60
         ) as c:
             assert ask(c, "warm").status_code == 200
-            time.sleep(1)  # written
+            # the backlog must be empty before the stall (a fixed sleep was too short under load)
+            assert wait_records(db, {"warm"}, timeout=30) == {"warm"}
             with soak.stalled(db):
                 answers = [ask(c, f"s-{n}") for n in range(12)]
             codes = [r.status_code for r in answers]
