@@ -12,6 +12,7 @@ gateway forwards untouched:
   ``split_bytes``: send each event in pieces of this many bytes (splits UTF-8 characters);
 - ``answer``: a whole JSON answer returned as is (non-streamed); ``events``: a list of JSON
   objects streamed as the SSE events, then ``[DONE]`` (for answers shaped in any way);
+- ``/embeddings``: eight numbers per input, from its bytes (``encoding_format: base64`` too);
 - ``behaviour``: ``hang`` (never answer), ``hang_after:N`` (stall after N events),
   ``die_after:N`` (drop the connection after N events), ``garbage`` (non-JSON body),
   ``garbage_event`` (a non-JSON SSE event), ``status:500`` (HTTP error), ``no_done``.
@@ -26,6 +27,7 @@ import base64
 import io
 import json
 import re
+import struct
 import time
 from typing import Any
 
@@ -102,6 +104,8 @@ class MockUpstream:
             return await _send(send, 200, json.dumps(opts["answer"], ensure_ascii=False).encode())
         if path.endswith("/images/generations"):
             return await self._image(send, req, opts)
+        if path.endswith("/embeddings"):
+            return await _send(send, 200, _embeddings(req))
         kind = "completions" if path.endswith("/v1/completions") else "chat"
         if req.get("stream"):
             return await self._stream(send, receive, req, opts, kind, behaviour)
@@ -296,6 +300,24 @@ class MockUpstream:
         tail = b"" if behaviour == "no_done" else b"data: [DONE]" + nl + nl
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         gone.cancel()
+
+
+def _embeddings(req: dict[str, Any]) -> bytes:
+    """Eight numbers per input from the bytes of its text (equal texts, equal vectors)."""
+    texts = req["input"] if isinstance(req.get("input"), list) else [req.get("input")]
+    data = []
+    for i, text in enumerate(texts):
+        raw = str(text).encode()
+        vector = [round(sum(raw[k::8]) % 997 / 997.0, 6) for k in range(8)]
+        if req.get("encoding_format") == "base64":
+            item: Any = base64.b64encode(struct.pack("<8f", *vector)).decode()
+        else:
+            item = vector
+        data.append({"object": "embedding", "index": i, "embedding": item})
+    tokens = sum(len(str(t)) for t in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    doc = {"object": "list", "data": data, "model": req.get("model"), "usage": usage}
+    return json.dumps(doc).encode()
 
 
 def _pieces(reply: str, opts: dict[str, Any]) -> list[str]:

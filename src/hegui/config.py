@@ -232,6 +232,17 @@ class GatewaySettings(_Section):
         "/portal/agreement",
         description="Link given to users who have not accepted the current service agreement.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the /v1 API (CORS), e.g. 'https://app.example.com'; '*' allows any origin; empty (the default): no CORS headers, preflights answered 405.",
+    )
+    cors_allow_headers: list[str] = Field(
+        default_factory=lambda: ["authorization", "content-type", "x-request-id"],
+        description="Request headers a browser may send cross-origin (answered in Access-Control-Allow-Headers); credentials (cookies) are never allowed.",
+    )
+    cors_max_age: int = Field(
+        600, description="Seconds a browser may cache a CORS preflight answer."
+    )
     workers: int = Field(1, description="Gateway worker processes.")
     upstream_retries: int = Field(
         2,

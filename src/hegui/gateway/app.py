@@ -22,6 +22,8 @@ from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
+from hegui.gateway.cors import Cors
+from hegui.gateway.embeddings import embeddings
 from hegui.gateway.endpoints import images, list_models, moderations
 from hegui.gateway.errors import (
     AnswerWithheldError,
@@ -39,6 +41,7 @@ from hegui.gateway.probes import Readiness, upstream_health
 from hegui.gateway.records import record_before_release, usage_metrics
 from hegui.gateway.request_id import reset_request_id, set_request_id
 from hegui.gateway.responses import JSON_HEADERS, send_bytes, send_error
+from hegui.gateway.responses_api import responses
 from hegui.gateway.schema import parse_body
 from hegui.gateway.services import Services
 from hegui.gateway.tracing import traced
@@ -64,9 +67,11 @@ log = logging.getLogger("hegui.gateway")
 API_ROUTES: dict[str, tuple[str, str]] = {
     "/v1/chat/completions": ("chat", "POST"),
     "/v1/completions": ("completions", "POST"),
+    "/v1/embeddings": ("embeddings", "POST"),
     "/v1/images/generations": ("images", "POST"),
     "/v1/moderations": ("moderations", "POST"),
     "/v1/models": ("models", "GET"),
+    "/v1/responses": ("responses", "POST"),
 }
 
 
@@ -128,6 +133,7 @@ class Gateway:
             unchecked_fields=frozenset(g.unchecked_fields),
         )
         self.access_log = settings.logging.access_log
+        self.cors = Cors.build(g)  # None: off (the default), no CORS headers at all
         self.readiness = Readiness()
         self.readiness.register("upstreams", lambda: upstream_health(self.pool))
         self.readiness.register("store", self._store_health)
@@ -197,6 +203,11 @@ class Gateway:
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = API_ROUTES.get(scope["path"])
         if route is not None:
+            if self.cors is not None:
+                cors_send = await self.cors.admit(scope, send, route[1])
+                if cors_send is None:  # a preflight, answered
+                    return
+                send = cors_send
             await self._api(route, scope, receive, send)
         else:
             await self._plain(scope, receive, send)
@@ -272,6 +283,10 @@ class Gateway:
             doc = parse_body(raw)
             if endpoint in ("chat", "completions"):
                 await generate(self.services, ex, doc, raw, endpoint, tracked, receive)
+            elif endpoint == "responses":
+                await responses(self.services, ex, doc, tracked, receive)
+            elif endpoint == "embeddings":
+                await embeddings(self.services, ex, doc, tracked)
             elif endpoint == "moderations":
                 await moderations(self.services, ex, doc, tracked)
             else:

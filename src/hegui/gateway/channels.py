@@ -147,7 +147,8 @@ def _bundle(*values: Any, skip: frozenset[str] = frozenset()) -> list[Slot]:
 def request_slots(
     doc: dict[str, Any], kind: str, *, unchecked: frozenset[str] = frozenset()
 ) -> list[Slot]:
-    """Every text of a ``chat``, ``completions`` or ``images`` request that can reach the model.
+    """Every text of a ``chat``, ``completions``, ``images`` or ``embeddings`` request that can
+    reach the model.
 
     ``unchecked`` names top-level fields forwarded without checking (``gateway.unchecked_fields``).
     Raises a 400 :class:`GatewayError` for what cannot be checked (see the module docstring).
@@ -173,6 +174,9 @@ def request_slots(
     elif kind == "images":
         known |= {"prompt"} | _IMAGE_CONTROL
         slots.append((doc, "prompt"))
+    elif kind == "embeddings":
+        known |= {"input", "encoding_format", "dimensions"}
+        slots += _embedding_input(doc)
     for name, value in doc.items():
         if name in known or name in unchecked or value is None:
             continue
@@ -192,6 +196,21 @@ def _prompt(doc: dict[str, Any]) -> list[Slot]:
         return [(prompt, i) for i in range(len(prompt))]
     raise _bad(
         "'prompt' must be a string or a list of strings (token arrays are not accepted).", "prompt"
+    )
+
+
+def _embedding_input(doc: dict[str, Any]) -> list[Slot]:
+    """Embedding inputs: a string or a list of strings. Token arrays are refused: the engine
+    cannot read token ids, so neither the content policy nor the PII policy could apply."""
+    value = doc.get("input")
+    if isinstance(value, str):
+        return [(doc, "input")]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [(value, i) for i in range(len(value))]
+    raise _bad(
+        "'input' must be a string or a non-empty list of strings (token arrays are not"
+        " accepted: token ids cannot be checked).",
+        "input",
     )
 
 

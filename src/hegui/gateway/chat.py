@@ -53,7 +53,12 @@ if TYPE_CHECKING:
 
 __all__ = ["generate"]
 
-PATHS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
+# Upstream paths per endpoint (embeddings.py uses its entry too).
+PATHS = {
+    "chat": "/v1/chat/completions",
+    "completions": "/v1/completions",
+    "embeddings": "/v1/embeddings",
+}
 
 
 async def generate(

@@ -16,7 +16,12 @@ from hegui.gateway.errors import GatewayError
 
 __all__ = ["check_item_count", "check_text_size", "text_size"]
 
-_ITEMS = {"chat": "messages", "completions": "prompt", "moderations": "input"}
+_ITEMS = {
+    "chat": "messages",
+    "completions": "prompt",
+    "moderations": "input",
+    "embeddings": "input",
+}
 
 
 def check_item_count(doc: dict[str, Any], kind: str, limit: int) -> None:
