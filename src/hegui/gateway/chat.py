@@ -37,8 +37,10 @@ from hegui.gateway.responses import DEFAULT_REFUSAL, JSON_HEADERS, SSE_HEADERS, 
 from hegui.gateway.schema import (
     chat_completion,
     chunk,
+    include_usage,
     require_model,
     require_stream,
+    usage_frame,
 )
 from hegui.gateway.stream import is_violation
 from hegui.gateway.upstream.sse import DONE
@@ -128,7 +130,8 @@ async def generate(
                 hegui=info,
                 decision="block",
             )
-        await _refusal(services, ex, model, kind, stream, verdict, info, send)
+        usage = stream and include_usage(doc)
+        await _refusal(services, ex, model, kind, stream, verdict, info, send, usage)
         return
     body = raw
     if conv.redacted:
@@ -159,7 +162,9 @@ async def generate(
         ex.status, ex.decision = err.status, err.decision
         await early.fail(err)
         return
-    relay = StreamRelay(services, ex, kind, minor, send, receive, prefill, label=label)
+    relay = StreamRelay(
+        services, ex, kind, minor, send, receive, prefill, label=label, usage=include_usage(doc)
+    )
     await relay.run(resp, started=early.started)
 
 
@@ -206,6 +211,7 @@ async def _refusal(
     verdict: Verdict,
     info: dict[str, Any],
     send: Send,
+    usage: bool = False,
 ) -> None:
     fields, header = services.labeler.implicit()
     info["label"] = fields
@@ -217,7 +223,10 @@ async def _refusal(
     frame = chunk({"model": model}, kind, 0, text, "content_filter", info)
     if kind == "chat":
         frame["choices"][0]["delta"]["role"] = "assistant"
-    body = b"data: " + orjson.dumps(frame) + b"\n\ndata: " + DONE.encode() + b"\n\n"
+    body = b"data: " + orjson.dumps(frame) + b"\n\n"
+    if usage:  # nothing was forwarded: no tokens
+        body += usage_frame(frame, kind, None)
+    body += b"data: " + DONE.encode() + b"\n\n"
     await send_bytes(send, 200, body, [*SSE_HEADERS, (LABEL_HEADER, header)])
 
 

@@ -5,8 +5,9 @@ checked: ``content``, ``reasoning_content`` / ``reasoning``, ``refusal``, tool-c
 ``function_call`` ``arguments`` (chat), ``text`` (completions): every text a user can see. Tool
 and function names are checked as they arrive (whole, in one delta). Everything else is an
 allow-list: a chunk keeps only its identifying fields (``answers.clean_envelope``), a delta only
-``role``, the texts above and tool calls; logprobs are dropped (streamed text is released in
-pieces of its own, which tokens cannot follow).
+``role``, the texts above and tool calls. Chat logprobs follow the released text
+(:mod:`stream_logprobs`): a token leaves with the text it spells, never before it; completions
+streams carry none.
 
 On a violation the upstream response is closed (stop generation), one final chunk with
 ``finish_reason: "content_filter"`` and a ``hegui`` object is sent (stop transmission), then
@@ -28,8 +29,9 @@ from hegui.gateway.errors import StreamStopError, UpstreamBrokeError, UpstreamEr
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.responses import DEFAULT_REFUSAL, SSE_HEADERS
-from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk
+from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk, usage_frame
 from hegui.gateway.stream import StreamModerator
+from hegui.gateway.stream_logprobs import StreamLogprobs
 from hegui.gateway.upstream.sse import DONE, SSEParser
 from hegui.safety.types import Action
 
@@ -58,21 +60,25 @@ class StreamRelay:
         receive: Receive | None = None,
         prefill: str = "",
         label: tuple[dict[str, Any], bytes] | None = None,
+        usage: bool = False,
     ) -> None:
         self.receive = receive
+        self.include_usage = usage  # stream_options.include_usage: also on a stopped stream
         self.services = services
         self.ex = ex
         self.kind = kind
         self.send = send
         self.minor = minor
         moderation = services.moderation
+        self._check = lambda text: moderation.check(text, "output", minor=minor)
+        self._hold = (
+            moderation.hold_back if services.stream_hold == "tail" and moderation.can_hold else None
+        )
         self.mod = StreamModerator(
-            lambda text: moderation.check(text, "output", minor=minor),
+            self._check,
             window=services.stream_window,
             step=services.stream_step,
-            hold=moderation.hold_back
-            if services.stream_hold == "tail" and moderation.can_hold
-            else None,
+            hold=self._hold,
             # An answer continuing an assistant prefill is judged together with its end.
             lead=(lambda key: prefill if key[1] in ("content", "text") else "")  # type: ignore[index]
             if prefill
@@ -83,6 +89,7 @@ class StreamRelay:
         self.usage: dict[str, Any] | None = None
         self.prefixed: set[int] = set()
         self.content_choices: set[int] = set()
+        self.logprobs: StreamLogprobs | None = None  # once a chunk carries logprobs
         fields, header = label or services.labeler.implicit()
         self.label_fields: dict[str, Any] = dict(fields)
         self.label_header: bytes = header
@@ -177,7 +184,9 @@ class StreamRelay:
             fr = choice.get("finish_reason")
             if isinstance(fr, str):
                 self.finishes[idx] = fr if finish_reason_ok(fr) else "stop"
-            new = self._choice(idx, choice)
+            if self.kind == "chat" and choice.get("logprobs") is not None:
+                self._logprobs().add(idx, choice["logprobs"])
+            new = self._with_logprobs(idx, self._choice(idx, choice))
             if new is not None:
                 out.append(new)
         if not out:
@@ -207,6 +216,8 @@ class StreamRelay:
                 if isinstance(value, str):
                     rel = feed((idx, key), value)
                     if rel:
+                        if self.logprobs is not None:
+                            self.logprobs.released(idx, key, rel)
                         new[key] = self._first(idx, rel) if key == "content" else rel
             elif key == "role" and value == "assistant":
                 new[key] = value
@@ -227,6 +238,28 @@ class StreamRelay:
         if not new:
             return None
         return {"index": idx, "delta": new, "logprobs": None, "finish_reason": None}
+
+    def _logprobs(self) -> StreamLogprobs:
+        if self.logprobs is None:
+            self.logprobs = StreamLogprobs(
+                self._check,
+                window=self.services.stream_window,
+                step=self.services.stream_step,
+                hold=self._hold,
+            )
+        return self.logprobs
+
+    def _with_logprobs(
+        self, idx: int, choice: dict[str, Any] | None, final: bool = False
+    ) -> dict[str, Any] | None:
+        """``choice`` with the logprob rows whose text is now released (one made if need be)."""
+        rows = self.logprobs.take(idx, final) if self.logprobs is not None else None
+        if rows is None:
+            return choice
+        if choice is None:
+            choice = {"index": idx, "delta": {}, "logprobs": None, "finish_reason": None}
+        choice["logprobs"] = rows
+        return choice
 
     def _tool(self, idx: int, tc: Any) -> dict[str, Any] | None:
         if not isinstance(tc, dict):
@@ -280,11 +313,17 @@ class StreamRelay:
         by_choice: dict[int, dict[Hashable, str]] = {}
         for key, text in tail.items():
             by_choice.setdefault(key[0], {})[key] = text  # type: ignore[index]
+            if self.logprobs is not None:
+                self.logprobs.released(key[0], key[1], text)  # type: ignore[index]
+        if self.logprobs is not None:
+            self.logprobs.finish()
         frames: list[bytes] = []
         choices = sorted(set(by_choice) | set(self.finishes) | self.content_choices) or [0]
         for idx in choices:
             parts = by_choice.get(idx, {})
-            frames.append(self._frame(self._tail_choice(idx, parts, broke is None)))
+            tail_choice = self._tail_choice(idx, parts, broke is None)
+            closing = self._with_logprobs(idx, tail_choice[0] if tail_choice else None, True)
+            frames.append(self._frame([closing] if closing is not None else []))
         ex = self.ex
         ex.add_codes(sorted(self.mod.codes))
         if self.mod.redacted and ex.decision in ("allow", "flag"):
@@ -400,7 +439,10 @@ class StreamRelay:
         frame = chunk(self._env(), self.kind, idx, message, "content_filter", info)
         if self.kind == "chat" and idx not in self.prefixed:
             frame["choices"][0]["delta"]["content"] = self.services.labeler.prefix + message
-        await self._write(b"data: " + orjson.dumps(frame) + b"\n\n" + _DONE_FRAME, more=False)
+        body = b"data: " + orjson.dumps(frame) + b"\n\n"
+        if self.include_usage:  # what the upstream counted before the stop, if it said
+            body += usage_frame(frame, self.kind, self.usage)
+        await self._write(body + _DONE_FRAME, more=False)
 
 
 def _int(value: Any) -> int:

@@ -17,6 +17,7 @@ from hegui.gateway.errors import GatewayError
 __all__ = [
     "chat_completion",
     "chunk",
+    "include_usage",
     "new_id",
     "parse_body",
     "require_model",
@@ -68,6 +69,25 @@ def require_stream(doc: dict[str, Any]) -> bool:
     return stream
 
 
+ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+def include_usage(doc: dict[str, Any]) -> bool:
+    """Whether a streaming client asked for the final usage chunk (``stream_options``)."""
+    options = doc.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def usage_frame(envelope: dict[str, Any], kind: str, usage: dict[str, Any] | None) -> bytes:
+    """The OpenAI usage chunk (no choices) a stream ends with when the client asked for it;
+    zero counts when the gateway wrote the answer itself or stopped before the upstream
+    counted (nothing is estimated)."""
+    doc = chunk(envelope, kind, 0, None, None)
+    doc["choices"] = []
+    doc["usage"] = usage if usage is not None else dict(ZERO_USAGE)
+    return b"data: " + orjson.dumps(doc) + b"\n\n"
+
+
 def chat_completion(
     model: str, content: str, finish_reason: str, kind: str, hegui: dict[str, Any]
 ) -> dict[str, Any]:
@@ -94,7 +114,7 @@ def chat_completion(
         "created": int(time.time()),
         "model": model,
         "choices": [choice],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": dict(ZERO_USAGE),
         "hegui": hegui,
     }
 
