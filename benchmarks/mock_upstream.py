@@ -12,6 +12,7 @@ gateway forwards untouched:
   ``split_bytes``: send each event in pieces of this many bytes (splits UTF-8 characters);
 - ``answer``: a whole JSON answer returned as is (non-streamed); ``events``: a list of JSON
   objects streamed as the SSE events, then ``[DONE]`` (for answers shaped in any way);
+- ``stream_options.include_usage``: a usage chunk before ``[DONE]``, as OpenAI sends it;
 - ``/embeddings``: eight numbers per input, from its bytes (``encoding_format: base64`` too);
 - ``behaviour``: ``hang`` (never answer), ``hang_after:N`` (stall after N events),
   ``die_after:N`` (drop the connection after N events), ``garbage`` (non-JSON body),
@@ -264,6 +265,10 @@ class MockUpstream:
             for p in pieces:
                 events.append({**base, "choices": [{"index": 0, "text": p, "finish_reason": None}]})
             events.append({**base, "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]})
+        options = req.get("stream_options")
+        if isinstance(options, dict) and options.get("include_usage"):
+            usage = {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52}
+            events.append({**base, "choices": [], "usage": usage})
         stop_at = (
             int(behaviour.split(":")[1])
             if ":" in behaviour and behaviour.split(":")[0] in ("die_after", "hang_after")

@@ -185,8 +185,13 @@ class StreamRelay:
             if isinstance(fr, str):
                 self.finishes[idx] = fr if finish_reason_ok(fr) else "stop"
             if self.kind == "chat" and choice.get("logprobs") is not None:
-                self._logprobs().add(idx, choice["logprobs"])
-            new = self._with_logprobs(idx, self._choice(idx, choice))
+                if self.logprobs is None:  # alternatives judged like the answer's text
+                    step, window = self.services.stream_step, self.services.stream_window
+                    self.logprobs = StreamLogprobs(self._check, window, step, self._hold)
+                self.logprobs.add(idx, choice["logprobs"])
+            new = self._choice(idx, choice)
+            if self.logprobs is not None:
+                new = self.logprobs.attach(idx, new)
             if new is not None:
                 out.append(new)
         if not out:
@@ -238,28 +243,6 @@ class StreamRelay:
         if not new:
             return None
         return {"index": idx, "delta": new, "logprobs": None, "finish_reason": None}
-
-    def _logprobs(self) -> StreamLogprobs:
-        if self.logprobs is None:
-            self.logprobs = StreamLogprobs(
-                self._check,
-                window=self.services.stream_window,
-                step=self.services.stream_step,
-                hold=self._hold,
-            )
-        return self.logprobs
-
-    def _with_logprobs(
-        self, idx: int, choice: dict[str, Any] | None, final: bool = False
-    ) -> dict[str, Any] | None:
-        """``choice`` with the logprob rows whose text is now released (one made if need be)."""
-        rows = self.logprobs.take(idx, final) if self.logprobs is not None else None
-        if rows is None:
-            return choice
-        if choice is None:
-            choice = {"index": idx, "delta": {}, "logprobs": None, "finish_reason": None}
-        choice["logprobs"] = rows
-        return choice
 
     def _tool(self, idx: int, tc: Any) -> dict[str, Any] | None:
         if not isinstance(tc, dict):
@@ -322,7 +305,9 @@ class StreamRelay:
         for idx in choices:
             parts = by_choice.get(idx, {})
             tail_choice = self._tail_choice(idx, parts, broke is None)
-            closing = self._with_logprobs(idx, tail_choice[0] if tail_choice else None, True)
+            closing = tail_choice[0] if tail_choice else None
+            if self.logprobs is not None:
+                closing = self.logprobs.attach(idx, closing, final=True)
             frames.append(self._frame([closing] if closing is not None else []))
         ex = self.ex
         ex.add_codes(sorted(self.mod.codes))

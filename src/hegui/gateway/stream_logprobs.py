@@ -69,7 +69,7 @@ class StreamLogprobs:
     """One per streamed chat answer that carries logprobs."""
 
     def __init__(
-        self, check: Check, *, window: int, step: int, hold: Callable[[str], int] | None
+        self, check: Check, window: int, step: int, hold: Callable[[str], int] | None
     ) -> None:
         self._alts = StreamModerator(check, window=window, step=step, hold=hold)
         self._alts_off = False
@@ -154,6 +154,18 @@ class StreamLogprobs:
         if not out:
             return None
         return {kind: out.get(kind) for kind in _KINDS}
+
+    def attach(
+        self, idx: int, choice: dict[str, Any] | None, final: bool = False
+    ) -> dict[str, Any] | None:
+        """``choice`` (a chat chunk's) with the rows now released; one is made if need be."""
+        rows = self.take(idx, final)
+        if rows is None:
+            return choice
+        if choice is None:
+            choice = {"index": idx, "delta": {}, "logprobs": None, "finish_reason": None}
+        choice["logprobs"] = rows
+        return choice
 
     def finish(self) -> None:
         """End of stream: check and release the alternatives' held ends."""
