@@ -143,7 +143,9 @@ def test_prohibited_input_is_refused_as_an_incomplete_response(
     assert record.endpoint == "responses" and record.decision == "refuse"
 
 
-def test_blocked_input_is_an_openai_error(make_gateway: Callable[..., Running], upstream: Any) -> None:
+def test_blocked_input_is_an_openai_error(
+    make_gateway: Callable[..., Running], upstream: Any
+) -> None:
     from .doubles import TermChecker
 
     gw = make_gateway([upstream.url], checker=TermChecker(block={"A.1.d"}))
@@ -272,7 +274,10 @@ def test_upstream_breaking_mid_stream_is_a_failed_response(gw: Running) -> None:
         ({"input": [{"role": "robot", "content": "hi"}]}, "input.0"),
         ({"input": "hi", "text": {"format": {"type": "yaml"}}}, "text.format"),
         ({"input": "hi", "tool_choice": {"type": "file_search"}}, "tool_choice"),
-        ({"input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]}, "input.0.content"),
+        (
+            {"input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]},
+            "input.0.content",
+        ),
     ],
 )
 def test_what_cannot_be_served_is_a_400_naming_the_field(
