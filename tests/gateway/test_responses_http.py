@@ -58,7 +58,7 @@ def test_non_streamed_answer_is_a_labelled_response_and_recorded(
     assert r.output_text == f"今天天气很好。\n\n{LABEL}"
     assert r.usage is not None
     assert (r.usage.input_tokens, r.usage.output_tokens, r.usage.total_tokens) == (12, 40, 52)
-    assert r.instructions == "用中文回答" and r.max_output_tokens == 50
+    assert r.max_output_tokens == 50 and r.instructions is None  # request texts are not echoed
     sent = mock_of(upstream).last
     assert sent["messages"] == [
         {"role": "system", "content": "用中文回答"},
@@ -315,4 +315,6 @@ def test_structured_output_and_reasoning_settings_are_translated(
         "json_schema": {"name": "out", "schema": schema},
     }
     assert sent["reasoning_effort"] == "low" and "store" not in sent and "metadata" not in sent
-    assert r.json()["metadata"] == {"k": "v"} and r.json()["store"] is False
+    doc = r.json()
+    assert doc["text"] == {"format": {"type": "json_schema"}} and doc["store"] is False
+    assert doc["metadata"] == {} and doc["reasoning"]["effort"] == "low"

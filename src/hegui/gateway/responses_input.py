@@ -179,7 +179,13 @@ def _part(part: Any, i: int, j: int) -> dict[str, Any]:
             image["detail"] = part["detail"]
         return {"type": "image_url", "image_url": image}
     if kind == "input_file":
-        file = {k: part[k] for k in ("filename", "file_data", "file_id") if k in part}
+        if part.get("file_id") is not None:
+            raise _bad(
+                f"input[{i}].content[{j}]: files referenced by id cannot be checked; send"
+                " their content as file_data.",
+                where,
+            )
+        file = {k: part[k] for k in ("filename", "file_data") if k in part}
         return {"type": "file", "file": file}  # file ids and non-text files: 400 in channels.py
     shown = "missing" if kind is None else repr(kind)[:40]
     raise _bad(

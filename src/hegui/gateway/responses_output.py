@@ -16,25 +16,20 @@ from typing import Any
 
 __all__ = ["ResponseShape", "function_call_item", "message_item", "status_of", "usage_of"]
 
-# Request fields a response object echoes back (as OpenAI's does).
-_ECHOED = (
-    "instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "reasoning",
-    "temperature", "text", "tool_choice", "tools", "top_p", "truncation", "user",
-)  # fmt: skip
-_DEFAULTS: dict[str, Any] = {
-    "instructions": None,
+# Request settings a response object echoes back (as OpenAI's does): numbers and switches only.
+# The request's texts (instructions, tools, metadata, user, a schema) are not echoed: a response
+# carries only what hegui checked or wrote.
+_ECHOED: dict[str, Any] = {
     "max_output_tokens": None,
-    "metadata": {},
     "parallel_tool_calls": True,
-    "reasoning": {"effort": None, "summary": None},
     "temperature": 1.0,
-    "text": {"format": {"type": "text"}},
-    "tool_choice": "auto",
-    "tools": [],
     "top_p": 1.0,
     "truncation": "disabled",
-    "user": None,
 }
+
+
+_FORMATS = ("text", "json_object", "json_schema")
+_EFFORTS = ("minimal", "low", "medium", "high")
 
 
 def new_item_id(prefix: str) -> str:
@@ -103,9 +98,27 @@ class ResponseShape:
         self.id = new_item_id("resp")
         self.created_at = int(time.time())
         self.model = model
-        self.echo = {k: request.get(k, _DEFAULTS[k]) for k in _ECHOED}
-        if self.echo["metadata"] is None:
-            self.echo["metadata"] = {}
+        self.echo: dict[str, Any] = dict(_ECHOED)
+        for key in ("max_output_tokens", "temperature", "top_p"):
+            value = request.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self.echo[key] = value
+        if isinstance(request.get("parallel_tool_calls"), bool):
+            self.echo["parallel_tool_calls"] = request["parallel_tool_calls"]
+        if request.get("truncation") in ("auto", "disabled"):
+            self.echo["truncation"] = request["truncation"]
+        choice = request.get("tool_choice")
+        self.echo["tool_choice"] = choice if choice in ("auto", "none", "required") else "auto"
+        fmt = (
+            (request.get("text") or {}).get("format")
+            if isinstance(request.get("text"), dict)
+            else None
+        )
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        self.echo["text"] = {"format": {"type": kind if kind in _FORMATS else "text"}}
+        effort = request.get("reasoning")
+        effort = effort.get("effort") if isinstance(effort, dict) else None
+        self.echo["reasoning"] = {"effort": effort if effort in _EFFORTS else None, "summary": None}
 
     def build(
         self,
@@ -127,6 +140,10 @@ class ResponseShape:
             "model": self.model,
             "output": output,
             **self.echo,
+            "instructions": None,
+            "metadata": {},
+            "tools": [],
+            "user": None,
             "store": False,
             "usage": usage,
         }

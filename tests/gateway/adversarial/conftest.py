@@ -144,10 +144,11 @@ def visible(response: httpx.Response) -> str:
     a stream or spells tokens, so a payload split over chunks, parts or tokens is whole again."""
     text = response.text
     if response.headers.get("content-type", "").startswith("text/event-stream"):
-        docs = [
-            orjson.loads(block[6:])
+        docs = [  # "event: ..." lines (Responses streams) are names, not content
+            orjson.loads(line[6:])
             for block in text.replace("\r\n", "\n").split("\n\n")
-            if block.startswith("data: ") and block[6:] != "[DONE]"
+            for line in block.split("\n")
+            if line.startswith("data: ") and line[6:] != "[DONE]"
         ]
     else:
         try:
@@ -164,4 +165,8 @@ def refused(response: httpx.Response) -> bool:
         return response.json()["error"]["code"] == "content_filter"
     if response.status_code != 200:
         return False
-    return '"finish_reason":"content_filter"' in response.text.replace(" ", "")
+    text = response.text.replace(" ", "")
+    return (
+        '"finish_reason":"content_filter"' in text  # chat, completions
+        or '"incomplete_details":{"reason":"content_filter"}' in text  # responses
+    )

@@ -2,7 +2,7 @@
 
 A request row puts a payload into one request field; an answer row puts it into one field of the
 upstream's answer (non-streamed ``answer`` document or streamed ``events``). ``docs/security.md``
-lists the same fields. To cover a new endpoint (``/v1/responses``, issue 14), add rows.
+lists the same fields. ``/v1/responses`` and ``/v1/embeddings`` (issue 14) have rows of their own.
 
 Request treatments:
 - ``checked``: the text can reach the model, so it is checked. Prohibited → refused, not
@@ -34,13 +34,18 @@ def chat(*messages: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"model": "mock-model", "messages": list(messages) or [USER], **extra}
 
 
+def resp(value: Any, **extra: Any) -> dict[str, Any]:
+    """A Responses API request with ``input`` ``value``."""
+    return {"model": "mock-model", "input": value, **extra}
+
+
 def data_url(mime: str, text: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(text.encode()).decode()}"
 
 
 @dataclass(frozen=True)
 class RequestField:
-    endpoint: str  # chat | completions | images | moderations
+    endpoint: str  # chat | completions | images | moderations | responses | embeddings
     name: str  # where the payload goes, as docs/security.md names it
     build: Build
     treatment: str = "checked"
@@ -135,6 +140,35 @@ REQUEST_FIELDS: list[RequestField] = [
     RequestField("images", "prompt", lambda p: {"model": "mock-model", "prompt": p}, streams=False),
     RequestField("images", "unknown top-level string (e.g. negative_prompt)", lambda p: {"model": "mock-model", "prompt": "一只猫", "negative_prompt": p}, streams=False),
     RequestField("images", "user", lambda p: {"model": "mock-model", "prompt": "一只猫", "user": p}, "control", streams=False),
+    # ---- responses: translated to chat, so every text goes through the chat checks
+    RequestField("responses", "input (string)", lambda p: resp(p)),
+    RequestField("responses", "input[].content (user string)", lambda p: resp([{"role": "user", "content": p}])),
+    RequestField("responses", "input[].content[] input_text part", lambda p: resp([{"role": "user", "content": [{"type": "input_text", "text": "看："}, {"type": "input_text", "text": p}]}])),
+    RequestField("responses", "input[].content (system, developer)", lambda p: resp([{"role": "developer", "content": p}, {"role": "user", "content": "你好"}])),
+    RequestField("responses", "input[].content[] output_text part (assistant history)", lambda p: resp([{"role": "user", "content": "你好"}, {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": p}]}, {"role": "user", "content": "继续"}])),
+    RequestField("responses", "instructions", lambda p: resp("你好", instructions=p)),
+    RequestField("responses", "input[] function_call.arguments", lambda p: resp([{"role": "user", "content": "查"}, {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": p}, {"type": "function_call_output", "call_id": "c1", "output": "ok"}])),
+    RequestField("responses", "input[] function_call.name", lambda p: resp([{"role": "user", "content": "查"}, {"type": "function_call", "call_id": "c1", "name": p, "arguments": "{}"}, {"type": "function_call_output", "call_id": "c1", "output": "ok"}])),
+    RequestField("responses", "input[] function_call_output.output", lambda p: resp([{"role": "user", "content": "查"}, {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": "{}"}, {"type": "function_call_output", "call_id": "c1", "output": p}])),
+    RequestField("responses", "tools[] function description", lambda p: resp("你好", tools=[{"type": "function", "name": "lookup", "description": p, "parameters": _schema()}])),
+    RequestField("responses", "tools[] function parameters", lambda p: resp("你好", tools=[{"type": "function", "name": "lookup", "parameters": _schema(description=p)}])),
+    RequestField("responses", "text.format.schema", lambda p: resp("你好", text={"format": {"type": "json_schema", "name": "a", "schema": _schema(description=p)}})),
+    RequestField("responses", "input[].content[] input_file, text data", lambda p: resp([{"role": "user", "content": [{"type": "input_text", "text": "总结"}, {"type": "input_file", "filename": "a.txt", "file_data": data_url("text/plain", p)}]}])),
+    RequestField("responses", "previous_response_id", lambda p: resp("你好", previous_response_id="resp_" + str(len(p))), "rejected"),
+    RequestField("responses", "tools[] built-in tool (web_search)", lambda p: resp("你好", tools=[{"type": "web_search", "note": p}]), "rejected"),
+    RequestField("responses", "input[] unknown item type", lambda p: resp([{"type": "item_reference", "id": p}]), "rejected"),
+    RequestField("responses", "input[].content[] input_image by file_id", lambda p: resp([{"role": "user", "content": [{"type": "input_image", "file_id": "file-" + str(len(p))}]}]), "rejected"),
+    RequestField("responses", "input[].content[] input_file by file_id", lambda p: resp([{"role": "user", "content": [{"type": "input_file", "file_id": "file-" + str(len(p))}]}]), "rejected"),
+    RequestField("responses", "unknown top-level field (e.g. prompt_variables)", lambda p: resp("你好", prompt_variables={"x": p}), "rejected"),
+    RequestField("responses", "user", lambda p: resp("你好", user=p), "control"),
+    RequestField("responses", "metadata", lambda p: resp("你好", metadata={"note": p}), "control"),
+    # ---- embeddings: inputs checked like a prompt
+    RequestField("embeddings", "input (string)", lambda p: {"model": "mock-model", "input": p}, streams=False),
+    RequestField("embeddings", "input[] (list of strings)", lambda p: {"model": "mock-model", "input": ["你好", p]}, streams=False),
+    RequestField("embeddings", "unknown top-level string", lambda p: {"model": "mock-model", "input": "你好", "prefix": p}, streams=False),
+    RequestField("embeddings", "input as token ids", lambda p: {"model": "mock-model", "input": [1, 2, len(p)]}, "rejected", streams=False),
+    RequestField("embeddings", "input as lists of token ids", lambda p: {"model": "mock-model", "input": [[1, 2, len(p)]]}, "rejected", streams=False),
+    RequestField("embeddings", "user", lambda p: {"model": "mock-model", "input": "你好", "user": p}, "control", streams=False),
     # ---- moderations: answered by hegui itself, nothing is forwarded
     RequestField("moderations", "input (string)", lambda p: {"input": p}, streams=False),
     RequestField("moderations", "input[] text item", lambda p: {"input": [{"type": "text", "text": p}]}, streams=False),
@@ -143,7 +177,7 @@ REQUEST_FIELDS: list[RequestField] = [
 
 @dataclass(frozen=True)
 class AnswerField:
-    endpoint: str  # chat | completions | images
+    endpoint: str  # chat | completions | images | responses
     name: str
     answer: Build | None = None  # the upstream's non-streamed answer
     events: Events | None = None  # the upstream's streamed events
@@ -283,7 +317,9 @@ ANSWER_FIELDS: list[AnswerField] = [
     AnswerField("chat", "delta.content as a list of parts", events=lambda p: stream_of({"content": [{"type": "text", "text": p}]}), treatment="dropped"),
     AnswerField("chat", "delta.audio (streamed)", events=lambda p: stream_of({"audio": {"id": "a", "data": "UklGRg==", "transcript": p}}), treatment="dropped"),
     AnswerField("chat", "delta.text (unknown delta field)", events=lambda p: stream_of({"text": p}), treatment="dropped"),
-    AnswerField("chat", "choices[].logprobs in a stream", events=lambda p: [chunk({"content": "好"}, choice={"logprobs": {"content": _logprob_rows("好", p)}}), *stream_of()[-1:]], treatment="dropped"),
+    AnswerField("chat", "choices[].logprobs top_logprobs in a stream", events=lambda p: [chunk({"content": "好"}, choice={"logprobs": {"content": _logprob_rows("好", p)}}), *stream_of()[-1:]], treatment="dropped"),
+    AnswerField("chat", "choices[].logprobs.content[] in a stream", events=lambda p: [chunk({"role": "assistant", "content": ""}), *(chunk({"content": ch}, choice={"logprobs": {"content": _logprob_rows(ch)}}) for ch in "好的。" + p), *stream_of()[-1:]]),
+    AnswerField("chat", "choices[].logprobs top_logprobs spelling the payload in a stream", events=lambda p: [chunk({"role": "assistant", "content": ""}), *(chunk({"content": "好"}, choice={"logprobs": {"content": _logprob_rows("好", p[i])}}) for i in range(len(p))), *stream_of()[-1:]], treatment="dropped"),
     # ---- chat logprobs (non-streamed): they follow their text
     AnswerField("chat", "logprobs.content[] of a refused answer", answer=lambda p: chat_answer({"content": p}, choice={"logprobs": {"content": _logprob_rows(p), "refusal": None}})),
     AnswerField("chat", "logprobs.content[].top_logprobs spelling the payload", answer=lambda p: chat_answer({"content": "好" * len(p)}, choice={"logprobs": {"content": _logprob_rows("好" * len(p), p), "refusal": None}}), treatment="dropped"),
@@ -296,6 +332,19 @@ ANSWER_FIELDS: list[AnswerField] = [
     AnswerField("completions", "unknown top-level field", answer=lambda p: completion_answer("好", extra=p),
                 events=lambda p: [{**completion_chunk("好"), "extra": p}, completion_chunk("", finish_reason="stop")], treatment="dropped"),
     AnswerField("completions", "choices[].logprobs in a stream", events=lambda p: [completion_chunk("好", logprobs={"tokens": [p]}), completion_chunk("", finish_reason="stop")], treatment="dropped"),
+    # ---- responses: the chat answer is checked, then renamed (output items, events)
+    AnswerField("responses", "output[] message output_text", answer=lambda p: chat_answer({"content": "好的。" + p}),
+                events=lambda p: stream_of(*({"content": h} for h in halves("好的。" + p)))),
+    AnswerField("responses", "output[] message refusal part", answer=lambda p: chat_answer({"content": None, "refusal": p}),
+                events=lambda p: stream_of({"refusal": halves(p)[0]}, {"refusal": halves(p)[1]})),
+    AnswerField("responses", "output[] function_call.arguments", answer=lambda p: chat_answer({"content": None, "tool_calls": [_call(arguments='{"q":"' + p + '"}')]}),
+                events=lambda p: _tool_events("lookup", ['{"q":"', *halves(p), '"}'])),
+    AnswerField("responses", "output[] function_call.name", answer=lambda p: chat_answer({"content": None, "tool_calls": [_call(name=p)]}),
+                events=lambda p: _tool_events(p, ["{}"])),
+    AnswerField("responses", "reasoning_content (checked, not relayed)", answer=lambda p: chat_answer({"content": "好", "reasoning_content": p}),
+                events=lambda p: stream_of({"reasoning_content": halves(p)[0]}, {"reasoning_content": halves(p)[1]}, {"content": "好"})),
+    AnswerField("responses", "unknown field of the upstream answer", answer=lambda p: chat_answer({"content": "好", "summary": p}, note=p),
+                events=lambda p: [{**chunk({"content": "好"}), "note": p}, *stream_of()[-1:]], treatment="dropped"),
     # ---- images
     AnswerField("images", "data[].revised_prompt", answer=lambda p: {"created": 1, "data": [{"b64_json": PNG, "revised_prompt": p}]}),
     AnswerField("images", "unknown top-level field", answer=lambda p: {"created": 1, "data": [{"b64_json": PNG}], "note": p}, treatment="dropped"),

@@ -18,6 +18,8 @@ PATHS = {
     "chat": "/v1/chat/completions",
     "completions": "/v1/completions",
     "images": "/v1/images/generations",
+    "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
 }
 
 
@@ -37,6 +39,8 @@ def ask(client: Client, row: AnswerField, payload: str, stream: bool) -> Any:
             "model": "mock-model",
             "messages": [{"role": "user", "content": "你好"}],
         }
+    elif row.endpoint == "responses":
+        body = {"model": "mock-model", "input": "你好"}
     else:
         body = {"model": "mock-model", "prompt": "你好"}
     if stream:

@@ -15,6 +15,8 @@ PATHS = {
     "chat": "/v1/chat/completions",
     "completions": "/v1/completions",
     "images": "/v1/images/generations",
+    "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
     "moderations": "/v1/moderations",
 }
 
