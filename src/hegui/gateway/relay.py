@@ -28,6 +28,7 @@ from hegui.gateway.answers import clean_envelope, clean_usage, finish_reason_ok,
 from hegui.gateway.errors import StreamStopError, UpstreamBrokeError, UpstreamError
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
+from hegui.gateway.relay_tail import finish_choice, tail_choice
 from hegui.gateway.responses import DEFAULT_REFUSAL, SSE_HEADERS
 from hegui.gateway.schema import TEXT_DELTA_KEYS, chunk, usage_frame
 from hegui.gateway.stream import StreamModerator
@@ -304,8 +305,9 @@ class StreamRelay:
         choices = sorted(set(by_choice) | set(self.finishes) | self.content_choices) or [0]
         for idx in choices:
             parts = by_choice.get(idx, {})
-            tail_choice = self._tail_choice(idx, parts, broke is None)
-            closing = tail_choice[0] if tail_choice else None
+            suffix = self.services.labeler.suffix(self.ex.remind_rest) if broke is None else ""
+            had_content = idx in self.content_choices
+            closing = tail_choice(self.kind, idx, parts, suffix, self._first, had_content)
             if self.logprobs is not None:
                 closing = self.logprobs.attach(idx, closing, final=True)
             frames.append(self._frame([closing] if closing is not None else []))
@@ -323,7 +325,9 @@ class StreamRelay:
             for idx in choices:
                 fr = self.finishes.get(idx, "stop")
                 last = idx == choices[-1]
-                frames.append(self._frame([self._finish_choice(idx, fr)], hegui if last else None))
+                frames.append(
+                    self._frame([finish_choice(self.kind, idx, fr)], hegui if last else None)
+                )
         if self.usage is not None:
             ex.prompt_tokens = _int(self.usage.get("prompt_tokens"))
             ex.completion_tokens = _int(self.usage.get("completion_tokens"))
@@ -347,45 +351,6 @@ class StreamRelay:
             frames.append(b"data: " + orjson.dumps(err) + b"\n\n")
         frames.append(_DONE_FRAME)
         return b"".join(frames)
-
-    def _tail_choice(
-        self, idx: int, parts: dict[Hashable, str], labelled: bool
-    ) -> list[dict[str, Any]]:
-        suffix = self.services.labeler.suffix(self.ex.remind_rest) if labelled else ""
-        if self.kind == "completions":
-            text = parts.get((idx, "text"), "")
-            if text:
-                text = self._first(idx, text)
-            text += suffix
-            return (
-                [{"index": idx, "text": text, "logprobs": None, "finish_reason": None}]
-                if text
-                else []
-            )
-        delta: dict[str, Any] = {}
-        calls: list[dict[str, Any]] = []
-        for key, text in parts.items():
-            kind = key[1]  # type: ignore[index]
-            if kind == "tool":
-                calls.append({"index": key[2], "function": {"arguments": text}})  # type: ignore[index]
-            elif kind == "function_call":
-                delta["function_call"] = {"arguments": text}
-            else:
-                delta[kind] = self._first(idx, text) if kind == "content" else text
-        if calls:
-            delta["tool_calls"] = calls
-        if suffix and (idx in self.content_choices or "content" in delta):
-            delta["content"] = delta.get("content", "") + suffix
-        return (
-            [{"index": idx, "delta": delta, "logprobs": None, "finish_reason": None}]
-            if delta
-            else []
-        )
-
-    def _finish_choice(self, idx: int, reason: str) -> dict[str, Any]:
-        if self.kind == "completions":
-            return {"index": idx, "text": "", "logprobs": None, "finish_reason": reason}
-        return {"index": idx, "delta": {}, "logprobs": None, "finish_reason": reason}
 
     def _env(self) -> dict[str, Any]:
         env = {k: v for k, v in self.envelope.items() if v is not None}
