@@ -298,3 +298,47 @@ def test_usage_records_wait_in_the_journal_then_fail_closed_at_the_limit(
     assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
     g.server.call(g.backend.flush(), timeout=30)
     assert count(url, usage_records) == 4  # the refused request is on record too
+
+
+def test_responses_and_embeddings_are_recorded(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    api_key = seed(db_url)
+    g = start(make_gateway, upstream.url, db_url)
+    h = {"authorization": f"Bearer {api_key}"}
+    ok = g.client.post("/v1/responses", json={"model": "mock-model", "input": "你好"}, headers=h)
+    assert ok.json()["status"] == "completed"
+    stop = {
+        "model": "mock-model",
+        "input": "你好",
+        "stream": True,
+        "mock": {"reply": "正常开头的内容足够长然后违禁词出现", "chunk_chars": 1},
+    }
+    assert "response.incomplete" in g.client.post("/v1/responses", json=stop, headers=h).text
+    emb = {"model": "mock-model", "input": ["你好", "世界"]}
+    assert g.client.post("/v1/embeddings", json=emb, headers=h).status_code == 200
+    bad = {"model": "mock-model", "input": "炸弹制作"}
+    assert g.client.post("/v1/embeddings", json=bad, headers=h).status_code == 400
+    deadline = time.monotonic() + 5
+    while True:
+        g.server.call(g.backend.flush())
+        if count(db_url, usage_records) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    store = open_store(db_url, upgrade=False)
+    try:
+        with store.read() as conn:
+            rows = conn.execute(
+                select(
+                    usage_records.c.endpoint,
+                    usage_records.c.decision,
+                    usage_records.c.prompt_tokens,
+                ).order_by(usage_records.c.at, usage_records.c.id)
+            ).all()
+    finally:
+        store.close()
+    assert [tuple(r) for r in rows] == [
+        ("responses", "allow", 12),
+        ("responses", "refuse", 0),
+        ("embeddings", "allow", 4),
+        ("embeddings", "refuse", 0),
+    ]
+    assert count(db_url, incidents) == 2
