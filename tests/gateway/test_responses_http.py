@@ -318,3 +318,49 @@ def test_structured_output_and_reasoning_settings_are_translated(
     doc = r.json()
     assert doc["text"] == {"format": {"type": "json_schema"}} and doc["store"] is False
     assert doc["metadata"] == {} and doc["reasoning"]["effort"] == "low"
+
+
+def _rows(text: str) -> list[dict[str, Any]]:
+    return [
+        {"token": t, "logprob": -0.5, "bytes": list(t.encode()), "top_logprobs": []} for t in text
+    ]
+
+
+def test_logprobs_follow_the_text_in_both_shapes(gw: Running, upstream: ServerThread) -> None:
+    text = "今天天气很好，我们去公园散步吧。"
+    answer = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "mock-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "logprobs": {"content": _rows(text), "refusal": None},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    body = {"model": "mock-model", "input": "你好", "include": ["message.output_text.logprobs"]}
+    r = gw.client.post("/v1/responses", json={**body, "mock": {"answer": answer}})
+    assert mock_of(upstream).last["logprobs"] is True
+    part = r.json()["output"][0]["content"][0]
+    assert "".join(row["token"] for row in part["logprobs"]) == text
+    events = [
+        {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "mock-model",
+         "choices": [{"index": 0, "delta": {"content": t}, "logprobs": {"content": _rows(t)},
+                      "finish_reason": None}]}
+        for t in text
+    ]  # fmt: skip
+    r = gw.client.post("/v1/responses", json={**body, "stream": True, "mock": {"events": events}})
+    got = events_of(r)
+    streamed = [
+        row["token"]
+        for e in got
+        if e["type"] == "response.output_text.delta"
+        for row in e["logprobs"]
+    ]
+    done = next(e for e in got if e["type"] == "response.output_text.done")
+    assert "".join(row["token"] for row in done["logprobs"]) == text
+    assert text.startswith("".join(streamed))

@@ -10,7 +10,8 @@ dropping it would change what the client asked for:
   ``input_image`` / ``input_file`` parts, ``function_call`` and ``function_call_output`` items)
   and ``instructions`` (a system message first) become ``messages``;
 - function ``tools``, ``tool_choice``, ``text.format`` (``response_format``), ``reasoning.effort``,
-  ``max_output_tokens`` and the sampling numbers map one to one;
+  ``max_output_tokens`` and the sampling numbers map one to one; ``include:
+  ["message.output_text.logprobs"]`` or ``top_logprobs`` ask the upstream for logprobs;
 - built-in tools (web search, file search, code interpreter, ...), ``previous_response_id`` and
   ``conversation`` (hegui stores no responses), ``background`` and ``prompt`` templates are 400s.
 
@@ -58,8 +59,10 @@ def to_chat_request(doc: dict[str, Any], unchecked: frozenset[str] = frozenset()
         if name not in known and name not in unchecked and name not in UNSUPPORTED_FIELDS:
             raise _bad(f"'{name}' is not a Responses API field hegui can serve.", name)
     chat: dict[str, Any] = {k: doc[k] for k in _SAME if doc.get(k) is not None}
-    if doc.get("top_logprobs") is not None:
-        chat["logprobs"] = True
+    include = doc.get("include")
+    wants = isinstance(include, list) and "message.output_text.logprobs" in include
+    if wants or doc.get("top_logprobs") is not None:
+        chat["logprobs"] = True  # rows follow the checked text (answers.py, stream_logprobs.py)
     if doc.get("max_output_tokens") is not None:
         chat["max_tokens"] = doc["max_output_tokens"]
     messages: list[dict[str, Any]] = []

@@ -87,8 +87,18 @@ def function_call_item(
     }
 
 
-def text_part(text: str, annotations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"type": "output_text", "text": text, "annotations": annotations or [], "logprobs": []}
+def text_part(
+    text: str,
+    annotations: list[dict[str, Any]] | None = None,
+    logprobs: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An ``output_text`` part; ``logprobs`` are chat rows, which have the Responses shape."""
+    return {
+        "type": "output_text",
+        "text": text,
+        "annotations": annotations or [],
+        "logprobs": logprobs or [],
+    }
 
 
 class ResponseShape:
@@ -161,7 +171,8 @@ class ResponseShape:
         content = msg.get("content")
         notes = [_annotation(n) for n in msg.get("annotations") or ()]
         if isinstance(content, str) and content:
-            parts.append(text_part(content, notes))
+            logprobs = choice.get("logprobs") or {}  # already made to follow the checked text
+            parts.append(text_part(content, notes, logprobs.get("content")))
         elif isinstance(content, list):
             for p in content:
                 if p.get("type") == "text":

@@ -41,16 +41,17 @@ _PART_EVENT = {"output_text": "response.output_text", "refusal": "response.refus
 
 
 class _Part:
-    __slots__ = ("kind", "text")
+    __slots__ = ("kind", "logprobs", "text")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.text = ""
+        self.logprobs: list[dict[str, Any]] = []
 
     def doc(self) -> dict[str, Any]:
         if self.kind == "refusal":
             return {"type": "refusal", "refusal": self.text}
-        return text_part(self.text)
+        return text_part(self.text, logprobs=self.logprobs)
 
 
 class _Call:
@@ -82,6 +83,7 @@ class ResponsesWriter:
         self._usage: dict[str, Any] | None = None
         self._error: dict[str, Any] | None = None
         self._closed = False
+        self._rows: list[dict[str, Any]] = []  # logprob rows not yet sent with a text delta
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -181,6 +183,9 @@ class ResponsesWriter:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue  # a response has one answer
             delta = choice.get("delta") or {}
+            logprobs = choice.get("logprobs")
+            if isinstance(logprobs, dict) and isinstance(logprobs.get("content"), list):
+                self._rows += logprobs["content"]  # rows of released text (stream_logprobs.py)
             for key, kind in (("content", "output_text"), ("refusal", "refusal")):
                 if isinstance(delta.get(key), str) and delta[key]:
                     out += self._text(kind, delta[key])
@@ -211,7 +216,10 @@ class ResponsesWriter:
             )
         part = self._parts[-1]
         part.text += text
-        extra: dict[str, Any] = {"logprobs": []} if kind == "output_text" else {}
+        extra: dict[str, Any] = {}
+        if kind == "output_text":
+            extra["logprobs"], self._rows = self._rows, []
+            part.logprobs += extra["logprobs"]
         return out + self._event(
             f"{_PART_EVENT[kind]}.delta",
             **where,
@@ -258,6 +266,9 @@ class ResponsesWriter:
         if self._error is not None:
             status, incomplete = "failed", None
         item_status = "completed" if status == "completed" else "incomplete"
+        texts = [p for p in self._parts if p.kind == "output_text"]
+        if texts and self._rows:  # rows released after the last text delta
+            texts[-1].logprobs += self._rows
         out = b""
         output: list[dict[str, Any]] = []
         for n, entry in enumerate(self._items):
@@ -279,7 +290,10 @@ class ResponsesWriter:
                         out += self._event("response.refusal.done", **where, refusal=part.text)
                     else:
                         out += self._event(
-                            "response.output_text.done", **where, text=part.text, logprobs=[]
+                            "response.output_text.done",
+                            **where,
+                            text=part.text,
+                            logprobs=part.logprobs,
                         )
                     out += self._event("response.content_part.done", **where, part=part.doc())
                 item = message_item(entry, [p.doc() for p in self._parts], item_status)
