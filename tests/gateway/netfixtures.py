@@ -77,7 +77,9 @@ class ProxyThread:
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
         self.seen.append(f"{method} {target}")
-        headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)}
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)
+        }
         if self.expected is not None and headers.get("proxy-authorization") != self.expected:
             self.refused += 1
             writer.write(
@@ -89,7 +91,9 @@ class ProxyThread:
             return
         if method == "CONNECT":
             host, _, port = target.rpartition(":")
-            up_reader, up_writer = await asyncio.open_connection(self.hosts.get(host, host), int(port))
+            up_reader, up_writer = await asyncio.open_connection(
+                self.hosts.get(host, host), int(port)
+            )
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         else:
             parts = urlsplit(target)
@@ -102,8 +106,20 @@ class ProxyThread:
             up_reader, up_writer = await asyncio.open_connection(
                 self.hosts.get(host, host), parts.port or 80
             )
-            kept = [h for h in lines[1:] if not h.lower().startswith("proxy-authorization:")]
-            up_writer.write("\r\n".join([lines[0], *kept]).encode("latin-1"))
+            # One request per connection (Connection: close), so every request is recorded.
+            kept = [
+                h
+                for h in lines[1:]
+                if h and not h.lower().startswith(("proxy-authorization:", "connection:"))
+            ]
+            forwarded = "\r\n".join([lines[0], *kept, "Connection: close", "", ""])
+            up_writer.write(forwarded.encode("latin-1"))
+            length = int(headers.get("content-length", "0"))
+            if length:
+                up_writer.write(await reader.readexactly(length))
+            await _pipe(up_reader, writer)
+            up_writer.close()
+            return
         await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
 
@@ -185,7 +201,9 @@ def make_pki(folder: Path) -> Pki:
         .sign(ca_key, hashes.SHA256())
     )
 
-    def issue(cn: str, usage: x509.ObjectIdentifier, sans: list[x509.GeneralName]) -> tuple[Any, Any]:
+    def issue(
+        cn: str, usage: x509.ObjectIdentifier, sans: list[x509.GeneralName]
+    ) -> tuple[Any, Any]:
         key = ec.generate_private_key(ec.SECP256R1())
         builder = (
             x509.CertificateBuilder()

@@ -213,7 +213,11 @@ def test_unreadable_tls_files_are_config_errors(tmp_path: Path) -> None:
     ],
 )
 def test_serve_refuses_bad_upstreams_with_exit_2(
-    upstream: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    upstream: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from hegui.cli import main
 

@@ -127,8 +127,10 @@ class AiohttpTransport:
         extra: dict[str, object] = {}
         if proxy is not None:
             extra["proxy"] = proxy.url
-            if proxy.authorization:
+            if proxy.authorization and url.startswith("https:"):  # on the CONNECT request
                 extra["proxy_headers"] = {"Proxy-Authorization": proxy.authorization}
+            elif proxy.authorization:  # aiohttp forwards plain requests with their own headers
+                headers = {**headers, "Proxy-Authorization": proxy.authorization}
         try:
             resp = await self._session.request(  # type: ignore[attr-defined]
                 method, url, data=body, headers=headers, timeout=to, ssl=self._ssl, **extra
@@ -141,6 +143,9 @@ class AiohttpTransport:
             raise UpstreamLostError(f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:
             raise TimeoutError("upstream timed out") from None
+        if proxy is not None and resp.status == 407:  # the proxy, not the upstream, said no
+            resp.close()
+            raise UpstreamLostError("proxy refused the request (407)")
         return _AiohttpResponse(resp)
 
     def _proxy(self, url: str) -> Proxy | None:

@@ -154,6 +154,9 @@ class LeanTransport:
             except BaseException:
                 resp.close()
                 raise
+            if resp.status == 407 and t.proxy is not None:  # the proxy, not the upstream, said no
+                resp.close()
+                raise UpstreamLostError("proxy refused the request (407)")
             return resp
         raise UpstreamLostError("upstream closed the connection")  # pragma: no cover
 
