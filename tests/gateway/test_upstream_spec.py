@@ -227,3 +227,19 @@ def test_serve_refuses_bad_upstreams_with_exit_2(
     err = capsys.readouterr().err
     assert info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert "sk-secret" not in err
+
+
+def test_serve_refuses_a_proxy_from_the_environment_it_cannot_speak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hegui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://10.0.0.1:1080")
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--upstream", "https://open.bigmodel.cn/api/paas/v4", "--get", "/healthz"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "HTTPS_PROXY must be an http://host:port proxy URL" in err

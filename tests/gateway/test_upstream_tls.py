@@ -173,3 +173,26 @@ client_key = "{pki.server_cert}"
     err = capsys.readouterr().err
     assert info.value.code == 2 and "client_cert cannot be loaded" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_encrypted_client_key_is_refused_without_a_prompt(pki: Pki, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from hegui.errors import ConfigError
+    from hegui.gateway.upstream.connect import ConnectOptions, ssl_context
+
+    key = serialization.load_pem_private_key(pki.client_key.read_bytes(), None)
+    locked = tmp_path / "locked.key"
+    locked.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
+    opts = ConnectOptions(client_cert=str(pki.client_cert), client_key=str(locked))
+    with pytest.raises(ConfigError, match="client_cert cannot be loaded"):
+        ssl_context(opts)
+    assert ssl_context(
+        ConnectOptions(client_cert=str(pki.client_cert), client_key=str(pki.client_key))
+    )

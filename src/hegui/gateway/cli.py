@@ -121,11 +121,13 @@ def _operator_options(settings: Settings, log_level: str | None, log_format: str
 
 def _check_upstreams(settings: Settings) -> None:
     """Every upstream entry, its proxy and its TLS files, checked before serving (exit 2)."""
-    from hegui.gateway.upstream.connect import ssl_context
-    from hegui.gateway.upstream.spec import parse_upstream
+    from hegui.gateway.upstream.connect import environment_proxies, ssl_context
+    from hegui.gateway.upstream.spec import parse_upstream, route_proxy
 
+    env = environment_proxies()
     for entry in settings.gateway.upstreams:
         spec = parse_upstream(entry)  # ConfigError on a bad URL, name, header or proxy
+        route_proxy(spec, env)  # e.g. HTTPS_PROXY=socks5://… for an https upstream
         if not spec.connect.is_default:
             ssl_context(spec.connect)  # a CA or certificate file that cannot be read
 

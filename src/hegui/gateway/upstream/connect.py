@@ -122,12 +122,17 @@ def ssl_context(options: ConnectOptions) -> ssl.SSLContext:
         ctx.verify_mode = ssl.CERT_NONE
     if options.client_cert:
         try:
-            ctx.load_cert_chain(options.client_cert, options.client_key or None)
+            # A password callback, so an encrypted key fails here instead of prompting on a tty.
+            ctx.load_cert_chain(options.client_cert, options.client_key or None, _no_password)
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"upstream client_cert cannot be loaded: {_reason(exc)}") from None
     elif options.client_key:
         raise ConfigError("upstream client_key is set without client_cert")
     return ctx
+
+
+def _no_password() -> str:
+    return ""
 
 
 def _reason(exc: BaseException) -> str:

@@ -20,13 +20,12 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
 from hegui.gateway.errors import GatewayError, UpstreamLostError
-from hegui.gateway.upstream.connect import ConnectOptions, environment_proxies, proxy_for
-from hegui.gateway.upstream.spec import UpstreamSpec, parse_upstream, route_url
+from hegui.gateway.upstream.connect import ConnectOptions, environment_proxies
+from hegui.gateway.upstream.spec import UpstreamSpec, parse_upstream, route_proxy, route_url
 from hegui.gateway.upstream.transport import Transport, UpstreamResponse
 
 __all__ = [
@@ -326,10 +325,7 @@ class UpstreamPool:
 
 def _check_route(name: str, spec: UpstreamSpec, env: dict[str, str]) -> None:
     """Resolve the upstream's proxy once (a bad value is a ConfigError) and say what was chosen."""
-    parts = urlsplit(spec.url)
-    secure = parts.scheme == "https"
-    host = parts.hostname or ""
-    proxy = proxy_for(parts.scheme, host, parts.port or (443 if secure else 80), spec.connect, env)
+    proxy = route_proxy(spec, env)
     if spec.assumed_v1:
         log.info("upstream %s: the base URL has no path, so /v1 is used", name)
     if proxy is not None:

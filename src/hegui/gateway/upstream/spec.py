@@ -24,9 +24,9 @@ from pydantic import ValidationError
 
 from hegui.config import UpstreamSettings
 from hegui.errors import ConfigError
-from hegui.gateway.upstream.connect import ConnectOptions, parse_proxy
+from hegui.gateway.upstream.connect import ConnectOptions, Proxy, parse_proxy, proxy_for
 
-__all__ = ["UpstreamSpec", "base_url", "parse_upstream", "route_url"]
+__all__ = ["UpstreamSpec", "base_url", "parse_upstream", "route_proxy", "route_url"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP header name (RFC 9110 token)
@@ -78,6 +78,13 @@ def route_url(base: str, route: str) -> str:
     version prefix (``/v1``, ``/api/v3``, ...), so the gateway's ``/v1`` is replaced by it.
     """
     return base + (route[3:] if route.startswith("/v1/") else route)
+
+
+def route_proxy(spec: UpstreamSpec, env: dict[str, str]) -> Proxy | None:
+    """The proxy this upstream goes through (ConfigError for a proxy that cannot be spoken)."""
+    parts = urlsplit(spec.url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return proxy_for(parts.scheme, parts.hostname or "", port, spec.connect, env)
 
 
 def base_url(text: str) -> tuple[str, bool]:
