@@ -196,3 +196,29 @@ def test_an_encrypted_client_key_is_refused_without_a_prompt(pki: Pki, tmp_path:
     assert ssl_context(
         ConnectOptions(client_cert=str(pki.client_cert), client_key=str(pki.client_key))
     )
+
+
+async def test_the_lean_tunnel_on_the_standard_asyncio_loop(
+    pki: Pki, tls_upstream: tuple[PrefixedUpstream, ServerThread]
+) -> None:
+    """The gateway runs on uvloop; the tunnel works on asyncio's own loop as well."""
+    from hegui.gateway.upstream.connect import ConnectOptions
+    from hegui.gateway.upstream.lean import LeanTransport
+
+    _, server = tls_upstream
+    with ProxyThread(hosts={"upstream.test": "127.0.0.1"}) as proxy:
+        opts = ConnectOptions(
+            proxy=proxy.url,
+            ca_file=str(pki.ca),
+            client_cert=str(pki.client_cert),
+            client_key=str(pki.client_key),
+        )
+        transport = LeanTransport(connect=opts, connect_timeout=5)
+        try:
+            url = f"https://upstream.test:{server.port}/api/v3/models"
+            for _ in range(2):  # the second request reuses the tunnelled connection
+                resp = await transport.request("GET", url, None, {}, 10)
+                assert resp.status == 200 and b"mock-model" in await resp.read(1 << 20)
+        finally:
+            await transport.close()
+        assert proxy.seen == [f"CONNECT upstream.test:{server.port}"]

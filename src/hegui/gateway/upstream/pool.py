@@ -213,10 +213,10 @@ class UpstreamPool:
             if id(upstream) in slow or not upstream.breaker.allow():
                 continue
             attempts += 1
-            target = upstream.upstream_model(model)
-            sent = bodies.get(target)
-            if sent is None:
-                sent = bodies[target] = _with_model(body, target)
+            sent = body
+            if upstream.spec.model_map:  # this upstream may know the model by another name
+                target = upstream.upstream_model(model)
+                sent = bodies.get(target) or bodies.setdefault(target, _with_model(body, target))
             try:
                 resp = await self._request(upstream, path, sent)
             except UpstreamLostError as exc:
