@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, ValidationError
 
 from hegui.errors import ConfigError
 
@@ -240,10 +240,17 @@ class UpstreamSettings(_Section):
     )
 
 
+# A string or a table; told apart first, so an error names the table's key, not "not a string".
+UpstreamEntry = Annotated[
+    Annotated[str, Tag("url")] | Annotated[UpstreamSettings, Tag("table")],
+    Discriminator(lambda v: "url" if isinstance(v, str) else "table"),
+]
+
+
 class GatewaySettings(_Section):
     host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     port: int = Field(8000, description="Port the gateway listens on.")
-    upstreams: list[str | UpstreamSettings] = Field(
+    upstreams: list[UpstreamEntry] = Field(
         default_factory=list,
         description="OpenAI-compatible upstreams (repeat --upstream): a base URL string ('URL name=a weight=2 models=x,y map=x=y') or a table (see [[gateway.upstreams]] below).",
     )

@@ -6,6 +6,7 @@ Also per-upstream keys and headers, and model names mapped with ``model_map``.""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -65,10 +66,14 @@ def test_every_call_lands_under_the_base_path(
 def test_a_base_without_a_path_still_means_v1(
     vendors: dict[str, tuple[PrefixedUpstream, ServerThread]],
     make_gateway: Callable[..., Running],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     app, server = vendors["/v1"]
     app.seen.clear()
-    gw = make_gateway([server.url])
+    with caplog.at_level(logging.INFO, logger="hegui.gateway"):
+        gw = make_gateway([server.url + " name=bare"])
+    said = [r.getMessage() for r in caplog.records if "no path" in r.getMessage()]
+    assert said == ["upstream bare: the base URL has no path, so /v1 is used"]  # once, no URL
     assert gw.chat("你好").status_code == 200
     assert app.paths() == ["/v1/models", "/v1/chat/completions"]
 

@@ -243,3 +243,10 @@ def test_serve_refuses_a_proxy_from_the_environment_it_cannot_speak(
         main(["serve", "--upstream", "https://open.bigmodel.cn/api/paas/v4", "--get", "/healthz"])
     err = capsys.readouterr().err
     assert info.value.code == 2 and "HTTPS_PROXY must be an http://host:port proxy URL" in err
+
+
+def test_a_typo_in_an_upstream_table_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "hegui.toml"
+    cfg.write_text('[[gateway.upstreams]]\nurl = "http://a/v1"\napi_kye = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"gateway\.upstreams\.0\.table\.api_kye: Extra inputs"):
+        load_settings(cfg, environ={})
