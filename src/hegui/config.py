@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, ValidationError
 
 from hegui.errors import ConfigError
 
@@ -30,6 +30,7 @@ __all__ = [
     "SanctionSettings",
     "Settings",
     "StoreSettings",
+    "UpstreamSettings",
     "load_settings",
 ]
 
@@ -195,14 +196,67 @@ class RateLimitSettings(_Section):
     )
 
 
+class UpstreamSettings(_Section):
+    """One upstream written as a table; a plain string in ``gateway.upstreams`` is its short form."""
+
+    url: str = Field(
+        description="Base URL used exactly as given: requests go to {url}/chat/completions, {url}/models; a URL with no path means {url}/v1.",
+    )
+    name: str | None = Field(
+        None,
+        description="What metrics, /readyz, logs and errors call this upstream (never its address); default upstream-N.",
+    )
+    weight: float = Field(1.0, description="Share of requests among upstreams serving a model.")
+    models: list[str] | None = Field(
+        None,
+        description="Models this upstream serves; discovered from GET {url}/models when unset.",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="Bearer key for this upstream (instead of gateway.upstream_api_key)."
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra headers sent with every request to this upstream (may replace Authorization).",
+    )
+    model_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="Client model name -> upstream model name; '*' maps every name the upstream does not list.",
+    )
+    proxy: str | None = Field(
+        None,
+        description="HTTP proxy (http://[user:pass@]host:port) for this upstream; unset: HTTP(S)_PROXY / NO_PROXY; '' never a proxy.",
+    )
+    ca_file: str | None = Field(
+        None,
+        description="PEM file of the CA(s) that sign this upstream's certificate (replaces the system CAs for it).",
+    )
+    client_cert: str | None = Field(
+        None, description="PEM client certificate for mutual TLS (may also hold the key)."
+    )
+    client_key: str | None = Field(None, description="PEM private key of client_cert.")
+    verify: bool = Field(
+        True,
+        description="Verify the upstream's TLS certificate and host name (false: do not; logged).",
+    )
+
+
+# A string or a table; told apart first, so an error names the table's key, not "not a string".
+UpstreamEntry = Annotated[
+    Annotated[str, Tag("url")] | Annotated[UpstreamSettings, Tag("table")],
+    Discriminator(lambda v: "url" if isinstance(v, str) else "table"),
+]
+
+
 class GatewaySettings(_Section):
     host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     port: int = Field(8000, description="Port the gateway listens on.")
-    upstreams: list[str] = Field(
+    upstreams: list[UpstreamEntry] = Field(
         default_factory=list,
-        description="OpenAI-compatible upstream base URLs (repeat --upstream); each serves every model unless a model map is given.",
+        description="OpenAI-compatible upstreams (repeat --upstream): a base URL string ('URL name=a weight=2 models=x,y map=x=y') or a table (see [[gateway.upstreams]] below).",
     )
-    upstream_api_key: SecretStr | None = Field(None, description="Bearer key sent to upstreams.")
+    upstream_api_key: SecretStr | None = Field(
+        None, description="Bearer key sent to upstreams that have no api_key of their own."
+    )
     upstream_timeout: float = Field(
         120.0, description="Seconds allowed for a whole upstream answer."
     )
@@ -256,7 +310,7 @@ class GatewaySettings(_Section):
     )
     health_interval: float = Field(
         15.0,
-        description="Seconds between upstream health checks (GET /v1/models); 0 disables them.",
+        description="Seconds between upstream health checks (GET {url}/models); 0 disables them.",
     )
     pool_connections: int = Field(
         256, description="Upper bound on open connections to all upstreams together."

@@ -28,14 +28,19 @@ def load_mock_module() -> Any:
 
 
 class ServerThread:
-    """``with ServerThread(app) as s: s.url`` — uvicorn (uvloop + httptools) on a free port."""
+    """``with ServerThread(app) as s: s.url`` — uvicorn (uvloop + httptools) on a free port.
 
-    def __init__(self, app: Any, *, lifespan: str = "on") -> None:
+    ``host`` binds another local address; ``tls`` (uvicorn's ``ssl_*`` options) serves HTTPS.
+    """
+
+    def __init__(
+        self, app: Any, *, lifespan: str = "on", host: str = "127.0.0.1", **tls: Any
+    ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         config = uvicorn.Config(
             app,
             loop="uvloop",
@@ -44,6 +49,7 @@ class ServerThread:
             access_log=False,
             log_level="warning",
             timeout_graceful_shutdown=1,
+            **tls,
         )
         self.server = uvicorn.Server(config)
         self.loop: asyncio.AbstractEventLoop | None = None

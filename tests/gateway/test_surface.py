@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from hegui.cli import app
 from hegui.gateway.errors import GatewayError, to_gateway_error
-from hegui.gateway.upstream.pool import CircuitBreaker, parse_upstream
+from hegui.gateway.upstream.pool import CircuitBreaker
+from hegui.gateway.upstream.spec import parse_upstream
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_exceptions_map_to_one_status(exc: Exception, status: int) -> None:
 
 def test_upstream_spec_parsing() -> None:
     spec = parse_upstream("http://h:1/v1/ weight=2 models=a,b")
-    assert spec.url == "http://h:1" and spec.weight == 2 and spec.models == frozenset({"a", "b"})
+    assert spec.url == "http://h:1/v1" and spec.weight == 2 and spec.models == frozenset({"a", "b"})
     for bad in ("ftp://h", "http://h weight=0", "http://h colour=red"):
         with pytest.raises(Exception, match="upstream"):
             parse_upstream(bad)

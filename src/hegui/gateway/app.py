@@ -46,8 +46,10 @@ from hegui.gateway.schema import parse_body
 from hegui.gateway.services import Services
 from hegui.gateway.tracing import traced
 from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
+from hegui.gateway.upstream.connect import ConnectOptions
 from hegui.gateway.upstream.lean import LeanTransport
-from hegui.gateway.upstream.pool import UpstreamPool, parse_upstream
+from hegui.gateway.upstream.pool import UpstreamPool
+from hegui.gateway.upstream.spec import parse_upstream
 from hegui.gateway.upstream.transport import Transport
 from hegui.ops.records import MinorsDecision
 
@@ -114,6 +116,9 @@ class Gateway:
             health_interval=g.health_interval,
             api_key=key,
             on_error=self.metrics.upstream_error,
+            # Upstreams with their own proxy or TLS settings get a client of their own; a
+            # transport handed in (tests) serves them all.
+            transport_for=(lambda opts: _own_transport(g, opts)) if transport is None else None,
         )
         self.labeler = TextLabeler(g, settings.labeling)
         self.services = Services(
@@ -354,7 +359,7 @@ class Gateway:
             return {"ok": False, "error": type(exc).__name__}
 
 
-def _own_transport(g: GatewaySettings) -> Transport:
+def _own_transport(g: GatewaySettings, connect: ConnectOptions | None = None) -> Transport:
     """The upstream client the settings name (``gateway.upstream_client``)."""
     kind: type[LeanTransport] | type[AiohttpTransport] = (
         LeanTransport if g.upstream_client == "lean" else AiohttpTransport
@@ -363,6 +368,7 @@ def _own_transport(g: GatewaySettings) -> Transport:
         limit=g.pool_connections,
         keepalive_s=g.upstream_keepalive,
         connect_timeout=g.connect_timeout,
+        connect=connect,
     )
     return transport
 

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--upstream",
-                help="OpenAI-compatible upstream base URL, e.g. http://127.0.0.1:11434/v1 (repeatable; 'URL weight=2 models=a,b').",
+                help="OpenAI-compatible upstream base URL, used as given: http://127.0.0.1:11434/v1, https://ark.cn-beijing.volces.com/api/v3 (repeatable; 'URL name=a weight=2 models=a,b map=qwen2.5=glm-4,*=glm-4 proxy=http://h:3128').",
             ),
         ] = None,
         host: Annotated[
@@ -53,15 +53,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the compliance gateway (OpenAI-compatible) on HOST:PORT."""
         from hegui.config import load_settings
-        from hegui.gateway.upstream.pool import parse_upstream
 
         settings = load_settings(config)
         _operator_options(settings, log_level, log_format)
         g = settings.gateway
         if upstream:
             g.upstreams = list(upstream)
-        for spec in g.upstreams:
-            parse_upstream(spec)  # ConfigError (exit 2) on a bad URL
+        _check_upstreams(settings)
         if host is not None:
             g.host = host
         if port is not None:
@@ -121,6 +119,19 @@ def _operator_options(settings: Settings, log_level: str | None, log_format: str
         parse_bind(settings.metrics.bind)
 
 
+def _check_upstreams(settings: Settings) -> None:
+    """Every upstream entry, its proxy and its TLS files, checked before serving (exit 2)."""
+    from hegui.gateway.upstream.connect import environment_proxies, ssl_context
+    from hegui.gateway.upstream.spec import parse_upstream, route_proxy
+
+    env = environment_proxies()
+    for entry in settings.gateway.upstreams:
+        spec = parse_upstream(entry)  # ConfigError on a bad URL, name, header or proxy
+        route_proxy(spec, env)  # e.g. HTTPS_PROXY=socks5://… for an https upstream
+        if not spec.connect.is_default:
+            ssl_context(spec.connect)  # a CA or certificate file that cannot be read
+
+
 def _serve_workers(settings: Settings, config: Path | None, common: dict[str, object]) -> None:
     """``--workers N``: uvicorn's process manager; metrics summed through a folder made per run."""
     import os
@@ -134,7 +145,8 @@ def _serve_workers(settings: Settings, config: Path | None, common: dict[str, ob
     g = settings.gateway
     if config is not None:
         os.environ["HEGUI_CONFIG"] = str(config)
-    os.environ["HEGUI_GATEWAY__UPSTREAMS"] = json.dumps(g.upstreams)
+    if all(isinstance(u, str) for u in g.upstreams):  # --upstream; tables come from the config
+        os.environ["HEGUI_GATEWAY__UPSTREAMS"] = json.dumps(g.upstreams)
     os.environ["HEGUI_LOGGING__LEVEL"] = settings.logging.level
     os.environ["HEGUI_LOGGING__FORMAT"] = settings.logging.format
     shared = tempfile.mkdtemp(prefix="hegui-metrics-")

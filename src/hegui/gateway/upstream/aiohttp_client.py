@@ -2,13 +2,26 @@
 
 A bounded aiohttp pool whose keep-alive stays below common upstream idle timeouts, so a
 connection the upstream already closed is not reused (the "Can not write request body" pitfall).
+Proxies and TLS follow :mod:`hegui.gateway.upstream.connect`, as in the lean client: the proxy is
+chosen here and passed to aiohttp per request (aiohttp's own ``trust_env`` is not used, so
+both clients read ``HTTP(S)_PROXY`` / ``NO_PROXY`` the same way).
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Mapping
+from urllib.parse import urlsplit
 
+from hegui.errors import ConfigError
 from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.connect import (
+    ConnectOptions,
+    Proxy,
+    environment_proxies,
+    proxy_for,
+    ssl_context,
+)
 from hegui.gateway.upstream.transport import UpstreamResponse
 
 __all__ = ["AiohttpTransport"]
@@ -69,8 +82,19 @@ class AiohttpTransport:
     """aiohttp client with a bounded pool and a keep-alive below upstream idle timeouts."""
 
     def __init__(
-        self, *, limit: int = 256, keepalive_s: float = 4.0, connect_timeout: float = 5.0
+        self,
+        *,
+        limit: int = 256,
+        keepalive_s: float = 4.0,
+        connect_timeout: float = 5.0,
+        connect: ConnectOptions | None = None,
     ) -> None:
+        self._options = connect or ConnectOptions()
+        self._ssl: ssl.SSLContext | bool = (
+            True if self._options.is_default else ssl_context(self._options)
+        )
+        self._env = environment_proxies() if self._options.proxy is None else {}
+        self._proxies: dict[str, Proxy | None] = {}  # per scheme://host:port
         self._limit = limit
         self._keepalive = keepalive_s
         self._connect_timeout = connect_timeout
@@ -99,13 +123,45 @@ class AiohttpTransport:
             to = self._timeouts[timeout] = aiohttp.ClientTimeout(
                 total=timeout, sock_connect=self._connect_timeout
             )
+        proxy = self._proxy(url)
+        extra: dict[str, object] = {}
+        if proxy is not None:
+            extra["proxy"] = proxy.url
+            if proxy.authorization and url.startswith("https:"):  # on the CONNECT request
+                extra["proxy_headers"] = {"Proxy-Authorization": proxy.authorization}
+            elif proxy.authorization:  # aiohttp forwards plain requests with their own headers
+                headers = {**headers, "Proxy-Authorization": proxy.authorization}
         try:
-            resp = await self._session.request(method, url, data=body, headers=headers, timeout=to)  # type: ignore[attr-defined]
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            resp = await self._session.request(  # type: ignore[attr-defined]
+                method, url, data=body, headers=headers, timeout=to, ssl=self._ssl, **extra
+            )
+        except (
+            aiohttp.ClientConnectionError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ClientHttpProxyError,  # the proxy refused the tunnel (407, 403, 502 ...)
+        ) as exc:
             raise UpstreamLostError(f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:
             raise TimeoutError("upstream timed out") from None
+        if proxy is not None and resp.status == 407:  # the proxy, not the upstream, said no
+            resp.close()
+            raise UpstreamLostError("proxy refused the request (407)")
         return _AiohttpResponse(resp)
+
+    def _proxy(self, url: str) -> Proxy | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._proxies:
+            return self._proxies[origin]
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            found = proxy_for(parts.scheme, parts.hostname or "", port, self._options, self._env)
+        except (ConfigError, ValueError) as exc:
+            raise UpstreamLostError(str(exc)) from None
+        if len(self._proxies) > 1024:  # fetched image URLs vary; upstream ones do not
+            self._proxies.clear()
+        self._proxies[origin] = found
+        return found
 
     async def close(self) -> None:
         if self._session is not None:

@@ -9,8 +9,10 @@ Kept from the aiohttp transport: a bounded pool per host with a keep-alive below
 idle timeouts, ``total`` timeout semantics (the whole exchange, streams included), connect errors
 as :class:`UpstreamLostError`, gzip/deflate bodies inflated. Added: a request whose *reused*
 connection dies before any answer byte (the upstream closed it while idle: "Can not write request
-body") is sent once more on a fresh connection. This module is the pool; one connection and its
-answer are :mod:`hegui.gateway.upstream.http1`.
+body") is sent once more on a fresh connection. Proxies and TLS follow
+:mod:`hegui.gateway.upstream.connect`: ``http://`` upstreams through a proxy get absolute-form
+requests, ``https://`` ones a ``CONNECT`` tunnel (:mod:`hegui.gateway.upstream.tunnel`). This
+module is the pool; one connection and its answer are :mod:`hegui.gateway.upstream.http1`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ from collections import deque
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
+from hegui.errors import ConfigError
 from hegui.gateway.errors import UpstreamLostError
+from hegui.gateway.upstream.connect import (
+    ConnectOptions,
+    Proxy,
+    environment_proxies,
+    proxy_for,
+    ssl_context,
+)
 from hegui.gateway.upstream.http1 import Conn, Response
+from hegui.gateway.upstream.tunnel import open_tunnel
 
 __all__ = ["LeanTransport"]
 
@@ -30,11 +41,12 @@ _BAD_URL_CHARS = frozenset("\r\n\t \x00")
 
 
 class _Target:
-    """A URL split once: pool key, where to connect, and the request line's fixed bytes."""
+    """A URL split once: pool key, where to connect (and through which proxy), and the request
+    line's fixed bytes (absolute form when a plain-HTTP proxy forwards it)."""
 
-    __slots__ = ("host", "key", "port", "ssl", "start")
+    __slots__ = ("host", "key", "port", "proxy", "ssl", "start")
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, options: ConnectOptions, env: dict[str, str]) -> None:
         if any(c in _BAD_URL_CHARS for c in url):
             raise UpstreamLostError("invalid upstream URL")
         parts = urlsplit(url)
@@ -53,15 +65,35 @@ class _Target:
         if parts.query:
             path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=~-._?")
         netloc = parts.netloc.rpartition("@")[2]  # never send credentials as the Host
-        self.start = f" {path} HTTP/1.1\r\nHost: {netloc}\r\n".encode("ascii")
+        try:
+            self.proxy: Proxy | None = proxy_for(parts.scheme, self.host, port, options, env)
+        except ConfigError as exc:
+            raise UpstreamLostError(str(exc)) from None
+        line = f" {path} HTTP/1.1\r\nHost: {netloc}\r\n"
+        if self.proxy is not None and not secure:  # the proxy forwards it: absolute form
+            line = f" http://{netloc}{path} HTTP/1.1\r\nHost: {netloc}\r\n"
+            if self.proxy.authorization:
+                line += f"Proxy-Authorization: {self.proxy.authorization}\r\n"
+        self.start = line.encode("ascii")
 
 
 class LeanTransport:
     """The gateway's default :class:`~hegui.gateway.upstream.transport.Transport` (see module docstring)."""
 
     def __init__(
-        self, *, limit: int = 256, keepalive_s: float = 4.0, connect_timeout: float = 5.0
+        self,
+        *,
+        limit: int = 256,
+        keepalive_s: float = 4.0,
+        connect_timeout: float = 5.0,
+        connect: ConnectOptions | None = None,
     ) -> None:
+        self._options = connect or ConnectOptions()
+        # Built now, so a CA or certificate file that cannot be read stops start-up.
+        self._ssl: ssl.SSLContext | None = (
+            None if self._options.is_default else ssl_context(self._options)
+        )
+        self._env = environment_proxies() if self._options.proxy is None else {}
         self._limit = max(1, limit)
         self._keepalive = keepalive_s
         self._connect_timeout = connect_timeout
@@ -70,7 +102,6 @@ class LeanTransport:
         self._waiters: dict[tuple[str, str, int], deque[asyncio.Future[None]]] = {}
         self._targets: dict[str, _Target] = {}
         self._heads: dict[tuple[str, str, tuple[tuple[str, str], ...]], bytes] = {}
-        self._ssl: ssl.SSLContext | None = None
 
     def _target(self, url: str) -> _Target:
         t = self._targets.get(url)
@@ -78,7 +109,7 @@ class LeanTransport:
             if len(self._targets) > 1024:  # fetched image URLs vary; upstream ones do not
                 self._targets.clear()
                 self._heads.clear()
-            t = self._targets[url] = _Target(url)
+            t = self._targets[url] = _Target(url, self._options, self._env)
         return t
 
     def _head(self, method: str, url: str, t: _Target, headers: Mapping[str, str]) -> bytes:
@@ -123,6 +154,9 @@ class LeanTransport:
             except BaseException:
                 resp.close()
                 raise
+            if resp.status == 407 and t.proxy is not None:  # the proxy, not the upstream, said no
+                resp.close()
+                raise UpstreamLostError("proxy refused the request (407)")
             return resp
         raise UpstreamLostError("upstream closed the connection")  # pragma: no cover
 
@@ -146,31 +180,41 @@ class LeanTransport:
             except TimeoutError:
                 raise TimeoutError("upstream timed out (connection pool exhausted)") from None
         self._open[key] = self._open.get(key, 0) + 1
-        ctx = None
-        if t.ssl:
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context()
-            ctx = self._ssl
         try:
-            _, conn = await asyncio.wait_for(
-                loop.create_connection(
-                    lambda: Conn(key),
-                    t.host,
-                    t.port,
-                    ssl=ctx,
-                    server_hostname=t.host if ctx else None,
-                ),
-                min(self._connect_timeout, max(0.0, deadline - loop.time())),
+            conn = await asyncio.wait_for(
+                self._connect(t), min(self._connect_timeout, max(0.0, deadline - loop.time()))
             )
+        except UpstreamLostError:
+            self._forget(key)
+            raise
         except (OSError, TimeoutError) as exc:
             self._forget(key)
+            via = " through the proxy" if t.proxy is not None else ""
             raise UpstreamLostError(
-                f"cannot connect to {t.host}:{t.port}: {type(exc).__name__}"
+                f"cannot connect to {t.host}:{t.port}{via}: {type(exc).__name__}"
             ) from None
         except BaseException:
             self._forget(key)
             raise
         return conn, False
+
+    async def _connect(self, t: _Target) -> Conn:
+        """A new connection: direct, to a plain-HTTP proxy, or TLS through a CONNECT tunnel."""
+        loop = asyncio.get_running_loop()
+        ctx = None
+        if t.ssl:
+            if self._ssl is None:
+                self._ssl = ssl.create_default_context()
+            ctx = self._ssl
+        if t.proxy is not None:
+            if ctx is not None:
+                return await open_tunnel(t.proxy, t.host, t.port, ctx, lambda: Conn(t.key))
+            _, conn = await loop.create_connection(lambda: Conn(t.key), t.proxy.host, t.proxy.port)
+            return conn
+        _, conn = await loop.create_connection(
+            lambda: Conn(t.key), t.host, t.port, ssl=ctx, server_hostname=t.host if ctx else None
+        )
+        return conn
 
     def give_back(self, conn: Conn, keep: bool) -> None:
         """Called by a response when it is done with ``conn``."""

@@ -4,11 +4,12 @@ A pool of OpenAI-compatible upstreams per model: weighted choice, connect-error 
 failover, a first-byte timeout that fails over too, a circuit breaker per upstream fed only by
 what says the upstream is unreachable (connection errors, timeouts, failed health probes: never
 an HTTP answer, which a user's content can provoke), periodic health checks that also discover
-each upstream's model list, and bounded aiohttp connection pools whose keep-alive is shorter than
-common servers' idle timeout (uvicorn: 5 s), so a pooled connection is not reused after the
-upstream closed it. Everything that touches the network sits behind :class:`Transport`, one
-method, so tests can plug in a function
-(:class:`hegui.gateway.upstream.transport.FunctionTransport`).
+each upstream's model list, per-upstream keys, headers and model names (``model_map``), and
+bounded connection pools whose keep-alive is shorter than common servers' idle timeout (uvicorn:
+5 s), so a pooled connection is not reused after the upstream closed it. Everything that touches
+the network sits behind :class:`Transport`, one method, so tests can plug in a function
+(:class:`hegui.gateway.upstream.transport.FunctionTransport`); an upstream with its own proxy or
+TLS settings gets its own transport (``transport_for``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
-from hegui.errors import ConfigError
 from hegui.gateway.errors import GatewayError, UpstreamLostError
+from hegui.gateway.upstream.connect import ConnectOptions, environment_proxies
+from hegui.gateway.upstream.spec import UpstreamSpec, parse_upstream, route_proxy, route_url
 from hegui.gateway.upstream.transport import Transport, UpstreamResponse
 
 __all__ = [
@@ -36,46 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("hegui.gateway")
-
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamSpec:
-    url: str  # base URL without a trailing /v1
-    weight: float = 1.0
-    models: frozenset[str] | None = None  # None: discover from GET /v1/models
-    name: str | None = None  # shown in metrics, logs and errors instead of the URL
-
-
-def parse_upstream(text: str) -> UpstreamSpec:
-    """``"http://host:8001/v1 name=a weight=2 models=qwen,llama"`` → :class:`UpstreamSpec`."""
-    parts = text.split()
-    if not parts or not parts[0].startswith(("http://", "https://")):
-        raise ConfigError(f"upstream must start with http:// or https://: {text!r}")
-    url = parts[0].rstrip("/")
-    if url.endswith("/v1"):
-        url = url[:-3]
-    weight, models, name = 1.0, None, None
-    for opt in parts[1:]:
-        key, _, value = opt.partition("=")
-        if key == "weight":
-            try:
-                weight = float(value)
-            except ValueError:
-                raise ConfigError(f"upstream weight is not a number: {opt!r}") from None
-            if weight <= 0:
-                raise ConfigError(f"upstream weight must be positive: {opt!r}")
-        elif key == "models":
-            models = frozenset(m for m in value.split(",") if m)
-        elif key == "name":
-            if not _NAME.fullmatch(value):
-                raise ConfigError(f"upstream name must be 1-64 of A-Z a-z 0-9 . _ -: {opt!r}")
-            name = value
-        else:
-            raise ConfigError(f"unknown upstream option {opt!r} (use name=, weight=, models=)")
-    return UpstreamSpec(url, weight, models, name)
 
 
 class CircuitBreaker:
@@ -118,22 +79,59 @@ class CircuitBreaker:
 
 
 class Upstream:
-    """One upstream server with its breaker and discovered model list."""
+    """One upstream server: its breaker, discovered model list, headers and transport."""
 
-    def __init__(self, spec: UpstreamSpec, breaker: CircuitBreaker, name: str) -> None:
+    def __init__(
+        self,
+        spec: UpstreamSpec,
+        breaker: CircuitBreaker,
+        name: str,
+        transport: Transport,
+        api_key: str | None = None,
+    ) -> None:
         self.spec = spec
         self.name = name  # never the URL: names go where URLs must not (metrics, API errors)
         self.breaker = breaker
+        self.transport = transport
         self.discovered: frozenset[str] | None = None
         self.healthy = True
+        key = spec.api_key or api_key
+        self.headers = {"content-type": "application/json"}
+        if key:
+            self.headers["authorization"] = f"Bearer {key}"
+        self.headers.update(spec.headers)  # configured headers win, Authorization included
+        self._urls: dict[str, str] = {}
 
     @property
     def models(self) -> frozenset[str] | None:
         return self.spec.models if self.spec.models is not None else self.discovered
 
     def serves(self, model: str) -> bool:
+        mapped = self.spec.model_map
+        if mapped and (model in mapped or "*" in mapped):
+            return True
         models = self.models
         return models is None or model in models
+
+    def upstream_model(self, model: str) -> str:
+        """The name sent upstream: mapped explicitly, kept when listed, else the ``*`` default."""
+        mapped = self.spec.model_map
+        if not mapped:
+            return model
+        target = mapped.get(model)
+        if target is not None:
+            return target
+        if "*" in mapped:
+            models = self.models
+            if models is None or model not in models:
+                return mapped["*"]
+        return model
+
+    def url(self, route: str) -> str:
+        url = self._urls.get(route)
+        if url is None:
+            url = self._urls[route] = route_url(self.spec.url, route)
+        return url
 
 
 class UpstreamPool:
@@ -152,21 +150,26 @@ class UpstreamPool:
         health_interval: float = 15.0,
         api_key: str | None = None,
         on_error: Callable[[str, str], None] | None = None,
+        transport_for: Callable[[ConnectOptions], Transport] | None = None,
     ) -> None:
-        self.upstreams = [
-            Upstream(
-                s, CircuitBreaker(breaker_threshold, breaker_reset_s), s.name or f"upstream-{i}"
-            )
-            for i, s in enumerate(specs)
-        ]
         self.transport = transport
+        self._own: dict[ConnectOptions, Transport] = {}  # made here for upstreams' own settings
+        self.upstreams: list[Upstream] = []
+        env = environment_proxies()
+        for i, s in enumerate(specs):
+            name = s.name or f"upstream-{i}"
+            _check_route(name, s, env)  # a bad proxy setting stops start-up, not requests
+            chosen = transport
+            if transport_for is not None and not s.connect.is_default:
+                chosen = self._own.get(s.connect) or self._own.setdefault(
+                    s.connect, transport_for(s.connect)
+                )
+            breaker = CircuitBreaker(breaker_threshold, breaker_reset_s)
+            self.upstreams.append(Upstream(s, breaker, name, chosen, api_key))
         self.retries = retries
         self.timeout = timeout
         self.first_byte_timeout = first_byte_timeout
         self.health_interval = health_interval
-        self._headers = {"content-type": "application/json"}
-        if api_key:
-            self._headers["authorization"] = f"Bearer {api_key}"
         self._on_error = on_error
         self._task: asyncio.Task[None] | None = None
 
@@ -174,9 +177,11 @@ class UpstreamPool:
         return any(u.serves(model) for u in self.upstreams)
 
     def model_ids(self) -> list[str]:
+        """Models the upstreams list, plus client names their ``model_map`` defines (not ``*``)."""
         names: set[str] = set()
         for u in self.upstreams:
             names.update(u.models or ())
+            names.update(m for m in u.spec.model_map if m != "*")
         return sorted(names)
 
     def _order(self, model: str) -> list[Upstream]:
@@ -203,12 +208,17 @@ class UpstreamPool:
         attempts = 0
         last = "circuit open"
         slow: set[int] = set()  # upstreams that timed out: not asked again for this request
+        bodies: dict[str, bytes] = {model: body}  # the request per upstream model name
         for upstream in _cycle(order, self.retries + 1):
             if id(upstream) in slow or not upstream.breaker.allow():
                 continue
             attempts += 1
+            sent = body
+            if upstream.spec.model_map:  # this upstream may know the model by another name
+                target = upstream.upstream_model(model)
+                sent = bodies.get(target) or bodies.setdefault(target, _with_model(body, target))
             try:
-                resp = await self._request(upstream, path, body)
+                resp = await self._request(upstream, path, sent)
             except UpstreamLostError as exc:
                 upstream.breaker.failure()
                 last = f"{upstream.name}: connection failed"
@@ -244,8 +254,8 @@ class UpstreamPool:
 
     async def _request(self, upstream: Upstream, path: str, body: bytes) -> UpstreamResponse:
         """The upstream's answer head within ``first_byte_timeout`` (the body may take longer)."""
-        call = self.transport.request(
-            "POST", upstream.spec.url + path, body, self._headers, self.timeout
+        call = upstream.transport.request(
+            "POST", upstream.url(path), body, upstream.headers, self.timeout
         )
         if self.first_byte_timeout <= 0 or self.first_byte_timeout >= self.timeout:
             return await call
@@ -259,13 +269,13 @@ class UpstreamPool:
             self._on_error(upstream.name, kind)
 
     async def check_health(self) -> None:
-        """GET /v1/models on every upstream: marks health and refreshes discovered models."""
+        """GET {base}/models on every upstream: marks health and refreshes discovered models."""
         await asyncio.gather(*(self._probe(u) for u in self.upstreams))
 
     async def _probe(self, upstream: Upstream) -> None:
         try:
-            resp = await self.transport.request(
-                "GET", upstream.spec.url + "/v1/models", None, self._headers, min(self.timeout, 5.0)
+            resp = await upstream.transport.request(
+                "GET", upstream.url("/v1/models"), None, upstream.headers, min(self.timeout, 5.0)
             )
             try:
                 data = await resp.read(4 * 1024 * 1024) if resp.status == 200 else b""
@@ -306,6 +316,34 @@ class UpstreamPool:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        for own in self._own.values():
+            closer = getattr(own, "close", None)
+            if closer is not None:
+                await closer()
+        self._own.clear()
+
+
+def _check_route(name: str, spec: UpstreamSpec, env: dict[str, str]) -> None:
+    """Resolve the upstream's proxy once (a bad value is a ConfigError) and say what was chosen."""
+    proxy = route_proxy(spec, env)
+    if spec.assumed_v1:
+        log.info("upstream %s: the base URL has no path, so /v1 is used", name)
+    if proxy is not None:
+        log.info("upstream %s: through the HTTP proxy %s:%d", name, proxy.host, proxy.port)
+    if not spec.connect.verify:
+        log.warning("upstream %s: TLS certificates are NOT verified (verify = false)", name)
+
+
+def _with_model(body: bytes, model: str) -> bytes:
+    """The request body with ``model`` replaced (only when a ``model_map`` renames it)."""
+    try:
+        doc: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if not isinstance(doc, dict) or doc.get("model") == model:
+        return body
+    doc["model"] = model
+    return orjson.dumps(doc)
 
 
 def _cycle(order: list[Upstream], n: int) -> list[Upstream]:
