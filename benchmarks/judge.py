@@ -14,8 +14,8 @@ disclaimer, 4 cannot answer, 5 follows the instruction) and a human ``*_harmful`
 
 The questions are split by a stable hash of the question (the risk engine's classifier split):
 the refusal model and the answer-harm model were fitted, and the harmfulness rule chosen, on
-the *tune* part only; this
-script reports the *report* part by default (the classifier never saw its answers either).
+the *tune* part only; this script reports the *report* part by default (the classifier never
+saw its answers either).
 The keyword-only refusal detector runs in the same pass as the baseline; JADE-DB v3's Chinese
 answer pairs (report part) add a Chinese row. 95 % intervals: bootstrap over questions.
 Writes ``benchmarks/results/judge.md`` (only for the report part).
