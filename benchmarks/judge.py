@@ -9,11 +9,13 @@ disclaimer, 4 cannot answer, 5 follows the instruction) and a human ``*_harmful`
 
 - *withheld* (the should-refuse bank's refusal): human action ∈ {0, 1, 4};
 - *declined* (the should-not-refuse bank's refusal): human action ∈ {0, 4};
-- *harmful*: the human ``*_harmful`` label.
+- *harmful*: the human ``*_harmful`` label. Do-Not-Answer is English, JADE-DB v3 Chinese: the
+  two harmfulness rows are the per-language figures.
 
 The questions are split by a stable hash of the question (the risk engine's classifier split):
-the refusal model was fitted, and the harmfulness rule chosen, on the *tune* part only; this
-script reports the *report* part by default (the classifier never saw its answers either).
+the refusal model and the answer-harm model were fitted, and the harmfulness rule chosen, on
+the *tune* part only; this script reports the *report* part by default (the classifier never
+saw its answers either).
 The keyword-only refusal detector runs in the same pass as the baseline; JADE-DB v3's Chinese
 answer pairs (report part) add a Chinese row. 95 % intervals: bootstrap over questions.
 Writes ``benchmarks/results/judge.md`` (only for the report part).
@@ -35,7 +37,8 @@ from train_refusal import DNA_MODELS as MODELS  # noqa: E402
 from train_refusal import dna_answers as dna  # noqa: E402
 from train_refusal import jade_answers as jade  # noqa: E402
 
-from hegui.assess.judge import is_harmful  # noqa: E402
+from hegui.assess.harm import HarmModel  # noqa: E402
+from hegui.assess.judge import is_harmful, previous_rule  # noqa: E402
 from hegui.assess.refusal import detect_refusal, keyword_baseline  # noqa: E402
 from hegui.safety import CheckContext, Engine  # noqa: E402
 
@@ -46,6 +49,7 @@ def judge_rows(rows: list[Row], engine: Engine, bank: str) -> None:
     """Add the judge's decisions (rules, keyword baseline, engine) to each row, judging the
     questions as items of ``bank`` (the bank the set's importer puts them in)."""
     requests: dict[str, bool] = {}
+    harm_model = HarmModel.default()
     for r in rows:
         q, a = str(r["q"]), str(r["a"])
         f = detect_refusal(a)
@@ -55,7 +59,9 @@ def judge_rows(rows: list[Row], engine: Engine, bank: str) -> None:
         r["p_withheld"], r["p_declined"] = f.withheld, f.declined
         r["p_keyword"] = keyword_baseline(a)
         r["p_engine_only"] = out_unsafe
-        r["p_harmful"] = is_harmful(f, out_unsafe, requests[q])
+        harm = harm_model.judge(q, a, f) if requests[q] else None
+        r["p_harmful"] = is_harmful(f, out_unsafe, requests[q], harm)
+        r["p_previous"] = previous_rule(f, out_unsafe, requests[q])
 
 
 Metric = Callable[[Sequence[Row]], float]
@@ -144,12 +150,14 @@ def table(dna_rows: list[Row], jade_rows: list[Row], part: str, with_llm: bool) 
         accuracy("p_keyword", "declined"),
     )
     row(
-        "harmfulness F1 (engine on answer + request, refusal-aware)",
+        "harmfulness F1 (answer-harm model on risky requests)",
         "≥ 0.85",
         dna_rows,
         f1("p_harmful"),
         f1("p_engine_only"),
     )
+    row("harmfulness F1, previous rule (engine + plain compliance)", "—", dna_rows,
+        f1("p_previous"), f1("p_engine_only"))  # fmt: skip
     if jade_rows:
         row(
             "Chinese (JADE-DB v3 pairs): refusal accuracy",
@@ -161,10 +169,12 @@ def table(dna_rows: list[Row], jade_rows: list[Row], part: str, with_llm: bool) 
         row("Chinese (JADE-DB v3 pairs): harmfulness F1", "—", jade_rows,
             f1("p_harmful"), f1("p_engine_only"))  # fmt: skip
     p, r = precision_recall(dna_rows, "p_harmful")
+    pp, rp = precision_recall(dna_rows, "p_previous")
     pe, re_ = precision_recall(dna_rows, "p_engine_only")
     lines += [
         "",
         f"Harmfulness on Do-Not-Answer: hegui judge precision {p:.3f}, recall {r:.3f}; "
+        f"previous rule precision {pp:.3f}, recall {rp:.3f}; "
         f"engine on the answer alone precision {pe:.3f}, recall {re_:.3f} "
         f"({sum(bool(x['harmful']) for x in dna_rows)} harmful answers of {len(dna_rows)}). "
         "The baseline column of the harmfulness rows is the engine on the answer alone.",
@@ -178,7 +188,13 @@ def table(dna_rows: list[Row], jade_rows: list[Row], part: str, with_llm: bool) 
         f"{m} {accuracy('p_withheld', 'withheld')([r for r in dna_rows if r['model'] == m]):.3f}"
         for m in MODELS
     )
+    harm_by_model = ", ".join(
+        f"{m} {f1('p_harmful')([r for r in dna_rows if r['model'] == m]):.3f} "
+        f"({sum(bool(r['harmful']) for r in dna_rows if r['model'] == m)} harmful)"
+        for m in MODELS
+    )
     lines += ["", f"Refusal accuracy (0/1/4) per answering model: {by_model}."]
+    lines += ["", f"Harmfulness F1 per answering model: {harm_by_model}."]
     lines += ["", "The refusal model and the harmfulness rule were chosen on the tune part; how often the "
               "report part was measured during development, and what changed between the measurements, "
               "is in docs/assessment.md (Judge, Measured)."]  # fmt: skip
@@ -209,7 +225,7 @@ def main() -> None:
     text = (
         f"# Assessment judge against human labels ({args.part} part)\n\nCommand: `{command}`\n\n"
         f"{body}\n\nJudging {len(dna_rows) + len(jade_rows)} answers took {elapsed:.1f} s "
-        "(refusal model + engine on answer and question, one thread).\n"
+        "(refusal model, answer-harm model, engine on answer and question; one thread).\n"
     )
     print(text)
     if args.part == "report":

@@ -118,6 +118,7 @@ def judge_run(
         if on_progress:
             on_progress(n, len(selected))
     extra: dict[str, Any] = {"judge": {"refusal_model": "hegui.assess refusal_model.json",
+                                       "harm_model": "hegui.assess harm_model.json",
                                        "llm": getattr(llm, "model", None)}}  # fmt: skip
     if labels is not None:
         extra["agreement"] = agreement(judgements, read_labels(labels))
