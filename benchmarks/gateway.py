@@ -5,7 +5,14 @@ CPU 0, each proxy gets CPU 1 (``taskset``), as in reference/perf.md §B. Non-str
 ``wrk`` with a Lua script that makes every prompt unique (so the input check really runs);
 streams and the 10,000-request run use an asyncio + aiohttp client.
 
+Time to first content chunk (TTFC, issue 14): the mock streams a benign Chinese + English answer
+one character every 25 ms (40 characters/s, a typical model's pace); each client reads until the
+first non-empty ``content`` and hangs up. Bare, hegui with ``stream_hold = "tail"`` (the
+default: only the end that could still become a lexicon term or personal information is held)
+and hegui with ``stream_hold = "window"`` (the fixed window) take turns in every pass.
+
     python benchmarks/gateway.py [--with-litellm] [--duration 6] [--out benchmarks/results/gateway.md]
+    python benchmarks/gateway.py --ttfc-only --passes 3     # only the TTFC table
     python benchmarks/gateway.py serve-bare --port 9201 --upstream http://127.0.0.1:9100
 """
 
@@ -34,6 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 LITELLM_VENV = Path("/tmp/litellm-venv")
 LITELLM_KEY = "sk-hegui-bench-0123456789abcdef"
 PROMPT = "请用两三句话介绍一下杭州的西湖，以及适合游览的季节。"
+# A benign answer (no lexicon term, no personal information), streamed at TTFC_RATE chars/s.
+BENIGN_ANSWER = (
+    "杭州西湖是中国著名的风景名胜区，以湖光山色和众多历史古迹闻名。West Lake in Hangzhou is"
+    " best visited in spring, when the willows turn green along the Su Causeway. 秋天的桂花和"
+    "冬天的断桥残雪也很值得一看，傍晚沿着白堤散步最舒服。If you have a free afternoon, take a"
+    " small boat to the islands in the middle of the lake and have tea at a lakeside pavilion."
+    " 附近的灵隐寺和龙井村也适合半日游，可以顺便品尝当季的新茶。Most sights are within walking"
+    " distance, and the public bicycles make it easy to go around the whole lake in a day."
+)  # longer than the longest lexicon term, so "window" mode releases before the stream ends
+TTFC_RATE = 40  # characters per second
 
 
 # ---------------------------------------------------------------- the bare pass-through proxy
@@ -274,6 +291,76 @@ async def _streams(
     }
 
 
+async def _first_content(url: str, key: str | None, total: int, conc: int) -> dict[str, Any]:
+    """TTFC of ``total`` benign streams at TTFC_RATE chars/s (``conc`` at a time); each client
+    hangs up once its first content chunk is in."""
+    import aiohttp
+
+    headers = {"content-type": "application/json"}
+    if key:
+        headers["authorization"] = f"Bearer {key}"
+    body = orjson.dumps(
+        {
+            "model": "mock-model",
+            "stream": True,
+            "messages": [{"role": "user", "content": PROMPT}],
+            "mock": {"reply": BENIGN_ANSWER, "chunk_chars": 1, "gap_ms": 1000 / TTFC_RATE},
+        }
+    )
+    firsts: list[float] = []
+    errors = 0
+    sem = asyncio.Semaphore(conc)
+
+    async def one(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        async with sem:
+            t0 = time.perf_counter()
+            buf = b""
+            try:
+                async with session.post(
+                    url + "/v1/chat/completions", data=body, headers=headers
+                ) as r:
+                    if r.status == 200:
+                        async for chunk in r.content.iter_any():
+                            buf += chunk
+                            if CONTENT.search(buf):
+                                firsts.append(time.perf_counter() - t0)
+                                return
+                    errors += 1  # an error status, or a stream without any content
+            except aiohttp.ClientError:
+                errors += 1
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc * 2)) as session:
+        await asyncio.gather(*(one(session) for _ in range(total)))
+    return {"ttfc": [x * 1000 for x in firsts], "errors": errors}
+
+
+def first_content(url: str, key: str | None, total: int, conc: int = 8) -> dict[str, Any]:
+    os.sched_setaffinity(0, {0})
+    try:
+        return asyncio.run(_first_content(url, key, total, conc))
+    finally:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def fdatasync_ms(folder: Path, n: int = 40) -> float:
+    """p50 of one small append + ``fdatasync`` in ``folder`` (what the usage journal waits for
+    per request at c=1: the disk's floor under hegui's added latency)."""
+    path = folder / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    times = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            os.write(fd, b"x" * 300)
+            os.fdatasync(fd)
+            times.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return statistics.median(times) * 1000
+
+
 async def _many(url: str, key: str | None, total: int, conc: int) -> dict[str, float]:
     import aiohttp
 
@@ -317,7 +404,9 @@ def streams(
 
 
 # ---------------------------------------------------------------- setup of each proxy
-def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_hegui(
+    tmp: Path, upstream: str, port: int, hold: str = "tail"
+) -> tuple[subprocess.Popen[bytes], str, str]:
     from hegui.ops import accounts, agreements, keys
     from hegui.ops.records import AgeBand
     from hegui.store.db import open_store
@@ -328,7 +417,8 @@ def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[b
     (tmp / "hegui.toml").write_text(
         engine
         + f'[store]\nurl = "{db}"\nsecret_key = "{secret}"\n\n[rate_limit]\nrequests_per_minute = 0\n\n'
-        f'[labeling]\nuscc = "91350100M000100Y43"\n\n[gateway]\nhealth_interval = 15\n',
+        f'[labeling]\nuscc = "91350100M000100Y43"\n\n[gateway]\nhealth_interval = 15\n'
+        f'stream_hold = "{hold}"\nunchecked_fields = ["mock"]\n',
         encoding="utf-8",
     )
     store = open_store(db)
@@ -481,6 +571,10 @@ def main() -> None:
     )
     ap.add_argument("--streams", type=int, default=384)
     ap.add_argument("--requests", type=int, default=10_000)
+    ap.add_argument(
+        "--ttfc-streams", type=int, default=16, help="benign streams per path per pass (TTFC)"
+    )
+    ap.add_argument("--ttfc-only", action="store_true", help="measure and print only TTFC")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gateway.md")
     args = ap.parse_args()
     if args.mode == "serve-hegui-stub":
@@ -514,9 +608,25 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def clone_hegui(tmp: Path, name: str, db: str, edit: dict[str, str] | None = None) -> Path:
+    """A folder with a copy of the benchmark database (same account and key) and of hegui.toml,
+    with ``edit`` applied to the settings text."""
+    folder = tmp / name
+    folder.mkdir()
+    shutil.copy(Path(db.removeprefix("sqlite:///")), folder / "hegui.db")
+    text = (tmp / "hegui.toml").read_text(encoding="utf-8")
+    text = text.replace(str(tmp / "hegui.db"), str(folder / "hegui.db"))
+    for old, new in (edit or {}).items():
+        text = text.replace(old, new)
+    (folder / "hegui.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
 def run_all(tmp: Path, procs: list[subprocess.Popen[bytes]], args: argparse.Namespace) -> None:
     """Start every server, measure each in ``passes`` interleaved passes, keep the medians."""
-    up_port, bare_port, ours_port, stub_port, lite_port = (free_port() for _ in range(5))
+    up_port, bare_port, ours_port, stub_port, lite_port, window_port = (
+        free_port() for _ in range(6)
+    )
     upstream = f"http://127.0.0.1:{up_port}"
     mock = [sys.executable, str(ROOT / "benchmarks" / "mock_upstream.py"), "--port", str(up_port)]
     procs.append(spawn(mock, 0))
@@ -528,75 +638,135 @@ def run_all(tmp: Path, procs: list[subprocess.Popen[bytes]], args: argparse.Name
     procs.append(bare)
     ours, key, db = start_hegui(tmp, upstream, ours_port)
     procs.append(ours)
-    stub_dir = tmp / "stub"  # same account and key, its own database
-    stub_dir.mkdir()
-    shutil.copy(Path(db.removeprefix("sqlite:///")), stub_dir / "hegui.db")
-    (stub_dir / "hegui.toml").write_text(
-        (tmp / "hegui.toml")
-        .read_text(encoding="utf-8")
-        .replace(str(tmp / "hegui.db"), str(stub_dir / "hegui.db")),
-        encoding="utf-8",
-    )
-    stub_cmd = [
-        sys.executable,
-        __file__,
-        "serve-hegui-stub",
-        "--config",
-        str(stub_dir / "hegui.toml"),
-        "--port",
-        str(stub_port),
-        "--upstream",
-        upstream,
-    ]
-    stub = spawn(stub_cmd, 1, cwd=stub_dir)
-    procs.append(stub)
-    targets: list[tuple[str, str, str | None, int | None]] = [
-        ("direct to mock", upstream, None, None),
-        ("bare pass-through (raw ASGI + aiohttp)", f"http://127.0.0.1:{bare_port}", None, bare.pid),
-        ("hegui (full moderation, SQLite store)", f"http://127.0.0.1:{ours_port}", key, ours.pid),
-        (STUB_ROW, f"http://127.0.0.1:{stub_port}", key, stub.pid),
-    ]
+    window_dir = clone_hegui(tmp, "window", db, {'stream_hold = "tail"': 'stream_hold = "window"'})
+    hegui = shutil.which("hegui") or "hegui"
+    window_cmd = [hegui, "serve", "--config", str(window_dir / "hegui.toml")]
+    window_cmd += ["--upstream", upstream, "--port", str(window_port)]
+    window = spawn(window_cmd, 1, cwd=window_dir)
+    procs.append(window)
+    bare_url, ours_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{ours_port}"
+    window_url = f"http://127.0.0.1:{window_port}"
+    targets: list[tuple[str, str, str | None, int | None]] = []
     lite_note = "not run (pass --with-litellm)"
-    if args.with_litellm:
-        lite = start_litellm(tmp, upstream, lite_port)
-        if lite is None:
-            lite_note = "could not be installed"
-        else:
-            procs.append(lite)
-            try:
-                wait_http(f"http://127.0.0.1:{lite_port}/health/liveliness", 240)
-                targets.append(
-                    (
-                        "LiteLLM proxy (no checks)",
-                        f"http://127.0.0.1:{lite_port}",
-                        LITELLM_KEY,
-                        lite.pid,
-                    )
-                )
-                lite_note = "ran"
-            except RuntimeError as exc:
-                lite_note = f"failed to start: {exc}"
-    wait_http(f"http://127.0.0.1:{bare_port}/v1/models")
-    wait_http(f"http://127.0.0.1:{ours_port}/healthz")
-    wait_http(f"http://127.0.0.1:{stub_port}/healthz")
+    if not args.ttfc_only:
+        stub_dir = clone_hegui(tmp, "stub", db)  # same account and key, its own database
+        stub_cmd = [sys.executable, __file__, "serve-hegui-stub"]
+        stub_cmd += ["--config", str(stub_dir / "hegui.toml"), "--port", str(stub_port)]
+        stub_cmd += ["--upstream", upstream]
+        stub = spawn(stub_cmd, 1, cwd=stub_dir)
+        procs.append(stub)
+        targets = [
+            ("direct to mock", upstream, None, None),
+            ("bare pass-through (raw ASGI + aiohttp)", bare_url, None, bare.pid),
+            ("hegui (full moderation, SQLite store)", ours_url, key, ours.pid),
+            (STUB_ROW, f"http://127.0.0.1:{stub_port}", key, stub.pid),
+        ]
+        if args.with_litellm:
+            lite_note = add_litellm(tmp, upstream, lite_port, procs, targets)
+        wait_http(f"http://127.0.0.1:{stub_port}/healthz")
+    wait_http(f"{bare_url}/v1/models")
+    wait_http(f"{ours_url}/healthz")
+    wait_http(f"{window_url}/healthz")
+    ttfc_targets = [
+        ("bare pass-through", bare_url, None),
+        ('hegui, stream_hold = "tail" (default)', ours_url, key),
+        ('hegui, stream_hold = "window"', window_url, key),
+    ]
+    for _, url, k in ttfc_targets:  # warm-up: connections, caches
+        first_content(url, k, 4, 4)
     passes: dict[str, list[dict[str, Any]]] = {t[0]: [] for t in targets}
+    ttfc: dict[str, list[dict[str, Any]]] = {t[0]: [] for t in ttfc_targets}
     for n in range(args.passes):
         for name, url, k, pid in targets:
             print(f"pass {n + 1}/{args.passes}", end=" ", file=sys.stderr)
             passes[name].append(measure(name, url, k, pid, args))
+        for name, url, k in ttfc_targets:
+            print(f"pass {n + 1}/{args.passes} {name}: TTFC", file=sys.stderr)
+            ttfc[name].append(first_content(url, k, args.ttfc_streams))
+    sync_ms = fdatasync_ms(tmp)
+    ttfc_lines = render_ttfc(ttfc, args)
+    if args.ttfc_only:
+        report = "\n".join(ttfc_lines) + "\n"
+        print(report)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+        return
     rows = [median_row(name, results) for name, results in passes.items()]
     print("  hegui: 10,000-request run", file=sys.stderr)
     time.sleep(2.5)  # let the records of the runs above reach the database first
     before = count_usage(db)
-    run = asyncio.run(_many(f"http://127.0.0.1:{ours_port}", key, args.requests, 64))
+    run = asyncio.run(_many(ours_url, key, args.requests, 64))
     time.sleep(1.5)  # usage records are flushed in the background within a second
     ours.send_signal(2)
     ours.wait(30)
     stored = count_usage(db) - before
-    report = render(rows, run, stored, args, lite_note)
+    report = render(rows, run, stored, args, lite_note, sync_ms) + "\n" + "\n".join(ttfc_lines)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report, encoding="utf-8")
+    args.out.write_text(report + "\n", encoding="utf-8")
+
+
+def add_litellm(
+    tmp: Path,
+    upstream: str,
+    port: int,
+    procs: list[subprocess.Popen[bytes]],
+    targets: list[tuple[str, str, str | None, int | None]],
+) -> str:
+    """Start LiteLLM and add it to ``targets``; a note on how that went."""
+    lite = start_litellm(tmp, upstream, port)
+    if lite is None:
+        return "could not be installed"
+    procs.append(lite)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health/liveliness", 240)
+    except RuntimeError as exc:
+        return f"failed to start: {exc}"
+    targets.append(("LiteLLM proxy (no checks)", f"http://127.0.0.1:{port}", LITELLM_KEY, lite.pid))
+    return "ran"
+
+
+def render_ttfc(ttfc: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> list[str]:
+    """The TTFC table: per path the median over passes of each pass's p50 / p90, and the
+    median over passes of (p50 − bare's p50 in the same pass)."""
+    names = list(ttfc)
+    bare = ttfc[names[0]]
+
+    def pct(values: list[float], p: int) -> float:
+        if len(values) < 2:
+            return values[0] if values else float("nan")
+        return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+    lines = [
+        f"### Time to first content chunk: benign answer streamed at {TTFC_RATE} chars/s",
+        "",
+        f"{args.ttfc_streams} streams per path per pass, 8 at a time, {args.passes} interleaved"
+        " passes (medians of the per-pass values). Each client hangs up at its first non-empty"
+        " `content`.",
+        "",
+        "| path | TTFC p50 ms | TTFC p90 ms | p50 − bare ms | errors |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    diffs: dict[str, float] = {}
+    for name in names:
+        runs = ttfc[name]
+        p50 = statistics.median(pct(r["ttfc"], 50) for r in runs)
+        p90 = statistics.median(pct(r["ttfc"], 90) for r in runs)
+        diff = statistics.median(
+            pct(r["ttfc"], 50) - pct(b["ttfc"], 50) for r, b in zip(runs, bare, strict=True)
+        )
+        diffs[name] = diff
+        errors = sum(r["errors"] for r in runs)
+        lines.append(f"| {name} | {p50:,.1f} | {p90:,.1f} | {diff:+,.1f} | {errors} |")
+    tail = diffs[names[1]]
+    lines += [
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        f"| TTFC p50 (stream_hold tail) within 150 ms of bare | {tail:+.1f} ms |"
+        f" {'yes' if tail <= 150 else '**no**'} |",
+    ]
+    return lines
 
 
 def median_row(name: str, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -619,6 +789,7 @@ def render(
     stored: int,
     args: argparse.Namespace,
     lite_note: str,
+    sync_ms: float,
 ) -> str:
     direct, bare, ours = rows[0], rows[1], rows[2]
     lite = next((r for r in rows if r["name"].startswith("LiteLLM")), None)
@@ -685,6 +856,13 @@ def render(
                 True,
             )
         )
+    checks.append(
+        (
+            "(context) one append + fdatasync on this disk, p50 (the journal's wait per request)",
+            f"{sync_ms:.3f} ms",
+            True,
+        )
+    )
     if lite is not None:
         checks.append(
             (

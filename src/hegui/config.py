@@ -373,6 +373,12 @@ class LoggingSettings(_Section):
         True,
         description="Log one line per HTTP request (method, path, status, duration, request id; never content, keys or client addresses).",
     )
+    batch_seconds: float = Field(
+        0.05,
+        ge=0.0,
+        le=60.0,
+        description="How long log lines wait to be written together in one batch (errors are written at once; everything is written at shutdown). Longer: fewer writes under heavy traffic.",
+    )
 
 
 class MetricsSettings(_Section):

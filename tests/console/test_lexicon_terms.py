@@ -54,6 +54,31 @@ def test_detector_follows_the_table(store: Store) -> None:
     assert detector.detect(doc, Direction.INPUT) == []
 
 
+def test_a_staff_term_streamed_one_character_at_a_time_never_leaves_in_part(
+    store: Store,
+) -> None:
+    """``stream_hold = "tail"`` holds only an end that could still grow into a term: the staff
+    terms count too, not only the built-in lexicon (issue 14)."""
+    from hegui.gateway.errors import StreamStopError
+    from hegui.gateway.stream import StreamModerator
+    from hegui.safety.engine import Engine
+
+    store.write(lambda c: ops.add_term(c, "蓝莓暗号", "A.1.a", actor="staff:a"))
+    engine = Engine.default()
+    terms = ops.StoreTermsDetector(SimpleNamespace(store=store))
+    terms.refresh()
+    engine.detectors.append(terms)
+    assert engine.hold_back("今天我们用蓝莓") >= 2  # "蓝莓" may still become the term
+    mod = StreamModerator(
+        lambda t: engine.check(t, "output"), window=70, step=0, hold=engine.hold_back
+    )
+    out: list[str] = []
+    with pytest.raises(StreamStopError):
+        for ch in "好的。今天我们用蓝莓暗号交流吧":
+            out.append(mod.feed("c", ch))
+    assert "蓝" not in "".join(out) and "".join(out).startswith("好的")
+
+
 def test_console_page_adds_searches_and_withdraws(sqlite_store: Store, keyring: Keyring) -> None:
     add_staff(sqlite_store, "rev", "reviewer")
     with console(sqlite_store, keyring) as c:

@@ -74,3 +74,36 @@ def test_control_lines_survive_a_half_sent_wake() -> None:
     finally:
         a.close()
         b.close()
+
+
+async def test_a_synced_batch_is_handed_back_to_the_event_loop_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 records finishing together: the journal thread wakes the event loop once per synced
+    batch, not once per record (each hand-over costs the loop a wake-up)."""
+    import asyncio
+
+    journal = UsageJournal(tmp_path / "j")
+    journal.open()
+    loop = asyncio.get_running_loop()
+    handovers = 0
+    real = loop.call_soon_threadsafe
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal handovers
+        handovers += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    try:
+        numbers = [journal.next_number() for _ in range(64)]
+        await asyncio.gather(*(journal.append(encode_frame({"n": n}, None), n) for n in numbers))
+        assert journal.appended == 64
+        assert handovers <= 8  # one per batch; the first record may go alone
+    finally:
+        journal.close()
+        journal.release()
+    frames, _, _ = read_frames(
+        b"".join(p.read_bytes() for p in segments_of(tmp_path / "j", journal.owner))
+    )
+    assert [f.meta["n"] for f in frames] == list(range(1, 65))

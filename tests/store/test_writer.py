@@ -331,3 +331,37 @@ async def test_in_process_writer_still_available(sqlite_url: str) -> None:
     finally:
         await b.close()
     assert count(sqlite_url) == 1
+
+
+async def test_the_per_request_liveness_check_asks_the_os_at_most_every_quarter_second(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check_writable`` runs on every request: ``waitpid`` (a system call) at most every
+    0.25 s; a writer that dies is still noticed, from the end of its pipe at once."""
+    b = StoreBackend(settings_for(sqlite_url), clock=Clock())
+    await b.start()
+    try:
+        assert b._usage is not None and b._usage.writer is not None
+        writer = b._usage.writer
+        proc = writer._proc
+        assert proc is not None
+        polls = 0
+        real_poll = proc.poll
+
+        def counted() -> int | None:
+            nonlocal polls
+            polls += 1
+            return real_poll()
+
+        monkeypatch.setattr(proc, "poll", counted)
+        for _ in range(200):
+            b.check_writable()
+        assert polls <= 1
+        proc.kill()
+        proc.wait()
+        deadline = asyncio.get_running_loop().time() + 5
+        while writer.seems_alive() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)  # the loop reads the pipe's end of file
+        assert not writer.seems_alive() and writer.lost
+    finally:
+        await b.close()

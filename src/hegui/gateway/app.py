@@ -34,6 +34,7 @@ from hegui.gateway.errors import (
 )
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.labels import TextLabeler
+from hegui.gateway.logging_setup import stop_batching
 from hegui.gateway.metrics import GatewayMetrics
 from hegui.gateway.metrics_http import MetricsEndpoint
 from hegui.gateway.moderation import Checker, Moderation
@@ -195,6 +196,7 @@ class Gateway:
             finally:
                 await self.backend.close()
         self._started = self._backend_up = False
+        stop_batching()  # the process may end without atexit: no log line waits in a batch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -425,7 +427,9 @@ def app_factory() -> Gateway:
     from hegui.gateway.logging_setup import configure_logging
 
     settings = load_settings()
-    configure_logging(settings.logging.level, settings.logging.format)  # in each worker process
+    configure_logging(
+        settings.logging.level, settings.logging.format, interval=settings.logging.batch_seconds
+    )  # in each worker process
     app = create_app(settings)
     tune_gc()
     return app

@@ -80,7 +80,9 @@ def register(app: typer.Typer) -> None:
 
         from hegui.gateway.logging_setup import configure_logging
 
-        configure_logging(settings.logging.level, settings.logging.format)
+        configure_logging(
+            settings.logging.level, settings.logging.format, interval=settings.logging.batch_seconds
+        )
         common = {
             "host": g.host,
             "port": g.port,

@@ -229,10 +229,14 @@ class UsageJournal:
             error = self._write(b"".join(f for f, _, _ in batch))
             if error is None:
                 self.appended = max(self.appended, *(n for _, n, _ in batch))
+            # One hand-over per event loop and batch, not one per record: each costs the loop a
+            # wake-up, and this thread the GIL.
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
             for _, _, fut in batch:
-                loop = fut.get_loop()
+                by_loop.setdefault(fut.get_loop(), []).append(fut)
+            for loop, futures in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
-                    loop.call_soon_threadsafe(_settle, fut, error)
+                    loop.call_soon_threadsafe(_settle, futures, error)
 
     def _write(self, data: bytes) -> str | None:
         try:
@@ -259,10 +263,11 @@ class UsageJournal:
         return None
 
 
-def _settle(fut: asyncio.Future[None], error: str | None) -> None:
-    if fut.done():
-        return
-    if error is None:
-        fut.set_result(None)
-    else:
-        fut.set_exception(StoreError(error))
+def _settle(futures: list[asyncio.Future[None]], error: str | None) -> None:
+    for fut in futures:
+        if fut.done():
+            continue
+        if error is None:
+            fut.set_result(None)
+        else:
+            fut.set_exception(StoreError(error))

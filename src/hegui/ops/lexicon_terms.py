@@ -184,6 +184,12 @@ class StoreTermsDetector:
         detector = self._detector
         return 0 if detector is None else detector.max_term_length
 
+    def open_tail(self, doc: Doc) -> int:
+        """Where the end of ``doc.text`` may still grow into a staff term: a stream holds that
+        part back (``Engine.hold_back``), as it does for the built-in lexicon."""
+        detector = self._detector
+        return len(doc.text) if detector is None else detector.open_tail(doc)
+
     def detect(self, doc: Doc, direction: Direction) -> list[Finding]:
         if not self._tried:
             self._tried = True

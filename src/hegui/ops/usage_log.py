@@ -112,7 +112,7 @@ class UsageLog:
         """Fail closed before any work when records could not be kept (journal or backlog)."""
         if self.journal is None:
             raise StoreError("usage journal not open")
-        if self.writer is None or not self.writer.alive:
+        if self.writer is None or not self.writer.seems_alive():
             self._restart_soon()
         records, size = self.backlog()
         cfg = self.settings

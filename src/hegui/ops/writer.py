@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 _NICE = 10
 _START_TIMEOUT = 60.0
 _ADOPT_EVERY = 5.0
-_ORPHAN_DRAIN_S = 60.0  # after its serving process died, a writer drains at most this long
+_ORPHAN_DRAIN_S = 60.0
+_ASK_EVERY = 0.25  # seconds between two waitpid calls on the per-request path  # after its serving process died, a writer drains at most this long
 
 
 class _Lines:
@@ -179,6 +180,8 @@ class WriterClient:
         self.error: str | None = None
         self.failures = 0
         self.lost = False
+        self._asked_at = -1.0  # when seems_alive last asked the OS, and its answer
+        self._answer = False
 
     @property
     def alive(self) -> bool:
@@ -187,6 +190,18 @@ class WriterClient:
         if self._proc is not None:
             return self._proc.poll() is None
         return self._thread is not None and self._thread.is_alive()
+
+    def seems_alive(self) -> bool:
+        """:attr:`alive` for the per-request path: the OS is asked (``waitpid``, a system call)
+        at most every :data:`_ASK_EVERY` seconds; a writer that dies closes its end of the pipe,
+        which marks it ``lost`` as soon as the event loop reads the end of file."""
+        if self._sock is None or self.lost:
+            return False
+        now = time.monotonic()
+        if now - self._asked_at >= _ASK_EVERY:
+            self._asked_at = now
+            self._answer = self.alive
+        return self._answer
 
     def _spawn(self) -> socket.socket:
         mine, theirs = socket.socketpair()
