@@ -186,7 +186,9 @@ def generate(per_kind: int, seed: str, source: str) -> Iterator[Example]:
     seen: set[str] = set()
 
     def posts(
-        kinds: dict[str, tuple[tuple[str, ...], ...]], total: int, contacts: tuple[str, ...]
+        kinds: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]],
+        total: int,
+        contacts: tuple[str, ...],
     ) -> Iterator[tuple[str, str]]:
         made = 0
         names = sorted(kinds)
