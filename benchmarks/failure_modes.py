@@ -4,7 +4,8 @@
                                        [--policy FILE|strict|balanced|lenient] [--out FILE]
                                        [--starter-lexicon-only] [--title TEXT]
 
-Per mode and layer: ``lexicon`` = any lexicon finding the policy keeps (score ≥ its threshold);
+Per mode and layer: ``lexicon`` = the policy flags (or does worse to) the text on its lexicon
+findings alone (a ``low`` term is a hint the built-in policies allow on its own);
 ``classifier`` = either head ≥ 0.5; ``engine`` = the engine refuses or blocks; ``+review`` = the
 engine refuses, blocks or sends the text to review. Recall on modes that must be caught, flag
 rate on benign modes, F1 (English: of the offensive class; Chinese: macro) on the mixed ones.
@@ -24,7 +25,7 @@ from hegui.safety.lexicon.detector import LexiconDetector
 from hegui.safety.lexicon.format import builtin_dir
 from hegui.safety.pii import PiiDetector
 from hegui.safety.policy import load_policy, preset_path
-from hegui.safety.types import Action, Direction, Doc, Layer
+from hegui.safety.types import ACTION_ORDER, Action, Direction, Doc, Layer
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {  # mode → (metric, target, what it is)
@@ -71,7 +72,9 @@ def judges(engine: Engine) -> dict[str, Callable[[str], bool]]:
     clf = next(d for d in engine.detectors if isinstance(d, ClassifierDetector))
 
     def lexicon(text: str) -> bool:
-        return any(f.score >= threshold for f in lex.detect(Doc(text), Direction.INPUT))
+        found = [f for f in lex.detect(Doc(text), Direction.INPUT) if f.score >= threshold]
+        action = engine.policy.decide(found, Direction.INPUT).action
+        return ACTION_ORDER[action] >= ACTION_ORDER[Action.FLAG]
 
     def classifier(text: str) -> bool:
         return any(

@@ -4,6 +4,7 @@ Usage (from a checkout, with ../shared/data beside it)::
 
     python scripts/lexicon_benign_curate.py            # edit the shipped lexicon files in place
     python scripts/lexicon_benign_curate.py --dry-run  # only list what would change
+    python scripts/lexicon_benign_curate.py --hints    # third pass: medium → low (hint)
 
 Every term of the shipped lexicon (starter and imported) is run, through the engine's own
 lexicon detector, over the *train* half of the permissive benign sets (the sets of
@@ -21,6 +22,13 @@ with each term's benign hits and its hits in risky training text (offensive comm
 requests, written black-market posts, harmful seeds: what dropping it costs), in
 ``scripts/lexicon_benign_curation.tsv``. A flag-only term that risky text carries at least
 ``--ratio`` times as often as benign text is kept: its flags are mostly right.
+
+``--hints`` (round 2, third pass) turns every ``medium`` term found in any benign training text
+(``--min-hits`` 1 is the measured choice) into ``low``. A ``low`` term is a context hint: the
+engine still reports it as evidence, but the built-in ``balanced`` and ``lenient`` policies act
+on it only together with another layer (``strict`` still flags it). High terms and self-harm
+phrases are left alone, and so is a term that is the only non-``low`` hit of one of the starter
+lexicon's harmful probes. Record: ``scripts/lexicon_hint_curation.tsv``.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from hegui.safety.types import Direction, Doc  # noqa: E402
 
 LEXICON = ROOT / "src/hegui/safety/data/lexicon"
 RECORD = ROOT / "scripts/lexicon_benign_curation.tsv"
+HINT_RECORD = ROOT / "scripts/lexicon_hint_curation.tsv"
 _SEVERITY = {1.0: "high", 0.7: "medium", 0.4: "low"}
 
 
@@ -82,8 +91,11 @@ def risky_train(data: Path) -> list[str]:
     return texts
 
 
-def rewrite(path: Path, drop: set[str], demote: set[str]) -> int:
-    """Remove the ``drop`` terms' lines and mark the ``demote`` terms medium; lines changed."""
+def rewrite(
+    path: Path, drop: set[str], demote: set[str], hint: frozenset[str] = frozenset()
+) -> int:
+    """Remove the ``drop`` terms' lines, mark the ``demote`` terms medium and the ``hint`` terms
+    (medium ones) low; lines changed."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     out, changed = [], 0
     for line in lines:
@@ -95,6 +107,10 @@ def rewrite(path: Path, drop: set[str], demote: set[str]) -> int:
             changed += 1
         elif term in demote and cols[2].strip() in ("high", ""):
             cols[2] = "medium"
+            out.append("\t".join(cols) + "\n")
+            changed += 1
+        elif term in hint and cols[2].strip() == "medium":
+            cols[2] = "low"
             out.append("\t".join(cols) + "\n")
             changed += 1
         else:
@@ -137,11 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         help="keep a term that risky training texts hit this many times as often",
     )
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--hints", action="store_true", help="medium terms with benign hits → low")
     args = parser.parse_args(argv)
     corpora = lexicon_import.benign_corpora(args.data_dir)
     curation = [t for texts in corpora.values() for t in texts if split_of(t) == "train"]
     detector = LexiconDetector.default()
     benign = term_hits(detector, curation)
+    if args.hints:
+        return hints(detector, benign, args)
     risky = term_hits(detector, risky_train(args.data_dir))
     # a term that benign text carries often, and risky text not ``ratio`` times as often, is
     # dropped when it only flags and demoted to flag when it would refuse alone
@@ -167,6 +186,42 @@ def main(argv: list[str] | None = None) -> int:
     changed += rewrite_allow(LEXICON / "allow.tsv", orphan_allow_terms(deny, LEXICON / "allow.tsv"))
     RECORD.write_text("\n".join(rows) + "\n", encoding="utf-8")
     print(f"{changed} lexicon lines changed; record: {RECORD.relative_to(ROOT)}")
+    return 0
+
+
+def probe_terms(detector: LexiconDetector) -> set[str]:
+    """Terms that are the only non-low hit of a starter harmful probe (they stay medium)."""
+    keep: set[str] = set()
+    for prompts in lexicon_review.HARMFUL_PROBES.values():
+        for prompt in prompts:
+            found = {f.evidence.pattern.split(" (")[0] for f in
+                     detector.detect(Doc(prompt), Direction.INPUT) if f.score >= 0.5}  # fmt: skip
+            if len(found) == 1:
+                keep |= found
+    return keep
+
+
+def hints(
+    detector: LexiconDetector, benign: Counter[tuple[str, str]], args: argparse.Namespace
+) -> int:
+    """Third pass: flag-only terms that benign training text carries become hints (low)."""
+    keep = probe_terms(detector)
+    chosen = sorted(((t, n) for (t, s), n in benign.items()
+                     if s == "medium" and n >= args.min_hits and t not in keep),
+                    key=lambda r: (-r[1], r[0]))  # fmt: skip
+    rows = [
+        "term\tseverity\taction\tbenign_train_hits",
+        *(f"{t}\tmedium\tmedium→low\t{n}" for t, n in chosen),
+    ]
+    print(f"{len(chosen)} medium terms to low; {len(keep)} probe terms kept")
+    print("\n".join(rows[:30]))
+    if args.dry_run:
+        return 0
+    hint = frozenset(t for t, _ in chosen)
+    changed = sum(rewrite(p, set(), set(), hint) for p in sorted(LEXICON.rglob("*.tsv"))
+                  if p.name != "allow.tsv")  # fmt: skip
+    HINT_RECORD.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    print(f"{changed} lexicon lines changed; record: {HINT_RECORD.relative_to(ROOT)}")
     return 0
 
 

@@ -31,7 +31,8 @@ from hegui.safety.classifier.training.datasets import SEEDS_DIR, load_seeds, spl
 from hegui.safety.classifier.training.extra_sets import EXTRA_LOADERS  # noqa: E402
 from hegui.safety.lexicon.detector import LexiconDetector  # noqa: E402
 from hegui.safety.lexicon.format import builtin_dir  # noqa: E402
-from hegui.safety.types import Direction, Doc  # noqa: E402
+from hegui.safety.policy import Policy  # noqa: E402
+from hegui.safety.types import ACTION_ORDER, Action, Direction, Doc  # noqa: E402
 
 OUT = ROOT / "src/hegui/safety/data/lexicon/imported"
 BENIGN_EXTRA = (
@@ -58,14 +59,24 @@ def benign_corpora(data: Path) -> dict[str, list[str]]:
     return corpora
 
 
-def flag_rate(detector: LexiconDetector, texts: list[str]) -> tuple[int, int]:
-    """(texts with any lexicon finding, texts with a high-severity finding)."""
-    anyhit = high = 0
+def flag_rate(detector: LexiconDetector, texts: list[str]) -> tuple[int, int, int]:
+    """(texts with any lexicon finding, texts the built-in policy flags or refuses on the lexicon
+    findings alone, texts with a high-severity finding). ``low`` findings are hints the policy
+    does not act on alone, so only the second counts towards the ≤ 0.5 % target."""
+    policy = Policy.builtin()
+    anyhit = flagged = high = 0
     for text in texts:
         found = detector.detect(Doc(text), Direction.INPUT)
         anyhit += bool(found)
+        flagged += (
+            ACTION_ORDER[policy.decide(found, Direction.INPUT).action] >= ACTION_ORDER[Action.FLAG]
+        )
         high += any(f.score >= 0.9 for f in found)
-    return anyhit, high
+    return anyhit, flagged, high
+
+
+def _rates(counts: tuple[int, ...], n: int) -> str:
+    return " / ".join(f"{c / n:.2%}" for c in counts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     only_starter = LexiconDetector.from_paths([builtin_dir()], builtin=False)
     shipped = LexiconDetector.default()
     print(
-        "\n| benign set (dev part, never used for curation) | texts | starter: any / high | starter + imported: any / high |"
+        "\n| benign set (dev part, never used for curation) | texts | starter: any / flagged / high | starter + imported: any / flagged / high |"
     )
     print("|---|---:|---:|---:|")
     total = Counter()
@@ -103,16 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         held = [t for t in texts if split_of(t) == "dev"]
         if not held:
             continue
-        a1, h1 = flag_rate(only_starter, held)
-        a2, h2 = flag_rate(shipped, held)
-        total.update({"n": len(held), "a1": a1, "h1": h1, "a2": a2, "h2": h2})
+        row = (*flag_rate(only_starter, held), *flag_rate(shipped, held))
+        total.update({"n": len(held), **{str(i): v for i, v in enumerate(row)}})
         print(
-            f"| {name} | {len(held)} | {a1 / len(held):.2%} / {h1 / len(held):.2%} | {a2 / len(held):.2%} / {h2 / len(held):.2%} |"
+            f"| {name} | {len(held)} | {_rates(row[:3], len(held))} | {_rates(row[3:], len(held))} |"
         )
     n = total["n"]
-    print(
-        f"| **all** | {n} | {total['a1'] / n:.2%} / {total['h1'] / n:.2%} | {total['a2'] / n:.2%} / {total['h2'] / n:.2%} |"
-    )
+    row = tuple(total[str(i)] for i in range(6))
+    print(f"| **all** | {n} | {_rates(row[:3], n)} | {_rates(row[3:], n)} |")
     return 0
 
 

@@ -34,8 +34,17 @@ def test_when_prohibited_term_in_answer_then_blocked(substring_detector: Substri
     assert verdict.action is Action.BLOCK and not verdict.safe
 
 
-def test_when_low_score_hit_then_flagged_but_safe(substring_detector: SubstringDetector) -> None:
+def test_when_low_score_hit_then_reported_but_allowed(
+    substring_detector: SubstringDetector,
+) -> None:
+    """A low lexicon term is a hint: in the result as evidence, no action on its own."""
     verdict = Engine([substring_detector]).check("这是地域黑言论吗")
+    assert verdict.safe and verdict.action is Action.ALLOW
+    assert verdict.codes == ["A.2.d"]
+
+
+def test_when_medium_score_hit_then_flagged_but_safe() -> None:
+    verdict = Engine([SubstringDetector({"地域黑": ("A.2.d", 0.7)})]).check("这是地域黑言论吗")
     assert verdict.safe and verdict.action is Action.FLAG
     assert verdict.codes == ["A.2.d"]
 

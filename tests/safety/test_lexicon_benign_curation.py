@@ -58,3 +58,24 @@ def test_demoted_terms_flag_but_never_refuse_alone(detector: LexiconDetector) ->
 def test_a_benign_comment_about_a_topic_word_is_not_flagged(detector: LexiconDetector) -> None:
     text = "关于代孕合法化的讨论，我觉得应该多听听法律学者的意见。"
     assert detector.detect(Doc(text), Direction.INPUT) == []
+
+
+HINT_RECORD = RECORD.with_name("lexicon_hint_curation.tsv")
+
+
+def test_hint_terms_are_reported_as_low_and_allowed_alone(detector: LexiconDetector) -> None:
+    """Third pass: medium terms found in benign training text became low hints (菠菜 is also
+    spinach, 辱华 a news topic); the engine keeps them as evidence, the policy does not act."""
+    from hegui.safety import Action, Engine
+    from hegui.safety.policy import Policy
+
+    with HINT_RECORD.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    assert len(rows) >= 50 and all(int(r["benign_train_hits"]) >= 1 for r in rows)
+    engine = Engine([detector], Policy.builtin(), cache_size=0)
+    for r in rows:
+        found = [f for f in detector.detect(Doc(r["term"]), Direction.INPUT)
+                 if f.evidence.pattern.split(" (")[0] == r["term"]]  # fmt: skip
+        assert found and max(f.score for f in found) < 0.5, r["term"]
+    verdict = engine.check("菠菜炒鸡蛋怎么做好吃？", Direction.INPUT)
+    assert verdict.action is Action.ALLOW and verdict.risks

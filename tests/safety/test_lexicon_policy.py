@@ -53,7 +53,9 @@ def test_lone_medium_term_flags_without_refusing(
 ) -> None:
     verdict = engine.check(text, direction)
     assert verdict.safe, verdict
-    assert verdict.action is Action.FLAG  # still recorded for review
+    # still recorded: flagged (medium), or reported as a hint (the terms round 2's third pass
+    # made low because benign training text carries them: scripts/lexicon_hint_curation.tsv)
+    assert verdict.risks and verdict.action in (Action.FLAG, Action.ALLOW)
 
 
 @pytest.mark.parametrize(

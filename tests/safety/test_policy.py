@@ -8,7 +8,7 @@ import pytest
 
 from hegui.errors import ConfigError
 from hegui.safety import Action, Direction, Layer
-from hegui.safety.policy import Policy, load_policy
+from hegui.safety.policy import Policy, load_policy, preset_path
 from hegui.safety.templates import Templates, detect_lang
 from hegui.safety.types import ACTION_ORDER, Evidence, Finding
 
@@ -59,19 +59,40 @@ def test_thresholds(score: float, expected: Action) -> None:
     ("direction", "strict"), [(Direction.INPUT, Action.REFUSE), (Direction.OUTPUT, Action.BLOCK)]
 )
 def test_lexicon_severity_decides(code: str, direction: Direction, strict: Action) -> None:
-    """Only a high lexicon term (1.0) refuses or blocks alone; medium (0.7) and low (0.4) flag.
+    """Only a high lexicon term (1.0) refuses or blocks alone; medium (0.7) flags; low (0.4) is
+    a hint that is allowed on its own.
 
     Medium terms are offence names and distress phrases found in legal questions and in
     refusals ("我不能提供有关毒品交易的信息"); refusing on them was the engine's over-refusal.
+    Low terms are words benign text also carries (issue 13: they were most of the lexicon
+    layer's benign flags).
     """
     policy = Policy.builtin()
     if code == "X.a" and direction is Direction.OUTPUT:
         strict = Action.FLAG  # X.a (jailbreak) has no output rule: default action
     assert policy.decide([finding(code, 1.0)], direction).action is strict
     assert policy.decide([finding(code, 0.7)], direction).action is Action.FLAG
-    assert policy.decide([finding(code, 0.4)], direction).action is Action.FLAG
+    decision = policy.decide([finding(code, 0.4)], direction)
+    assert decision.action is Action.ALLOW and len(decision.kept) == 1  # reported, not acted on
     # the lexicon rules name their layer, so the classifier keeps the category threshold
     assert policy.decide([finding(code, 0.7, Layer.CLASSIFIER)], direction).action is strict
+
+
+def test_low_lexicon_hint_is_allowed_in_balanced_and_lenient_and_flagged_in_strict() -> None:
+    hint = finding("A.2.e", 0.4)
+    for preset in ("balanced", "lenient"):
+        assert (
+            load_policy(preset_path(preset)).decide([hint], Direction.INPUT).action is Action.ALLOW
+        )
+    assert load_policy(preset_path("strict")).decide([hint], Direction.INPUT).action is Action.FLAG
+    # a hint never lowers what another layer decides
+    both = [hint, finding("A.2.e", 0.8, Layer.CLASSIFIER)]
+    assert Policy.builtin().decide(both, Direction.INPUT).action is Action.REFUSE
+    # nor a medium term of the same text
+    assert (
+        Policy.builtin().decide([hint, finding("A.2.e", 0.7)], Direction.INPUT).action
+        is Action.FLAG
+    )
 
 
 def test_strictest_action_over_findings_wins() -> None:
