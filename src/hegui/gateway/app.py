@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 import orjson
 
 from hegui.errors import StoreError
-from hegui.gateway.access import admit, standing
+from hegui.gateway.access import admit, identify, standing
 from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
+from hegui.gateway.end_user import end_user_id
 from hegui.gateway.endpoints import images, list_models, moderations
 from hegui.gateway.errors import (
     AnswerWithheldError,
@@ -254,22 +255,30 @@ class Gateway:
             if self._writable is not None:
                 self._writable()
             peer = scope.get("client")
-            ex.account, minors = await admit(
+            app = await identify(
                 self.backend,
                 headers,
                 require_key=self.settings.gateway.require_api_key,
-                agreement_url=self.settings.gateway.agreement_url,
                 client=peer[0] if peer else None,
+            )
+            raw, doc = b"", None
+            if endpoint != "models":  # the body may name the end user (its 'user' field)
+                raw = await read_body(receive, self.settings.gateway.max_body_bytes)
+                doc = parse_body(raw)
+            ex.account, minors = await admit(
+                self.backend,
+                app,
+                agreement_url=self.settings.gateway.agreement_url,
+                end_user=end_user_id(headers, doc, self.settings.end_users),
+                own_agreement=self.settings.end_users.own_agreement,
             )
             ex.remind_rest = bool(minors and minors.remind_rest)
             notice = standing(ex.account)
             if notice is not None:  # warned or restricted: served, and told so
                 ex.hegui["account"] = notice
-            if endpoint == "models":
+            if doc is None:
                 await list_models(self.services, tracked)
                 return
-            raw = await read_body(receive, self.settings.gateway.max_body_bytes)
-            doc = parse_body(raw)
             if endpoint in ("chat", "completions"):
                 await generate(self.services, ex, doc, raw, endpoint, tracked, receive)
             elif endpoint == "moderations":
