@@ -16,7 +16,15 @@ from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.errors import GatewayError
 from hegui.ops.records import AccountView, AgeBand, MinorsDecision, Sanction
 
-__all__ = ["ANONYMOUS", "END_USER_AGREEMENT_PATH", "admit", "bearer_token", "identify", "standing"]
+__all__ = [
+    "ANONYMOUS",
+    "END_USER_AGREEMENT_PATH",
+    "admit",
+    "bearer_token",
+    "check_sanction",
+    "identify",
+    "standing",
+]
 
 END_USER_AGREEMENT_PATH = "/v1/hegui/end_users/me/agreement"
 
@@ -94,7 +102,7 @@ async def identify(
         raise GatewayError(
             401, "Incorrect or revoked API key.", code="invalid_api_key", decision="unauthorized"
         )
-    _check_sanction(account, now or datetime.now(UTC))
+    check_sanction(account, now or datetime.now(UTC))
     return account
 
 
@@ -120,7 +128,7 @@ async def admit(
     subject = app
     if end_user is not None:
         subject = await backend.end_user(app, end_user)
-        _check_sanction(subject, now)
+        check_sanction(subject, now)
     holder = subject if own_agreement else app
     agreement = await backend.current_agreement()
     if agreement is not None and holder.agreement_version != agreement.version:
@@ -197,7 +205,8 @@ def _in_force(account: AccountView, now: datetime) -> tuple[bool, datetime | Non
     return until > now, until  # an expired one the store lifts on its next write
 
 
-def _check_sanction(account: AccountView, now: datetime) -> None:
+def check_sanction(account: AccountView, now: datetime) -> None:
+    """Refuse (403) an account or end user while it is suspended or terminated."""
     if account.sanction not in _BLOCKING_SANCTIONS:
         return
     in_force, until = _in_force(account, now)

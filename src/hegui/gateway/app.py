@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -389,7 +389,33 @@ def create_app(
         from hegui.console.app import attach
 
         engine, fallback = attach(settings, backend, engine)
-    return Gateway(settings, backend, engine, transport, fallback)
+    return Gateway(settings, backend, engine, transport, _hegui_apis(settings, backend, fallback))
+
+
+def _hegui_apis(settings: Settings, backend: GatewayBackend, fallback: ASGIApp | None) -> ASGIApp:
+    """hegui's own HTTP APIs in front of ``fallback``: end users' self-service
+    (``/v1/hegui/end_users/me``) and, over a store backend, the admin API (``/admin/v1``)."""
+    from hegui.gateway.end_user_api import EndUserApi
+    from hegui.ops.backend import StoreBackend
+
+    if isinstance(backend, StoreBackend):
+        from hegui.gateway.admin_api import PREFIX, admin_app
+
+        admin: Any = admin_app(settings, backend)  # FastAPI's own ASGI type names
+        rest = fallback
+
+        async def route(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+                await admin(scope, receive, send)
+            elif rest is not None:
+                await rest(scope, receive, send)
+            else:
+                await send_error(
+                    send, GatewayError(404, f"Unknown path {scope['path']}.", code="not_found")
+                )
+
+        fallback = route
+    return EndUserApi(settings, backend, fallback)
 
 
 # Measured on the benchmark's load (~12,000 requests, c=64 then c=1): at Python's default
