@@ -121,8 +121,13 @@ def ensure_end_user(
         "created_at": now,
     }
     dialect = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect(end_users).values(**values).on_conflict_do_nothing()
-    if conn.execute(stmt).rowcount != 1:  # another request created it first
+    stmt = (
+        dialect(end_users)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(end_users.c.account_id)
+    )
+    if conn.execute(stmt).scalar_one_or_none() is None:  # another request created it first
         conn.execute(delete(accounts).where(accounts.c.id == account_id))
         winner = lookup_end_user(conn, app_account_id, ext_hash)
         assert winner is not None
