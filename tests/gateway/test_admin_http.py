@@ -52,9 +52,7 @@ def test_scopes_and_bad_tokens_are_refused_and_create_nothing(
     assert httpx.get(g.url + A + "/accounts", headers=_h(reader)).status_code == 200
 
 
-def test_b2c_setup_end_to_end_through_the_admin_api(
-    make_gateway, upstream, db_url: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_b2c_setup_end_to_end_through_the_admin_api(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
     token = make_token(db_url, "*")
     g = start(make_gateway, upstream.url, db_url)
     http = httpx.Client(base_url=g.url, headers=_h(token), timeout=20)
@@ -65,7 +63,9 @@ def test_b2c_setup_end_to_end_through_the_admin_api(
     r = http.post(A + "/accounts", json={"name": "my app"})
     assert r.status_code == 201
     app_id = r.json()["id"]
-    assert http.post(A + f"/accounts/{app_id}/agreement", json={}).json()["agreement_version"] == "v1"
+    assert (
+        http.post(A + f"/accounts/{app_id}/agreement", json={}).json()["agreement_version"] == "v1"
+    )
     r = http.post(A + f"/accounts/{app_id}/keys")
     assert r.status_code == 201
     api_key = r.json()["api_key"]
@@ -125,9 +125,7 @@ def _audited_as_the_token(url: str, token: str) -> None:
     store = open_store(url, upgrade=False)
     try:
         with store.read() as conn:
-            actions: list[Any] = [
-                (r.actor, r.action) for r in conn.execute(select(audit_events))
-            ]
+            actions: list[Any] = [(r.actor, r.action) for r in conn.execute(select(audit_events))]
             assert audit.verify(conn).ok and verify_records(conn).ok
     finally:
         store.close()

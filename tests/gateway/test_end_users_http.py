@@ -124,9 +124,7 @@ def test_one_end_user_sanctioned_another_behind_the_same_key_is_served(
     assert r.status_code == 200
 
 
-def test_violations_count_on_the_end_user_not_the_app(
-    make_gateway, upstream, db_url: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_violations_count_on_the_end_user_not_the_app(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
     api_key = seed(db_url)
     g = start(make_gateway, upstream.url, db_url, end_users={"own_agreement": False})
     client = _client(g, api_key)
@@ -140,9 +138,7 @@ def test_violations_count_on_the_end_user_not_the_app(
     assert _ask(client, "trent").choices[0].message.content
 
 
-def test_rate_limit_and_minors_mode_apply_per_end_user(
-    make_gateway, upstream, db_url: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_and_minors_mode_apply_per_end_user(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
     api_key = seed(db_url)
     g = start(
         make_gateway,
@@ -207,9 +203,11 @@ def test_first_sight_under_concurrency_creates_one_end_user(
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         codes = list(
             pool.map(
-                lambda _: httpx.post(
-                    g.url + "/v1/chat/completions", json=CHAT, headers=h, timeout=20
-                ).status_code,
+                lambda _: (
+                    httpx.post(
+                        g.url + "/v1/chat/completions", json=CHAT, headers=h, timeout=20
+                    ).status_code
+                ),
                 range(32),
             )
         )
