@@ -303,7 +303,8 @@ def measure_pg(url: str, app_id: str, known: list[str], samples: int) -> dict[st
     store = open_store(url, upgrade=False)
     out: dict[str, list[float]] = {"read (cache miss)": [], "first sight": [], "cached": []}
     try:
-        pick = random.Random(7).sample(known, samples)
+        rng = random.Random(7)
+        pick = [rng.choice(known) for _ in range(samples)]
         for ext in random.Random(8).sample(known, min(len(known), 300)):  # warm the pool
             with store.read() as conn:
                 end_users.lookup_end_user(
