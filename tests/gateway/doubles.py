@@ -156,7 +156,11 @@ class MemoryBackend:
         return view
 
     async def end_user_update(
-        self, end_user: AccountView, *, agreement: str | None = None, age_band: AgeBand | None = None
+        self,
+        end_user: AccountView,
+        *,
+        agreement: str | None = None,
+        age_band: AgeBand | None = None,
     ) -> dict[str, Any]:
         self._up()
         raise StoreError("not kept in memory")
