@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import threading
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 from hegui.store.schema import end_users as end_users_table
 
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 KEYRING = Keyring(base64.b64decode(base64.b64encode(bytes(range(32)))))
 
 
@@ -145,3 +148,41 @@ def test_unknown_or_missing_scopes_are_input_errors(scopes: list[str]) -> None:
 def test_star_grants_every_scope_and_the_cli_help_names_them_all() -> None:
     assert admin_tokens.parse_scopes(["*"]) == tuple(sorted(admin_tokens.SCOPES))
     assert SCOPE_HELP.split(", ") == list(admin_tokens.SCOPES)
+
+
+def test_the_cache_answers_from_memory_drops_on_forget_and_expires_timed_sanctions(
+    store: Store,
+) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from hegui.config import Settings
+    from hegui.ops.end_user_cache import EndUserCache
+    from hegui.ops.records import AccountView
+
+    app_id = _app(store)
+    now = [NOW]
+    cache = EndUserCache(Settings(), lambda: now[0])
+    cache.bind(store, KEYRING)
+    app = AccountView(app_id, "p", AgeBand.ADULT, None, Sanction.NORMAL, None, None, False, "k1")
+
+    async def go() -> None:
+        first = await cache.resolve(app, "ann")
+        assert first.app_account_id == app_id and first.key_id == "k1"
+        assert (await cache.resolve(app, "ann")) is first  # memory, no new view
+        assert (await cache.resolve(replace(app, key_id="k2"), "ann")).key_id == "k2"
+        until = NOW + timedelta(hours=1)
+        store.write(
+            lambda c: sanctions.set_sanction(
+                c, first.account_id, Sanction.SUSPENDED, reason="r", actor="t", until=until, now=NOW
+            )
+        )
+        assert (await cache.resolve(app, "ann")).sanction is Sanction.NORMAL  # still cached
+        cache.forget(f"account:{first.account_id}")
+        assert (await cache.resolve(app, "ann")).sanction is Sanction.SUSPENDED
+        now[0] = NOW + timedelta(hours=2)  # the timed sanction is over: lifted on next load
+        assert (await cache.resolve(app, "ann")).sanction is Sanction.NORMAL
+        cache.forget("*")
+        assert len(cache) == 0
+
+    asyncio.run(go())

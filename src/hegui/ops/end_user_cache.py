@@ -54,7 +54,7 @@ class EndUserCache:
                 return view if view.key_id == app.key_id else replace(view, key_id=app.key_id)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._load(key))
+            task = asyncio.create_task(self._load(key, app.key_id))
             self._inflight[key] = task
             task.add_done_callback(lambda t: self._loaded(key, t))
         view = await asyncio.shield(task)
@@ -65,7 +65,7 @@ class EndUserCache:
         if not task.cancelled():
             task.exception()  # retrieved here too, in case every waiter went away
 
-    async def _load(self, key: _Key) -> AccountView:
+    async def _load(self, key: _Key, key_id: str) -> AccountView:
         assert self._store is not None, "EndUserCache used before bind()"
         store, (app_id, ext_hash) = self._store, key
 
@@ -83,9 +83,9 @@ class EndUserCache:
             now = self._clock()
             await store.awrite(lambda c: sanctions.expire_if_due(c, row.id, now=now))
             row = await asyncio.to_thread(read)
-        return self._remember(key, self._view(row))
+        return self._remember(key, self._view(row, key_id))
 
-    def _view(self, row: Any) -> AccountView:
+    def _view(self, row: Any, key_id: str) -> AccountView:
         assert self._keyring is not None
         return AccountView(
             account_id=row.id,
@@ -96,7 +96,7 @@ class EndUserCache:
             sanction_until=row.sanction_until,
             sanction_reason=row.sanction_reason,
             training_opt_out=bool(row.training_opt_out),
-            key_id="",
+            key_id=key_id,  # the app key it came with (another key of the app: a copy)
             app_account_id=row.app_account_id,
         )
 
