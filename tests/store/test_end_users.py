@@ -18,6 +18,7 @@ from hegui.store.audit_records import verify_records
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 from hegui.store.schema import end_users as end_users_table
+from hegui.store.schema import utcnow
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 KEYRING = Keyring(base64.b64decode(base64.b64encode(bytes(range(32)))))
@@ -184,5 +185,46 @@ def test_the_cache_answers_from_memory_drops_on_forget_and_expires_timed_sanctio
         assert (await cache.resolve(app, "ann")).sanction is Sanction.NORMAL
         cache.forget("*")
         assert len(cache) == 0
+
+    asyncio.run(go())
+
+
+def test_a_stale_entry_is_answered_at_once_and_refreshed_behind(store: Store) -> None:
+    import asyncio
+    import time
+
+    from hegui.config import Settings
+    from hegui.ops.end_user_cache import EndUserCache
+    from hegui.ops.records import AccountView
+
+    app_id = _app(store)
+    cache = EndUserCache(Settings.model_validate({"store": {"auth_cache_ttl": 0.2}}), utcnow)
+    cache.bind(store, KEYRING)
+    app = AccountView(app_id, "p", AgeBand.ADULT, None, Sanction.NORMAL, None, None, False, "k1")
+
+    async def go() -> None:
+        first = await cache.resolve(app, "bea")
+        store.write(
+            lambda c: sanctions.set_sanction(
+                c, first.account_id, Sanction.WARNED, reason="r", actor="t"
+            )
+        )
+        await asyncio.sleep(0.25)  # past the TTL, within twice it
+        t0 = time.perf_counter()
+        stale = await cache.resolve(app, "bea")
+        assert stale.sanction is Sanction.NORMAL  # answered from memory ...
+        assert time.perf_counter() - t0 < 0.05
+        for _ in range(100):  # ... while the refresh runs behind
+            await asyncio.sleep(0.01)
+            if (await cache.resolve(app, "bea")).sanction is Sanction.WARNED:
+                break
+        assert (await cache.resolve(app, "bea")).sanction is Sanction.WARNED
+        store.write(
+            lambda c: sanctions.set_sanction(
+                c, first.account_id, Sanction.NORMAL, reason="r", actor="t"
+            )
+        )
+        await asyncio.sleep(0.45)  # past twice the TTL: the request waits for the database
+        assert (await cache.resolve(app, "bea")).sanction is Sanction.NORMAL
 
     asyncio.run(go())

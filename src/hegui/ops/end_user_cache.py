@@ -1,15 +1,17 @@
 """End users on the hot path: app account + end-user id → :class:`AccountView`, from memory.
 
 The first request naming an end user reads (or creates, :func:`~hegui.ops.end_users.
-ensure_end_user`) its row; later ones answer from a dictionary for ``auth_cache_ttl`` seconds,
-keyed by the keyed hash of the id (one HMAC per request, no database). Concurrent first requests
-for the same user share one load. A sanction, agreement or age-band change drops the entry
+ensure_end_user`) its row; later ones answer from a dictionary keyed by the keyed hash of the id
+(one HMAC per request, no database). After ``auth_cache_ttl`` seconds an entry is refreshed in
+the background while requests are still answered from it (after twice that, they wait for the
+database), so no request pays for a re-read. Concurrent loads of the same user are shared. A sanction, agreement or age-band change drops the entry
 (:meth:`EndUserCache.forget`, also through the shared state's pub/sub on every replica).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -48,17 +50,30 @@ class EndUserCache:
         assert self._keyring is not None, "EndUserCache used before bind()"
         key = (app.account_id, end_users.external_hash(self._keyring, app.account_id, external_id))
         hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None:
+            age = time.monotonic() - hit[0]
             view = hit[1]
-            if view.sanction_until is None or view.sanction_until > self._clock():
+            if age < 2 * self._ttl and (
+                view.sanction_until is None or view.sanction_until > self._clock()
+            ):
+                if age >= self._ttl:  # stale: answer now, refresh in the background
+                    self._start(key, app.key_id)
                 return view if view.key_id == app.key_id else replace(view, key_id=app.key_id)
+        view = await asyncio.shield(self._start(key, app.key_id))
+        return view if view.key_id == app.key_id else replace(view, key_id=app.key_id)
+
+    @property
+    def _ttl(self) -> float:
+        return float(self.settings.store.auth_cache_ttl)
+
+    def _start(self, key: _Key, key_id: str) -> asyncio.Task[AccountView]:
+        """The load of ``key`` in flight, started if there is none (requests share it)."""
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._load(key, app.key_id))
+            task = asyncio.create_task(self._load(key, key_id))
             self._inflight[key] = task
             task.add_done_callback(lambda t: self._loaded(key, t))
-        view = await asyncio.shield(task)
-        return view if view.key_id == app.key_id else replace(view, key_id=app.key_id)
+        return task
 
     def _loaded(self, key: _Key, task: asyncio.Task[AccountView]) -> None:
         self._inflight.pop(key, None)
@@ -106,8 +121,9 @@ class EndUserCache:
             for stale in list(self._cache)[: max(1, limit // 10)]:
                 old = self._cache.pop(stale)[1]
                 self._by_account.pop(old.account_id, None)
-        ttl = float(self.settings.store.auth_cache_ttl)
-        self._cache[key] = (time.monotonic() + ttl, view)
+        # The time it was loaded, spread by up to a tenth of the TTL so that end users first seen
+        # together are not all refreshed together.
+        self._cache[key] = (time.monotonic() - random.random() * self._ttl / 10, view)
         self._by_account[view.account_id] = key
         return view
 
