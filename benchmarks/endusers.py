@@ -322,7 +322,7 @@ def measure_pg(url: str, app_id: str, known: list[str], samples: int) -> dict[st
             t0 = time.perf_counter()
             store.write(lambda c, h=h: end_users.ensure_end_user(c, app_id, h))
             out["first sight"].append((time.perf_counter() - t0) * 1e6)
-        settings = Settings.model_validate({"store": {"auth_cache_ttl": 3600}})
+        settings = Settings.model_validate({"end_users": {"cache_ttl": 3600}})
         cache = EndUserCache(settings, utcnow)
         cache.bind(store, keyring)
         app = AccountView(app_id, "p", AgeBand.ADULT, "v1", Sanction.NORMAL, None, None, False, "k")

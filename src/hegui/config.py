@@ -213,6 +213,10 @@ class EndUserSettings(_Section):
     cache_size: int = Field(
         200_000, description="End users kept in each gateway process's memory cache."
     )
+    cache_ttl: float = Field(
+        300.0,
+        description="Seconds after which a cached end user is re-read from the database, in the background (changes made through hegui drop it at once, on every replica with Redis).",
+    )
 
 
 class GatewaySettings(_Section):

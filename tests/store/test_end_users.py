@@ -198,7 +198,7 @@ def test_a_stale_entry_is_answered_at_once_and_refreshed_behind(store: Store) ->
     from hegui.ops.records import AccountView
 
     app_id = _app(store)
-    cache = EndUserCache(Settings.model_validate({"store": {"auth_cache_ttl": 0.2}}), utcnow)
+    cache = EndUserCache(Settings.model_validate({"end_users": {"cache_ttl": 0.2}}), utcnow)
     cache.bind(store, KEYRING)
     app = AccountView(app_id, "p", AgeBand.ADULT, None, Sanction.NORMAL, None, None, False, "k1")
 

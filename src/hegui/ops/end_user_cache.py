@@ -2,9 +2,10 @@
 
 The first request naming an end user reads (or creates, :func:`~hegui.ops.end_users.
 ensure_end_user`) its row; later ones answer from a dictionary keyed by the keyed hash of the id
-(one HMAC per request, no database). After ``auth_cache_ttl`` seconds an entry is refreshed in
-the background while requests are still answered from it (after twice that, they wait for the
-database), so no request pays for a re-read. Concurrent loads of the same user are shared. A sanction, agreement or age-band change drops the entry
+(one HMAC per request, no database). After ``end_users.cache_ttl`` seconds an entry is refreshed
+in the background while requests are still answered from it (after twice that, they wait for
+the database), so no request pays for a re-read; the TTL is long (300 s) because every change
+made through hegui drops the entry at once. Concurrent loads of the same user are shared. A sanction, agreement or age-band change drops the entry
 (:meth:`EndUserCache.forget`, also through the shared state's pub/sub on every replica).
 """
 
@@ -64,7 +65,7 @@ class EndUserCache:
 
     @property
     def _ttl(self) -> float:
-        return float(self.settings.store.auth_cache_ttl)
+        return float(self.settings.end_users.cache_ttl)
 
     def _start(self, key: _Key, key_id: str) -> asyncio.Task[AccountView]:
         """The load of ``key`` in flight, started if there is none (requests share it)."""
