@@ -20,6 +20,7 @@ from hegui.errors import ConfigError
 
 __all__ = [
     "ConsoleSettings",
+    "EndUserSettings",
     "EngineSettings",
     "GatewaySettings",
     "LabelingSettings",
@@ -247,6 +248,29 @@ UpstreamEntry = Annotated[
 ]
 
 
+class EndUserSettings(_Section):
+    enabled: bool = Field(
+        True,
+        description="Serve end users behind one app key: an end-user id (X-Hegui-User header, or the body's 'user') gets its own agreement, minors' mode, rate limit and sanctions.",
+    )
+    body_user: bool = Field(
+        True,
+        description="Take the OpenAI 'user' field of the request body as the end-user id when no X-Hegui-User header is sent (the header wins when both are).",
+    )
+    own_agreement: bool = Field(
+        True,
+        description="Each end user must accept the current agreement (POST /v1/hegui/end_users/me/agreement); false: the app account's acceptance covers its end users.",
+    )
+    max_id_chars: int = Field(128, description="Longest end-user id accepted (characters).")
+    cache_size: int = Field(
+        200_000, description="End users kept in each gateway process's memory cache."
+    )
+    cache_ttl: float = Field(
+        300.0,
+        description="Seconds after which a cached end user is re-read from the database, in the background (changes made through hegui drop it at once, on every replica with Redis).",
+    )
+
+
 class GatewaySettings(_Section):
     host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     port: int = Field(8000, description="Port the gateway listens on.")
@@ -459,6 +483,7 @@ class Settings(BaseModel):
     minors: MinorsSettings = Field(default_factory=MinorsSettings)
     sanctions: SanctionSettings = Field(default_factory=SanctionSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    end_users: EndUserSettings = Field(default_factory=EndUserSettings)
     labeling: LabelingSettings = Field(default_factory=LabelingSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

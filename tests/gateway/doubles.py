@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from hegui.errors import StoreError
 from hegui.ops.records import (
@@ -118,6 +119,7 @@ class MemoryBackend:
     incidents: list[IncidentRecord] = field(default_factory=list)
     violations: list[tuple[str, list[str]]] = field(default_factory=list)
     minutes: dict[str, float] = field(default_factory=dict)
+    end_users: dict[tuple[str, str], AccountView] = field(default_factory=dict)
     down: bool = False
     started: bool = False
 
@@ -141,6 +143,27 @@ class MemoryBackend:
     async def current_agreement(self) -> Agreement | None:
         self._up()
         return self.agreement
+
+    async def end_user(self, app: AccountView, external_id: str) -> AccountView:
+        """End users share their app's standing here, under an id of their own."""
+        self._up()
+        view = self.end_users.get((app.account_id, external_id))
+        if view is None:
+            view = replace(
+                app, account_id=f"{app.account_id}/{external_id}", app_account_id=app.account_id
+            )
+            self.end_users[(app.account_id, external_id)] = view
+        return view
+
+    async def end_user_update(
+        self,
+        end_user: AccountView,
+        *,
+        agreement: str | None = None,
+        age_band: AgeBand | None = None,
+    ) -> dict[str, Any]:
+        self._up()
+        raise StoreError("not kept in memory")
 
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision:
         self._up()

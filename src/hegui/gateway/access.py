@@ -16,7 +16,17 @@ from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.errors import GatewayError
 from hegui.ops.records import AccountView, AgeBand, MinorsDecision, Sanction
 
-__all__ = ["ANONYMOUS", "admit", "bearer_token", "standing"]
+__all__ = [
+    "ANONYMOUS",
+    "END_USER_AGREEMENT_PATH",
+    "admit",
+    "bearer_token",
+    "check_sanction",
+    "identify",
+    "standing",
+]
+
+END_USER_AGREEMENT_PATH = "/v1/hegui/end_users/me/agreement"
 
 ANONYMOUS = AccountView(
     account_id="anonymous",
@@ -65,20 +75,18 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-async def admit(
+async def identify(
     backend: GatewayBackend,
     headers: list[tuple[bytes, bytes]],
     *,
     require_key: bool,
-    agreement_url: str,
     now: datetime | None = None,
     client: str | None = None,
-) -> tuple[AccountView, MinorsDecision | None]:
-    """Return the caller's account (and minors' decision) or raise the refusal to answer.
+) -> AccountView:
+    """The account behind the API key (refused while it is suspended or terminated).
 
     ``client`` (the peer address) lets the backend throttle failed key checks per address.
     """
-    now = now or datetime.now(UTC)
     token = bearer_token(headers)
     if token is None:
         if require_key:
@@ -88,28 +96,59 @@ async def admit(
                 code="invalid_api_key",
                 decision="unauthorized",
             )
-        return ANONYMOUS, None
+        return ANONYMOUS
     account = await backend.authenticate(token, client)
     if account is None:
         raise GatewayError(
             401, "Incorrect or revoked API key.", code="invalid_api_key", decision="unauthorized"
         )
-    _check_sanction(account, now)
+    check_sanction(account, now or datetime.now(UTC))
+    return account
+
+
+async def admit(
+    backend: GatewayBackend,
+    app: AccountView,
+    *,
+    agreement_url: str,
+    end_user: str | None = None,
+    own_agreement: bool = True,
+    now: datetime | None = None,
+) -> tuple[AccountView, MinorsDecision | None]:
+    """Who is served (the app's account, or its end user) and the minors' decision, or raise
+    the refusal to answer.
+
+    With ``end_user`` the rules apply to that person (:mod:`hegui.ops.end_users`): their own
+    sanction, agreement (the app's when ``own_agreement`` is false), rate limit and minors' mode;
+    the app's own sanction was checked by :func:`identify`.
+    """
+    if app is ANONYMOUS:
+        return ANONYMOUS, None
+    now = now or datetime.now(UTC)
+    subject = app
+    if end_user is not None:
+        subject = await backend.end_user(app, end_user)
+        check_sanction(subject, now)
+    holder = subject if own_agreement else app
     agreement = await backend.current_agreement()
-    if agreement is not None and account.agreement_version != agreement.version:
+    if agreement is not None and holder.agreement_version != agreement.version:
+        url = agreement.url or agreement_url
+        hegui: dict[str, Any] = {
+            "reason": "agreement_required",
+            "agreement_version": agreement.version,
+            "agreement_url": url,
+        }
+        if holder.app_account_id is not None:
+            hegui["accept_at"] = END_USER_AGREEMENT_PATH
         raise GatewayError(
             403,
-            f"Please read and accept the current service agreement (version {agreement.version}) at {agreement.url or agreement_url}.",
+            f"Please read and accept the current service agreement (version {agreement.version}) at {url}.",
             type="permission_error",
             code="agreement_required",
             decision="refused_agreement",
-            hegui={
-                "reason": "agreement_required",
-                "agreement_version": agreement.version,
-                "agreement_url": agreement.url or agreement_url,
-            },
+            hegui=hegui,
         )
-    if not await backend.rate_limit(account, now):
+    if not await backend.rate_limit(subject, now):
         raise GatewayError(
             429,
             "Rate limit reached; slow down.",
@@ -120,8 +159,8 @@ async def admit(
         )
     # Last: an allowed minor holds part of today's budget until the request ends (app._finish).
     minors: MinorsDecision | None = None
-    if account.age_band is not AgeBand.ADULT:
-        minors = await backend.minors_check(account, now)
+    if subject.age_band is not AgeBand.ADULT:
+        minors = await backend.minors_check(subject, now)
         if not minors.allowed:
             reason = minors.reason or "minors_mode"
             status = 429 if reason == "daily_limit" else 403
@@ -137,7 +176,7 @@ async def admit(
                 decision="refused_minors",
                 hegui={"reason": reason, "minutes_used_today": round(minors.minutes_used_today, 1)},
             )
-    return account, minors
+    return subject, minors
 
 
 def standing(account: AccountView, now: datetime | None = None) -> dict[str, Any] | None:
@@ -166,7 +205,8 @@ def _in_force(account: AccountView, now: datetime) -> tuple[bool, datetime | Non
     return until > now, until  # an expired one the store lifts on its next write
 
 
-def _check_sanction(account: AccountView, now: datetime) -> None:
+def check_sanction(account: AccountView, now: datetime) -> None:
+    """Refuse (403) an account or end user while it is suspended or terminated."""
     if account.sanction not in _BLOCKING_SANCTIONS:
         return
     in_force, until = _in_force(account, now)
@@ -174,14 +214,15 @@ def _check_sanction(account: AccountView, now: datetime) -> None:
         return
     reason = account.sanction_reason or "violations of the service agreement"
     expiry = until.isoformat() if until else None
-    message = f"Account {account.sanction.value}: {reason}" + (
+    who, code = ("End user", "end_user") if account.app_account_id else ("Account", "account")
+    message = f"{who} {account.sanction.value}: {reason}" + (
         f" (until {expiry})." if expiry else "."
     )
     raise GatewayError(
         403,
         message,
         type="permission_error",
-        code=f"account_{account.sanction.value}",
+        code=f"{code}_{account.sanction.value}",
         decision="refused_sanction",
         hegui={"sanction": account.sanction.value, "reason": reason, "until": expiry},
     )

@@ -12,18 +12,19 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from hegui.errors import StoreError
-from hegui.gateway.access import admit, standing
+from hegui.gateway.access import admit, identify, standing
 from hegui.gateway.asgi import ASGIApp, Message, Receive, Scope, Send
 from hegui.gateway.backend import GatewayBackend
 from hegui.gateway.body import check_length, read_body
 from hegui.gateway.chat import generate
 from hegui.gateway.cors import Cors
 from hegui.gateway.embeddings import embeddings
+from hegui.gateway.end_user import end_user_id
 from hegui.gateway.endpoints import images, list_models, moderations
 from hegui.gateway.errors import (
     AnswerWithheldError,
@@ -272,22 +273,30 @@ class Gateway:
             if self._writable is not None:
                 self._writable()
             peer = scope.get("client")
-            ex.account, minors = await admit(
+            app = await identify(
                 self.backend,
                 headers,
                 require_key=self.settings.gateway.require_api_key,
-                agreement_url=self.settings.gateway.agreement_url,
                 client=peer[0] if peer else None,
+            )
+            raw, doc = b"", None
+            if endpoint != "models":  # the body may name the end user (its 'user' field)
+                raw = await read_body(receive, self.settings.gateway.max_body_bytes)
+                doc = parse_body(raw)
+            ex.account, minors = await admit(
+                self.backend,
+                app,
+                agreement_url=self.settings.gateway.agreement_url,
+                end_user=end_user_id(headers, doc, self.settings.end_users),
+                own_agreement=self.settings.end_users.own_agreement,
             )
             ex.remind_rest = bool(minors and minors.remind_rest)
             notice = standing(ex.account)
             if notice is not None:  # warned or restricted: served, and told so
                 ex.hegui["account"] = notice
-            if endpoint == "models":
+            if doc is None:
                 await list_models(self.services, tracked)
                 return
-            raw = await read_body(receive, self.settings.gateway.max_body_bytes)
-            doc = parse_body(raw)
             if endpoint in ("chat", "completions"):
                 await generate(self.services, ex, doc, raw, endpoint, tracked, receive)
             elif endpoint == "responses":
@@ -403,7 +412,33 @@ def create_app(
         from hegui.console.app import attach
 
         engine, fallback = attach(settings, backend, engine)
-    return Gateway(settings, backend, engine, transport, fallback)
+    return Gateway(settings, backend, engine, transport, _hegui_apis(settings, backend, fallback))
+
+
+def _hegui_apis(settings: Settings, backend: GatewayBackend, fallback: ASGIApp | None) -> ASGIApp:
+    """hegui's own HTTP APIs in front of ``fallback``: end users' self-service
+    (``/v1/hegui/end_users/me``) and, over a store backend, the admin API (``/admin/v1``)."""
+    from hegui.gateway.end_user_api import EndUserApi
+    from hegui.ops.backend import StoreBackend
+
+    if isinstance(backend, StoreBackend):
+        from hegui.gateway.admin_api import PREFIX, admin_app
+
+        admin: Any = admin_app(settings, backend)  # FastAPI's own ASGI type names
+        rest = fallback
+
+        async def route(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+                await admin(scope, receive, send)
+            elif rest is not None:
+                await rest(scope, receive, send)
+            else:
+                await send_error(
+                    send, GatewayError(404, f"Unknown path {scope['path']}.", code="not_found")
+                )
+
+        fallback = route
+    return EndUserApi(settings, backend, fallback)
 
 
 # Measured on the benchmark's load (~12,000 requests, c=64 then c=1): at Python's default

@@ -5,7 +5,8 @@ The gateway never touches SQL. It calls a :class:`GatewayBackend`, implemented o
 several replicas). Tests may plug in any object with these methods.
 
 Rules every implementation keeps:
-- ``authenticate`` answers from a short-lived cache on the hot path (no query per request);
+- ``authenticate`` and ``end_user`` answer from a short-lived cache on the hot path (no query
+  per request; ``end_user`` creates the end user's record on first sight);
   failed checks are throttled per key id and client address
   (:class:`hegui.errors.AuthThrottledError`, answered 429).
 - ``record_usage`` returns once the record is durable (journaled with fsync, or committed) and
@@ -19,10 +20,11 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hegui.ops.records import (
     AccountView,
+    AgeBand,
     Agreement,
     IncidentRecord,
     MinorsDecision,
@@ -39,6 +41,14 @@ class GatewayBackend(Protocol):
     async def ready(self) -> bool: ...
     async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None: ...
     async def current_agreement(self) -> Agreement | None: ...
+    async def end_user(self, app: AccountView, external_id: str) -> AccountView: ...
+    async def end_user_update(
+        self,
+        end_user: AccountView,
+        *,
+        agreement: str | None = None,
+        age_band: AgeBand | None = None,
+    ) -> dict[str, Any]: ...
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision: ...
     async def minors_add_usage(
         self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None

@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, exists, insert, select, update
 
 from hegui.errors import InputError
 from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.audit_records import seal
-from hegui.store.schema import accounts, utcnow
+from hegui.store.schema import accounts, end_users, utcnow
 
 __all__ = [
     "Account",
@@ -127,8 +127,9 @@ def get_account(conn: Connection, account_id: str) -> Account:
 
 
 def list_accounts(conn: Connection) -> list[Account]:
-    """All accounts, oldest first."""
-    rows = conn.execute(select(accounts).order_by(accounts.c.created_at, accounts.c.id))
+    """All accounts, oldest first; not the end users behind apps' keys (see ops.end_users)."""
+    own = ~exists().where(end_users.c.account_id == accounts.c.id)
+    rows = conn.execute(select(accounts).where(own).order_by(accounts.c.created_at, accounts.c.id))
     return [_from_row(r) for r in rows]
 
 

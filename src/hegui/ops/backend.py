@@ -30,8 +30,10 @@ from sqlalchemy import Connection
 
 from hegui.config import Settings
 from hegui.errors import ConfigError, InputError, StoreError
+from hegui.ops import end_users as end_user_ops
 from hegui.ops import incidents, minors, sanctions, usage
 from hegui.ops.account_cache import AccountCache
+from hegui.ops.end_user_cache import EndUserCache
 from hegui.ops.records import (
     AccountView,
     AgeBand,
@@ -80,6 +82,7 @@ class StoreBackend:
         self._keyring: Keyring | None = None
         self._shared: SharedState = LocalState(self.settings.minors)
         self.accounts = AccountCache(self.settings, clock)
+        self.end_users = EndUserCache(self.settings, clock)
         self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
         self._wake = asyncio.Event()
         self._drain_lock = asyncio.Lock()
@@ -114,6 +117,7 @@ class StoreBackend:
             raise
         self._keyring = Keyring(master)
         self.accounts.bind(self._store, self._keyring)
+        self.end_users.bind(self._store, self._keyring)
         usage_log = UsageLog(cfg, self._keyring, in_process=not self._want_process)
         try:
             await usage_log.start(self._store.url)
@@ -207,6 +211,7 @@ class StoreBackend:
 
     def _on_invalidate(self, message: str) -> None:
         self.accounts.forget(message)
+        self.end_users.forget(message)
 
     async def invalidate(self, message: str) -> None:
         """Forget cached state here and (with Redis) on every other replica."""
@@ -215,6 +220,30 @@ class StoreBackend:
 
     async def current_agreement(self) -> Agreement | None:
         return await self.accounts.current_agreement()
+
+    async def end_user(self, app: AccountView, external_id: str) -> AccountView:
+        """The end user behind ``app``'s key (see :class:`~hegui.ops.end_user_cache.EndUserCache`)."""
+        return await self.end_users.resolve(app, external_id)
+
+    async def end_user_update(
+        self,
+        end_user: AccountView,
+        *,
+        agreement: str | None = None,
+        age_band: AgeBand | None = None,
+    ) -> dict[str, Any]:
+        """An end user accepts ``agreement`` (a version, or "current") or moves to ``age_band``,
+        through its app's key; audited as the app, then dropped from every replica's cache."""
+        if end_user.app_account_id is None:
+            raise InputError("not an end user")
+        actor, now = f"app:{end_user.app_account_id}", self._clock()
+        state: dict[str, Any] = await self.store.awrite(
+            lambda c: end_user_ops.update(
+                c, end_user.account_id, actor, agreement=agreement, age_band=age_band, now=now
+            )
+        )
+        await self.invalidate(f"account:{end_user.account_id}")
+        return state
 
     # -- minors, rate limits -----------------------------------------------------------------
 

@@ -67,9 +67,11 @@ def register(app: typer.Typer) -> None:
     _register_staff(staff)
     _register_complaints(ops)
     _register_requests(ops)
+    from hegui.ops.cli_admin import register_admin
     from hegui.ops.cli_records import register_records
 
     register_records(ops)
+    register_admin(app)
 
 
 def _register_staff(staff: typer.Typer) -> None:

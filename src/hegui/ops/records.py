@@ -53,6 +53,8 @@ class AccountView:
     sanction_reason: str | None
     training_opt_out: bool
     key_id: str
+    # Set for an end user behind an app's key: the app's account id (see ops.end_users).
+    app_account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ vouches for those digests, and :func:`verify_records` recomputes them from the t
 are now and names every row that differs, is missing, or is vouched for by nothing.
 
 Tracked tables: ``accounts``, ``api_keys``, ``incidents``, ``violations``, ``sanction_events``,
-``agreements``, ``agreement_acceptances`` (latest seal wins) and ``usage_records`` (per batch).
+``agreements``, ``agreement_acceptances``, ``end_users``, ``admin_tokens`` (latest seal wins)
+and ``usage_records`` (per batch).
 Minors' daily counters are not vouched for (they are running totals, rewritten constantly).
 """
 
@@ -48,10 +49,21 @@ TRACKED: dict[str, tuple[Table, str]] = {
     "sanction_events": (schema.sanction_events, "id"),
     "agreements": (schema.agreements, "version"),
     "agreement_acceptances": (schema.agreement_acceptances, "id"),
+    "end_users": (schema.end_users, "account_id"),
+    "admin_tokens": (schema.admin_tokens, "token_id"),
 }
 SHORT = 8  # hex characters per usage row digest: names the row; the batch digest is the proof
 # Actions whose events seal the rows they changed.
-_SEALING = ("account.", "sanction.", "agreement.", "key.", "incident.", "violation.")
+_SEALING = (
+    "account.",
+    "sanction.",
+    "agreement.",
+    "key.",
+    "incident.",
+    "violation.",
+    "end_user.",
+    "admin_token.",
+)
 # Actions that delete usage records or erase their content on purpose, naming the ids.
 _REMOVING = ("retention.purge", "pi.erase", "incident.eliminate")
 

@@ -33,6 +33,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "UTCDateTime",
     "accounts",
+    "admin_tokens",
     "agreement_acceptances",
     "agreements",
     "annotation_assignments",
@@ -54,6 +55,7 @@ __all__ = [
     "corpus_sources",
     "corpus_verdicts",
     "disclosures",
+    "end_users",
     "incident_actions",
     "incidents",
     "lexicon_terms",
@@ -128,6 +130,37 @@ api_keys = Table(
     Column("key_id", String(32), primary_key=True),
     Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
     Column("secret_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# End users behind an app's key (issue 14): each is an ``accounts`` row of its own (so agreement,
+# minors' mode, violations and sanctions apply to it unchanged), linked here to the app's account
+# by a keyed hash of the id the app sent; the id itself is never stored.
+end_users = Table(
+    "end_users",
+    metadata,
+    Column("account_id", String(32), ForeignKey("accounts.id"), primary_key=True),
+    Column("app_account_id", String(32), ForeignKey("accounts.id"), nullable=False),
+    Column("external_id_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(
+        "ix_end_users_app_account_id_external_id_hash",
+        "app_account_id",
+        "external_id_hash",
+        unique=True,
+    ),
+)
+
+# Tokens for the admin HTTP API (/admin/v1): argon2 hash of the whole token, scopes as a list.
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
