@@ -235,10 +235,10 @@ async def test_settings_choose_the_upstream_client_and_both_relay_json_and_chunk
     kind: str,
 ) -> None:
     from hegui.config import GatewaySettings
-    from hegui.gateway.app import _own_transport
     from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
+    from hegui.gateway.upstream.clients import own_transport
 
-    transport = _own_transport(GatewaySettings(upstream_client=kind))
+    transport = own_transport(GatewaySettings(upstream_client=kind))
     assert isinstance(transport, LeanTransport if kind == "lean" else AiohttpTransport)
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

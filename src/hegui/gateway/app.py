@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -34,6 +34,8 @@ from hegui.gateway.errors import (
     to_gateway_error,
 )
 from hegui.gateway.exchange import Exchange
+from hegui.gateway.gc_tuning import tune_gc
+from hegui.gateway.hegui_apis import hegui_apis
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.logging_setup import stop_batching
 from hegui.gateway.metrics import GatewayMetrics
@@ -48,7 +50,7 @@ from hegui.gateway.schema import parse_body
 from hegui.gateway.services import Services
 from hegui.gateway.tracing import traced
 from hegui.gateway.upstream.aiohttp_client import AiohttpTransport
-from hegui.gateway.upstream.connect import ConnectOptions
+from hegui.gateway.upstream.clients import own_transport
 from hegui.gateway.upstream.lean import LeanTransport
 from hegui.gateway.upstream.pool import UpstreamPool
 from hegui.gateway.upstream.spec import parse_upstream
@@ -56,7 +58,7 @@ from hegui.gateway.upstream.transport import Transport
 from hegui.ops.records import MinorsDecision
 
 if TYPE_CHECKING:
-    from hegui.config import GatewaySettings, Settings
+    from hegui.config import Settings
 
 __all__ = [
     "Gateway",
@@ -105,7 +107,7 @@ class Gateway:
             threads=g.check_threads,
         )
         self._own_transport = transport is None
-        self.transport: Transport = transport or _own_transport(g)
+        self.transport: Transport = transport or own_transport(g)
         key = g.upstream_api_key.get_secret_value() if g.upstream_api_key else None
         self.pool = UpstreamPool(
             [parse_upstream(u) for u in g.upstreams],
@@ -120,7 +122,7 @@ class Gateway:
             on_error=self.metrics.upstream_error,
             # Upstreams with their own proxy or TLS settings get a client of their own; a
             # transport handed in (tests) serves them all.
-            transport_for=(lambda opts: _own_transport(g, opts)) if transport is None else None,
+            transport_for=(lambda opts: own_transport(g, opts)) if transport is None else None,
         )
         self.labeler = TextLabeler(g, settings.labeling)
         self.services = Services(
@@ -370,20 +372,6 @@ class Gateway:
             return {"ok": False, "error": type(exc).__name__}
 
 
-def _own_transport(g: GatewaySettings, connect: ConnectOptions | None = None) -> Transport:
-    """The upstream client the settings name (``gateway.upstream_client``)."""
-    kind: type[LeanTransport] | type[AiohttpTransport] = (
-        LeanTransport if g.upstream_client == "lean" else AiohttpTransport
-    )
-    transport: Transport = kind(
-        limit=g.pool_connections,
-        keepalive_s=g.upstream_keepalive,
-        connect_timeout=g.connect_timeout,
-        connect=connect,
-    )
-    return transport
-
-
 def create_app(
     settings: Settings | None = None,
     backend: GatewayBackend | None = None,
@@ -412,48 +400,7 @@ def create_app(
         from hegui.console.app import attach
 
         engine, fallback = attach(settings, backend, engine)
-    return Gateway(settings, backend, engine, transport, _hegui_apis(settings, backend, fallback))
-
-
-def _hegui_apis(settings: Settings, backend: GatewayBackend, fallback: ASGIApp | None) -> ASGIApp:
-    """hegui's own HTTP APIs in front of ``fallback``: end users' self-service
-    (``/v1/hegui/end_users/me``) and, over a store backend, the admin API (``/admin/v1``)."""
-    from hegui.gateway.end_user_api import EndUserApi
-    from hegui.ops.backend import StoreBackend
-
-    if isinstance(backend, StoreBackend):
-        from hegui.gateway.admin_api import PREFIX, admin_app
-
-        admin: Any = admin_app(settings, backend)  # FastAPI's own ASGI type names
-        rest = fallback
-
-        async def route(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-                await admin(scope, receive, send)
-            elif rest is not None:
-                await rest(scope, receive, send)
-            else:
-                await send_error(
-                    send, GatewayError(404, f"Unknown path {scope['path']}.", code="not_found")
-                )
-
-        fallback = route
-    return EndUserApi(settings, backend, fallback)
-
-
-# Measured on the benchmark's load (~12,000 requests, c=64 then c=1): at Python's default
-# (700, 10, 10) the serving process ran ~27 collections per 1,000 requests, ~18 µs per request in
-# all, full passes of up to 31 ms; at these, ~0.35 per 1,000 requests, ~2 µs per request.
-GC_THRESHOLDS = (20_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """GC settings for a serving process: call once the app is built, before serving."""
-    import gc
-
-    gc.collect()
-    gc.freeze()  # the engine's tables are permanent: keep them out of every GC pass
-    gc.set_threshold(*GC_THRESHOLDS)
+    return Gateway(settings, backend, engine, transport, hegui_apis(settings, backend, fallback))
 
 
 def app_factory() -> Gateway:
