@@ -245,3 +245,27 @@ def make_token(url: str, *scopes: str) -> str:
         ).token
     finally:
         store.close()
+
+
+def test_the_upstream_gets_a_pseudonym_never_the_apps_id_for_the_person(
+    make_gateway, upstream, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    api_key = seed(db_url)
+    g = start(make_gateway, upstream.url, db_url, end_users={"own_agreement": False})
+    client = _client(g, api_key)
+    mock = upstream.server.config.app
+    sent: list[str] = []
+    for _ in range(2):  # the same person gets the same pseudonym each time
+        _ask(client, "alice@example.com")
+        sent.append(mock.last["user"])
+    stream = client.chat.completions.create(
+        model="mock-model", messages=[{"role": "user", "content": "你好"}], user="bob", stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    bob = mock.last["user"]
+    client.embeddings.create(model="mock-model", input="你好", user="alice@example.com")
+    sent.append(mock.last["user"])
+    assert len(set(sent)) == 1 and bob not in sent
+    assert "alice" not in sent[0] and "example" not in sent[0] and bob != "bob"
+    client.chat.completions.create(**CHAT)  # no user sent: none is made up
+    assert "user" not in mock.last

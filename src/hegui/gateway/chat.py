@@ -23,6 +23,7 @@ from hegui.gateway.answers import (
 from hegui.gateway.body import while_connected
 from hegui.gateway.channels import request_slots
 from hegui.gateway.early_stream import EarlyStream
+from hegui.gateway.end_user import pseudonymise_user
 from hegui.gateway.errors import (
     ClientGoneError,
     GatewayError,
@@ -134,9 +135,10 @@ async def generate(
         await _refusal(services, ex, model, kind, stream, verdict, info, send, usage)
         return
     body = raw
+    if pseudonymise_user(doc, ex.account) or conv.redacted:
+        body = orjson.dumps(doc)
     if conv.redacted:
         ex.decision = "redact"
-        body = orjson.dumps(doc)
     elif verdict.action in (Action.FLAG, Action.REVIEW):
         ex.decision = str(verdict.action)
     prefill = _prefill(doc) if kind == "chat" else ""

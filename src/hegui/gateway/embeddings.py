@@ -21,6 +21,7 @@ import orjson
 from hegui.gateway.answers import clean_usage, ident
 from hegui.gateway.channels import request_slots
 from hegui.gateway.chat import PATHS
+from hegui.gateway.end_user import pseudonymise_user
 from hegui.gateway.errors import GatewayError, upstream_failure
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.limits import check_item_count, check_text_size, text_size
@@ -87,6 +88,7 @@ async def embeddings(services: Services, ex: Exchange, doc: dict[str, Any], send
         ex.decision = "redact"
     elif verdict.action in (Action.FLAG, Action.REVIEW):
         ex.decision = str(verdict.action)
+    pseudonymise_user(doc, ex.account)
     resp = await services.pool.send(model, PATHS["embeddings"], orjson.dumps(doc))
     try:
         data = await resp.read(services.max_upstream_bytes)

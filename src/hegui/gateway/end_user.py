@@ -15,8 +15,9 @@ from hegui.config import EndUserSettings
 from hegui.errors import InputError
 from hegui.gateway.errors import GatewayError
 from hegui.ops.end_users import check_end_user_id
+from hegui.ops.records import AccountView
 
-__all__ = ["HEADER", "end_user_id"]
+__all__ = ["HEADER", "end_user_id", "pseudonymise_user"]
 
 HEADER = b"x-hegui-user"
 
@@ -48,3 +49,19 @@ def end_user_id(
         return check_end_user_id(value, cfg.max_id_chars)
     except InputError as exc:
         raise _refuse(str(exc)) from None
+
+
+def pseudonymise_user(doc: dict[str, Any], account: AccountView | None) -> bool:
+    """Replace the body's ``user`` with the served person's pseudonym before it goes upstream.
+
+    The upstream still sees one stable id per person (what OpenAI asks ``user`` for, abuse
+    monitoring), but never the app's own id for them, which is often an e-mail address or a
+    phone number: personal information the model vendor need not receive (PIPL Art. 6,
+    minimisation). Returns whether the body changed (and so must be encoded again).
+    """
+    if doc.get("user") is None:
+        return False
+    doc["user"] = account.pseudonym if account is not None else None
+    if doc["user"] is None:
+        del doc["user"]
+    return True

@@ -17,6 +17,7 @@ import orjson
 
 from hegui.gateway.answers import clean_usage, ident
 from hegui.gateway.channels import request_slots
+from hegui.gateway.end_user import pseudonymise_user
 from hegui.gateway.errors import GatewayError, upstream_failure
 from hegui.gateway.incidents import report_violation
 from hegui.gateway.labels import LABEL_HEADER
@@ -173,6 +174,7 @@ async def images(services: Services, ex: Exchange, doc: dict[str, Any], send: Se
         )
     if conv.redacted:
         ex.decision = "redact"
+    pseudonymise_user(doc, ex.account)
     resp = await services.pool.send(ex.model, "/v1/images/generations", orjson.dumps(doc))
     try:
         data = await resp.read(services.max_upstream_bytes)
