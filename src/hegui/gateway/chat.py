@@ -89,21 +89,7 @@ async def generate(
             param="modalities",
             decision="invalid",
         )
-    if not services.pool.upstreams:
-        raise GatewayError(
-            503,
-            "No upstream model server is configured (hegui serve --upstream URL).",
-            type="service_unavailable",
-            code="no_upstream",
-        )
-    if not services.pool.knows(model):
-        raise GatewayError(
-            404,
-            f"The model `{model}` does not exist",
-            code="model_not_found",
-            param="model",
-            decision="invalid",
-        )
+    services.pool.require(model)
     minor = ex.account is not None and ex.account.age_band is not AgeBand.ADULT
     conv = await services.moderation.conversation(slots, minor=minor)
     if services.store_content != "none":  # kept encrypted per policy, PI already masked

@@ -23,7 +23,7 @@ from hegui.gateway.channels import request_slots
 from hegui.gateway.chat import PATHS
 from hegui.gateway.end_user import pseudonymise_user
 from hegui.gateway.errors import GatewayError, upstream_failure
-from hegui.gateway.incidents import report_violation
+from hegui.gateway.incidents import refuse_input
 from hegui.gateway.limits import check_item_count, check_text_size, text_size
 from hegui.gateway.responses import JSON_HEADERS, send_bytes
 from hegui.gateway.schema import require_model
@@ -47,21 +47,7 @@ async def embeddings(services: Services, ex: Exchange, doc: dict[str, Any], send
     check_item_count(doc, "embeddings", g.max_messages)
     slots = request_slots(doc, "embeddings", unchecked=services.unchecked_fields)
     check_text_size(text_size([c[k] for c, k in slots]), g.max_checked_chars)
-    if not services.pool.upstreams:
-        raise GatewayError(
-            503,
-            "No upstream model server is configured (hegui serve --upstream URL).",
-            type="service_unavailable",
-            code="no_upstream",
-        )
-    if not services.pool.knows(model):
-        raise GatewayError(
-            404,
-            f"The model `{model}` does not exist",
-            code="model_not_found",
-            param="model",
-            decision="invalid",
-        )
+    services.pool.require(model)
     minor = ex.account is not None and ex.account.age_band is not AgeBand.ADULT
     conv = await services.moderation.conversation(slots, minor=minor)
     if services.store_content != "none":
@@ -69,20 +55,12 @@ async def embeddings(services: Services, ex: Exchange, doc: dict[str, Any], send
     ex.add_codes(conv.codes)
     verdict = conv.verdict
     if is_violation(verdict):
-        info = await report_violation(
-            services, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
-        )
-        status, code = (503, "moderation_failed") if verdict.failed else (400, "content_filter")
-        raise GatewayError(
-            status,
-            "The input could not be checked, so it was not served."
-            if verdict.failed
-            else "The input was refused by the content policy.",
-            type="service_unavailable" if verdict.failed else "invalid_request_error",
-            code=code,
+        await refuse_input(
+            services,
+            ex,
+            conv,
             param="input",
-            hegui=info,
-            decision=info["action"],
+            refused="The input was refused by the content policy.",
         )
     if conv.redacted:
         ex.decision = "redact"

@@ -19,7 +19,7 @@ from hegui.gateway.answers import clean_usage, ident
 from hegui.gateway.channels import request_slots
 from hegui.gateway.end_user import pseudonymise_user
 from hegui.gateway.errors import GatewayError, upstream_failure
-from hegui.gateway.incidents import report_violation
+from hegui.gateway.incidents import refuse_input, report_violation
 from hegui.gateway.labels import LABEL_HEADER
 from hegui.gateway.limits import check_item_count, check_text_size, text_size
 from hegui.gateway.responses import JSON_HEADERS, send_bytes
@@ -148,29 +148,19 @@ async def images(services: Services, ex: Exchange, doc: dict[str, Any], send: Se
         raise GatewayError(
             400, "'prompt' must be a non-empty string.", param="prompt", decision="invalid"
         )
-    if not services.pool.upstreams:
-        raise GatewayError(
-            503,
-            "No upstream model server is configured.",
-            type="service_unavailable",
-            code="no_upstream",
-        )
+    services.pool.require()
     slots = request_slots(doc, "images", unchecked=services.unchecked_fields)
     check_text_size(text_size([c[k] for c, k in slots]), services.gateway.max_checked_chars)
     conv = await services.moderation.conversation(slots)
     ex.add_codes(conv.codes)
     verdict = conv.verdict
     if is_violation(verdict):
-        info = await report_violation(
-            services, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
-        )
-        status, code = (503, "moderation_failed") if verdict.failed else (400, "content_filter")
-        raise GatewayError(
-            status,
-            verdict.message or "The prompt was refused by the content policy.",
-            code=code,
-            hegui=info,
-            decision=info["action"],
+        await refuse_input(
+            services,
+            ex,
+            conv,
+            param="prompt",
+            refused="The prompt was refused by the content policy.",
         )
     if conv.redacted:
         ex.decision = "redact"

@@ -10,13 +10,15 @@ generates is the provider's incident (``[sanctions] count_output_violations`` ch
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from hegui.gateway.errors import GatewayError
 from hegui.ops.records import IncidentRecord
 from hegui.safety.types import Verdict
 
 if TYPE_CHECKING:
     from hegui.gateway.exchange import Exchange
+    from hegui.gateway.moderation import ConversationResult
     from hegui.gateway.services import Services
 
 __all__ = ["action_of", "report_violation"]
@@ -98,3 +100,31 @@ async def report_violation(
     if verdict.failed:
         log.warning("moderation failed (%s/%s): %s", direction, stage, verdict.error)
     return info
+
+
+async def refuse_input(
+    services: Services, ex: Exchange, conv: ConversationResult, *, param: str, refused: str
+) -> NoReturn:
+    """Record the input incident, then answer 503 when the check failed, 400 when it refused."""
+    verdict = conv.verdict
+    info = await report_violation(
+        services, ex, verdict, direction="input", stage="prompt", evidence=conv.evidence
+    )
+    if verdict.failed:
+        raise GatewayError(
+            503,
+            "The input could not be checked, so it was not served.",
+            type="service_unavailable",
+            code="moderation_failed",
+            param=param,
+            hegui=info,
+            decision=info["action"],
+        )
+    raise GatewayError(
+        400,
+        verdict.message or refused,
+        code="content_filter",
+        param=param,
+        hegui=info,
+        decision=info["action"],
+    )

@@ -176,6 +176,24 @@ class UpstreamPool:
     def knows(self, model: str) -> bool:
         return any(u.serves(model) for u in self.upstreams)
 
+    def require(self, model: str | None = None) -> None:
+        """Raise the client's error when no upstream is configured, or none serves ``model``."""
+        if not self.upstreams:
+            raise GatewayError(
+                503,
+                "No upstream model server is configured (hegui serve --upstream URL).",
+                type="service_unavailable",
+                code="no_upstream",
+            )
+        if model is not None and not self.knows(model):
+            raise GatewayError(
+                404,
+                f"The model `{model}` does not exist",
+                code="model_not_found",
+                param="model",
+                decision="invalid",
+            )
+
     def model_ids(self) -> list[str]:
         """Models the upstreams list, plus client names their ``model_map`` defines (not ``*``)."""
         names: set[str] = set()
