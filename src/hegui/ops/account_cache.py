@@ -24,7 +24,7 @@ from hegui.ops.records import AccountView, AgeBand, Agreement, Sanction
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 
-__all__ = ["AccountCache"]
+__all__ = ["AccountCache", "account_view"]
 
 _CACHE_MAX = 50_000
 
@@ -125,17 +125,7 @@ class AccountCache:
 
     def _view(self, row: Any) -> AccountView:
         assert self._keyring is not None, "AccountCache used before bind()"
-        return AccountView(
-            account_id=row.id,
-            pseudonym=self._keyring.pseudonym(row.id),
-            age_band=AgeBand(row.age_band),
-            agreement_version=row.agreement_version,
-            sanction=Sanction(row.sanction),
-            sanction_until=row.sanction_until,
-            sanction_reason=row.sanction_reason,
-            training_opt_out=bool(row.training_opt_out),
-            key_id=row.key_id,
-        )
+        return account_view(row, self._keyring, row.key_id)
 
     def _remember(self, digest: str, view: AccountView | None) -> AccountView | None:
         if len(self._cache) >= _CACHE_MAX:
@@ -177,3 +167,19 @@ class AccountCache:
         current: Agreement | None = await self._read(agreements.current_agreement)
         self._agreement = (time.monotonic() + self._ttl, current)
         return current
+
+
+def account_view(row: Any, keyring: Keyring, key_id: str) -> AccountView:
+    """An ``accounts`` row as the gateway sees it (an end user's row carries its app's id)."""
+    return AccountView(
+        account_id=row.id,
+        pseudonym=keyring.pseudonym(row.id),
+        age_band=AgeBand(row.age_band),
+        agreement_version=row.agreement_version,
+        sanction=Sanction(row.sanction),
+        sanction_until=row.sanction_until,
+        sanction_reason=row.sanction_reason,
+        training_opt_out=bool(row.training_opt_out),
+        key_id=key_id,
+        app_account_id=getattr(row, "app_account_id", None),
+    )

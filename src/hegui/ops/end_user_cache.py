@@ -21,7 +21,8 @@ from typing import Any
 
 from hegui.config import Settings
 from hegui.ops import end_users, sanctions
-from hegui.ops.records import AccountView, AgeBand, Sanction
+from hegui.ops.account_cache import account_view
+from hegui.ops.records import AccountView
 from hegui.store.crypto import Keyring
 from hegui.store.db import Store
 
@@ -103,18 +104,8 @@ class EndUserCache:
 
     def _view(self, row: Any, key_id: str) -> AccountView:
         assert self._keyring is not None
-        return AccountView(
-            account_id=row.id,
-            pseudonym=self._keyring.pseudonym(row.id),
-            age_band=AgeBand(row.age_band),
-            agreement_version=row.agreement_version,
-            sanction=Sanction(row.sanction),
-            sanction_until=row.sanction_until,
-            sanction_reason=row.sanction_reason,
-            training_opt_out=bool(row.training_opt_out),
-            key_id=key_id,  # the app key it came with (another key of the app: a copy)
-            app_account_id=row.app_account_id,
-        )
+        # key_id: the app key it came with (another key of the app: a copy)
+        return account_view(row, self._keyring, key_id)
 
     def _remember(self, key: _Key, view: AccountView) -> AccountView:
         limit = max(1, self.settings.end_users.cache_size)
