@@ -14,7 +14,6 @@ from tests.gateway.servers import ServerThread
 
 from .conftest import write_bank
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
