@@ -15,7 +15,6 @@ from tests.gateway.servers import ServerThread
 from .conftest import write_bank
 
 
-
 @pytest.fixture
 def judged_run(tmp_path: Path, model_server: Callable[..., ServerThread]) -> Path:
     server = model_server(mode="mixed")

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 HEGUI = [sys.executable, "-m", "hegui.cli"]
 
 
