@@ -153,14 +153,19 @@ async def _load(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def run(minutes: float, db: str, concurrency: int, folder: Path) -> dict[str, Any]:
+def run(
+    minutes: float, db: str, concurrency: int, folder: Path, stall_seconds: float = 10.0
+) -> dict[str, Any]:
+    """One soak; a run shorter than a minute (the suite's smoke test) still gets one upstream
+    fault, one stall of ``stall_seconds`` and one kill -9."""
     seconds = minutes * 60
     with mock_upstream() as upstream, database(db, folder) as url:
         key = seed_key(url)
         served = Served(url, upstream, folder)
         served.start()
         tally = Tally()
-        faults = [t + 30.0 for t in range(0, int(seconds), 60)]  # every minute, 30 s in
+        # every minute, 30 s in (half-way through a run shorter than a minute)
+        faults = [t + min(30.0, seconds / 2) for t in range(0, max(1, int(seconds)), 60)]
         stop = threading.Event()
         rss: list[tuple[float, int, int]] = []  # (time, segment, kB)
         segment = [0]
@@ -174,9 +179,9 @@ def run(minutes: float, db: str, concurrency: int, folder: Path) -> dict[str, An
                 now = time.monotonic() - t0
                 rss.append((now, segment[0], served.rss_kb()))
                 if not stalled_done and now >= stall_at:
-                    events.append(f"{now:.0f}s: database stalled 10 s")
+                    events.append(f"{now:.0f}s: database stalled {stall_seconds:g} s")
                     with stalled(url):
-                        time.sleep(10)
+                        time.sleep(stall_seconds)
                     stalled_done = True
                 if not killed and now >= kill_at:
                     events.append(f"{now:.0f}s: kill -9 of the gateway, restarted")
@@ -184,7 +189,7 @@ def run(minutes: float, db: str, concurrency: int, folder: Path) -> dict[str, An
                     segment[0] += 1
                     served.start()
                     killed = True
-                stop.wait(2.0)
+                stop.wait(min(2.0, seconds / 20))
 
         th = threading.Thread(target=chaos, daemon=True)
         th.start()

@@ -14,8 +14,6 @@ from tests.gateway.servers import ServerThread
 
 from .conftest import write_bank
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def judged_run(tmp_path: Path, model_server: Callable[..., ServerThread]) -> Path:

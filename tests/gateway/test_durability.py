@@ -7,7 +7,7 @@ import importlib.util
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,13 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def ask(client: httpx.Client, model: str, text: str = "你好", **extra: Any) -> httpx.Response:
     body = {"model": model, "messages": [{"role": "user", "content": text}], **extra}
     return client.post("/v1/chat/completions", json=body)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    """Poll ``condition`` until it holds or ``timeout`` passes (the caller asserts afterwards)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def wait_records(url: str, models: set[str], timeout: float = 60.0) -> set[str]:
@@ -155,10 +162,11 @@ def test_kill_9_loses_no_released_answer_s_record(
 
     with ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(worker, w) for w in range(8)]
-        time.sleep(2)
+        wait_until(lambda: len(released) >= 15, timeout=30)  # warmed up (was a fixed 2 s)
         before = len(released)
         with soak.stalled(db) if stall else contextlib.nullcontext():
-            time.sleep(4)
+            time.sleep(0.5)  # the stall holds: answers now go to the journal only
+            wait_until(lambda: len(released) - before >= 15, timeout=30)  # (was a fixed 4 s)
             during = len(released) - before
             served.kill9()
             stop.set()

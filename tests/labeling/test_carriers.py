@@ -238,3 +238,34 @@ def test_package_import_stays_light_and_exports_what_it_lists() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert proc.stdout.strip() == ""
+
+
+def test_heif_with_an_xmp_extent_beyond_the_file_is_refused_at_once() -> None:
+    """Was: a damaged extent length made labelling build a 2.3 GB blank "in place" of the old
+    packet (28 s, then a confusing error) for a 1.2 kB file."""
+    import random
+
+    from hegui.labeling.carriers import heif
+
+    suffix, data = make("heif", 0)
+    labelled = label_bytes(data, _label(), settings=SIGNED, filename="x" + suffix)
+    rng = random.Random("heif-extent")
+    damaged = []
+    for _ in range(400):  # damage the file until the XMP item's extents leave it
+        blob = bytearray(labelled)
+        for _ in range(rng.randint(1, 8)):
+            blob[rng.randrange(len(blob))] = rng.randrange(256)
+        try:
+            meta = heif._meta(bytes(blob))
+            ranges = heif._item_ranges(meta, meta.items[heif._xmp_item(meta)])  # type: ignore[index]
+        except (LabelError, KeyError, ValueError, IndexError):
+            continue
+        if any(e > len(blob) for _s, e in ranges):
+            damaged.append(bytes(blob))
+    assert damaged, "the fuzz found no extent beyond the file"
+    messages = []
+    for blob in damaged:
+        with pytest.raises(LabelError) as refused:
+            label_bytes(blob, _label(), filename="x" + suffix)
+        messages.append(str(refused.value))
+    assert any("outside the file" in m for m in messages), messages

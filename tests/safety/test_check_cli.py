@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 HEGUI = [sys.executable, "-m", "hegui.cli"]
 
 
@@ -114,7 +112,6 @@ def test_operator_lexicon_is_used(tmp_path: Path) -> None:
     assert "A.1.h" in {r["code"] for r in json.loads(result.stdout)["risks"]}
 
 
-@pytest.mark.slow
 def test_large_batch_uses_worker_processes(tmp_path: Path) -> None:
     src = tmp_path / "big.jsonl"
     with src.open("w", encoding="utf-8") as f:

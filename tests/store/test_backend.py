@@ -62,10 +62,16 @@ def seed(url: str, band: AgeBand = AgeBand.ADULT) -> Seeded:
 
 @pytest.fixture
 async def make_backend() -> AsyncIterator[Callable[..., object]]:
+    """Started backends, closed after the test. Account rules (keys, agreements, sanctions,
+    minors, limits) do not depend on where usage records are written, so their tests use the
+    writer thread (starting a writer process costs ~0.5 s of CPU each time); tests about usage
+    records ask for the writer process that `hegui serve` uses (see also test_writer.py)."""
     started: list[StoreBackend] = []
 
-    async def make(settings: Settings, clock: Clock | None = None) -> StoreBackend:
-        b = StoreBackend(settings, clock=clock or Clock())
+    async def make(
+        settings: Settings, clock: Clock | None = None, *, writer_process: bool = False
+    ) -> StoreBackend:
+        b = StoreBackend(settings, clock=clock or Clock(), writer_process=writer_process)
         await b.start()
         started.append(b)
         return b
@@ -167,7 +173,7 @@ async def test_current_agreement_and_acceptance(sqlite_url: str, make_backend) -
 
 async def test_10000_usage_records_from_64_tasks_are_all_stored(db_url: str, make_backend) -> None:
     seeded = seed(db_url)
-    b = await make_backend(settings_for(db_url))
+    b = await make_backend(settings_for(db_url), writer_process=True)
     view = await b.authenticate(seeded.api_key)
     assert view is not None
     total, tasks = 10_000, 64
@@ -188,7 +194,7 @@ async def test_10000_usage_records_from_64_tasks_are_all_stored(db_url: str, mak
 
 async def test_background_writer_writes_without_flush(sqlite_url: str, make_backend) -> None:
     seeded = seed(sqlite_url)
-    b = await make_backend(settings_for(sqlite_url, usage_flush_interval=0.02))
+    b = await make_backend(settings_for(sqlite_url, usage_flush_interval=0.02), writer_process=True)
     view = await b.authenticate(seeded.api_key)
     assert view is not None
     await b.record_usage(_usage(view))
@@ -306,7 +312,7 @@ async def test_database_lost_while_running_fails_closed(pg_url: str, make_backen
     from .conftest import PG_ADMIN
 
     seeded = seed(pg_url)
-    b = await make_backend(settings_for(pg_url))
+    b = await make_backend(settings_for(pg_url), writer_process=True)
     view = await b.authenticate(seeded.api_key)
     assert view is not None and await b.ready()
     await b.record_usage(_usage(view))

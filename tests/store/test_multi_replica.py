@@ -30,8 +30,10 @@ def _settings(pg_shared_url: str, prefix: str) -> Settings:
 async def replicas(
     pg_shared_url: str, redis_prefix: str
 ) -> AsyncIterator[tuple[StoreBackend, StoreBackend]]:
-    a = StoreBackend(_settings(pg_shared_url, redis_prefix), clock=Clock())
-    b = StoreBackend(_settings(pg_shared_url, redis_prefix), clock=Clock())
+    # the replicas share state through PostgreSQL and Redis; where each writes its usage
+    # records does not matter here, so a writer thread each (a writer process costs ~0.5 s CPU)
+    a = StoreBackend(_settings(pg_shared_url, redis_prefix), clock=Clock(), writer_process=False)
+    b = StoreBackend(_settings(pg_shared_url, redis_prefix), clock=Clock(), writer_process=False)
     await a.start()
     await b.start()
     try:
@@ -109,4 +111,4 @@ async def test_rest_reminder_across_replicas(pg_shared_url: str, replicas) -> No
 async def test_unreachable_redis_fails_to_start(pg_shared_url: str) -> None:
     s = settings_for(pg_shared_url, redis_url="redis://127.0.0.1:1/0")
     with pytest.raises(StoreError, match="redis"):
-        await StoreBackend(s).start()
+        await StoreBackend(s, writer_process=False).start()

@@ -215,6 +215,9 @@ def plan(src: Source, label_json: str) -> list[Piece]:
         raise LabelError("HEIF files over 4 GiB are not supported")
     old_id = _xmp_item(meta)
     old_ranges = _item_ranges(meta, meta.items[old_id]) if old_id in meta.items else []
+    if any(not 0 <= s <= e <= src.size for s, e in old_ranges):
+        # a damaged extent once made this blank gigabytes "in place" (minutes, then an error)
+        raise LabelError("corrupt HEIF: the XMP item's extents lie outside the file")
     old_packet = (
         b"".join(bytes(data[s:e]) for s, e in old_ranges).decode("utf-8", "replace")
         if old_ranges
