@@ -312,7 +312,10 @@ async def test_database_lost_while_running_fails_closed(pg_url: str, make_backen
     from .conftest import PG_ADMIN
 
     seeded = seed(pg_url)
-    b = await make_backend(settings_for(pg_url), writer_process=True)
+    # the key stays cached however long the failures below take on a loaded machine (they took
+    # 35 s once, past the default TTL, and the last assertion then read the dropped database)
+    settings = settings_for(pg_url, auth_cache_ttl=3600.0)
+    b = await make_backend(settings, writer_process=True)
     view = await b.authenticate(seeded.api_key)
     assert view is not None and await b.ready()
     await b.record_usage(_usage(view))
