@@ -164,8 +164,10 @@ def run(
         served = Served(url, upstream, folder)
         served.start()
         tally = Tally()
-        # every minute, 30 s in (half-way through a run shorter than a minute)
-        faults = [t + min(30.0, seconds / 2) for t in range(0, max(1, int(seconds)), 60)]
+        # every minute, 30 s in; a run shorter than a minute gets its one fault early, before
+        # the stall (35 %) and the kill (60 %): a fault sent during the stall could still be in
+        # flight at the kill, and be dropped instead of answered 502
+        faults = [t + min(30.0, seconds * 0.15) for t in range(0, max(1, int(seconds)), 60)]
         stop = threading.Event()
         rss: list[tuple[float, int, int]] = []  # (time, segment, kB)
         segment = [0]
