@@ -8,13 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from hegui.safety.classifier.training import (
-    blackmarket,
-    blackmarket_goods,
-    blackmarket_more,
-    numbers,
-    wrappers_zh,
-)
+from hegui.safety.classifier.training import blackmarket, blackmarket_more, numbers, wrappers_zh
 from hegui.safety.classifier.training.datasets import Example, load_jade
 from hegui.safety.classifier.training.extra_sets import EXTRA_LOADERS
 
@@ -40,7 +34,7 @@ def jade_questions(root: Path, split: str) -> list[tuple[str, str | None]]:
 def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
     """Rows of the new sets (missing ones skipped) and, with ``written``, of the generators of
     hegui's written black-market posts, Chinese wrappers and benign texts full of numbers
-    (≈ 15,400 rows)."""
+    (≈ 13,000 rows)."""
     for name, loader in EXTRA_LOADERS.items():
         if name in DEV_ONLY:
             continue
@@ -53,7 +47,6 @@ def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
     yield from blackmarket.generate(blackmarket.TRAIN, 25, "blackmarket-train", "hegui-blackmarket")
     yield from blackmarket.compose(400, "blackmarket-composed", "hegui-blackmarket")
     yield from blackmarket_more.generate(300, "blackmarket-more", "hegui-blackmarket")
-    yield from blackmarket_goods.generate(120, "blackmarket-goods", "hegui-blackmarket")
     yield from numbers.generate(8, "numbers", "hegui-numbers")
     questions = jade_questions(root, "train") if (root / "jade-db").is_dir() else []
     if questions:
