@@ -154,16 +154,20 @@ class TextClassifier:
 
     @staticmethod
     def save_arrays(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        """Write a compressed, byte-reproducible model file (no timestamps inside)."""
+        """Write a compressed, byte-reproducible model file (no timestamps inside).
+
+        Members are LZMA-compressed: 1.66 MB instead of 2.12 MB with deflate (the project keeps
+        every file under 2 MB), for ≈ 60 ms more once per process when the model is loaded.
+        """
         blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
         # np.savez stamps each member with the current time; a fixed stamp keeps files identical
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as zf:
             for name, array in sorted({"meta": blob, **arrays}.items()):
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = zipfile.ZIP_LZMA
                 buf = io.BytesIO()
                 np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
-                zf.writestr(info, buf.getvalue(), compresslevel=9)
+                zf.writestr(info, buf.getvalue())
 
     # -- scoring -------------------------------------------------------------------------
     def logits(self, normalized: str) -> np.ndarray:
