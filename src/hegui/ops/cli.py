@@ -8,8 +8,10 @@ agreements and accounts already have their commands (``hegui account set``, ``he
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from hegui.store.db import Store
 
 StateOpt = Annotated[str, typer.Option("--state", help="open, overdue, closed or all.")]
+
+
+T = TypeVar("T")
 
 
 def _keyring(settings: Settings, store: Store) -> Keyring:
@@ -112,6 +117,22 @@ def _register_staff(staff: typer.Typer) -> None:
         emit([_plain(m) for m in members], as_json, text)
 
 
+def _queue(
+    url: str | None, config: Path | None, lister: Callable[..., list[T]], state: str
+) -> tuple[list[T], datetime]:
+    """A deadline queue (complaints, personal-information requests) and the time it was read at,
+    which decides what is overdue."""
+    from hegui.store.schema import utcnow
+
+    settings, store = open_for_cli(url, config)
+    try:
+        keyring, now = _keyring(settings, store), utcnow()
+        with store.read() as conn:
+            return lister(conn, keyring=keyring, now=now, state=state, limit=500), now
+    finally:
+        store.close()
+
+
 def _register_complaints(ops: typer.Typer) -> None:
     group = typer.Typer(help="Complaints and reports (Art. 15).", no_args_is_help=True)
     ops.add_typer(group, name="complaints")
@@ -125,17 +146,8 @@ def _register_complaints(ops: typer.Typer) -> None:
     ) -> None:
         """The queue, earliest deadline first; overdue items are marked."""
         from hegui.ops import complaints
-        from hegui.store.schema import utcnow
 
-        settings, store = open_for_cli(url, config)
-        try:
-            keyring, now = _keyring(settings, store), utcnow()
-            with store.read() as conn:
-                items = complaints.list_complaints(
-                    conn, keyring=keyring, now=now, state=state, limit=500
-                )
-        finally:
-            store.close()
+        items, now = _queue(url, config, complaints.list_complaints, state)
         lines = [
             f"{c.id}  {c.status:9} due {c.due_at:%Y-%m-%d}{'  OVERDUE' if c.overdue(now) else ''}  {c.category}"
             for c in items
@@ -173,13 +185,11 @@ def _register_complaints(ops: typer.Typer) -> None:
         """Assign a complaint to a member of staff."""
         from hegui.ops import complaints
 
-        _, store = open_for_cli(url, config)
-        try:
-            store.write(
-                lambda c: complaints.assign_complaint(c, complaint_id, to, actor=cli_actor())
-            )
-        finally:
-            store.close()
+        write_store(
+            url,
+            config,
+            lambda c: complaints.assign_complaint(c, complaint_id, to, actor=cli_actor()),
+        )
         typer.echo(f"{complaint_id}: assigned to {to}")
 
     @group.command("escalate")
@@ -204,17 +214,8 @@ def _register_requests(ops: typer.Typer) -> None:
     ) -> None:
         """Requests, earliest deadline first; overdue items are marked."""
         from hegui.ops import pi_requests
-        from hegui.store.schema import utcnow
 
-        settings, store = open_for_cli(url, config)
-        try:
-            keyring, now = _keyring(settings, store), utcnow()
-            with store.read() as conn:
-                items = pi_requests.list_requests(
-                    conn, keyring=keyring, now=now, state=state, limit=500
-                )
-        finally:
-            store.close()
+        items, now = _queue(url, config, pi_requests.list_requests, state)
         lines = [
             f"{r.id}  {r.kind:10} {r.status:8} due {r.due_at:%Y-%m-%d}{'  OVERDUE' if r.overdue(now) else ''}  {r.account_id or '-'}"
             for r in items

@@ -152,13 +152,11 @@ def _register_disclosures(ops: typer.Typer) -> None:
             raise InputError(f"{file}: {exc}") from None
         if not isinstance(content, dict) or not all(isinstance(v, str) for v in content.values()):
             raise InputError(f"{file}: expected a JSON object of text fields")
-        _, store = open_for_cli(url, config)
-        try:
-            store.write(
-                lambda c: disclosures.publish_disclosure(c, version, content, actor=cli_actor())
-            )
-        finally:
-            store.close()
+        write_store(
+            url,
+            config,
+            lambda c: disclosures.publish_disclosure(c, version, content, actor=cli_actor()),
+        )
         typer.echo(f"disclosure {version} published")
 
 
@@ -204,11 +202,9 @@ def _register_safe_answers(ops: typer.Typer) -> None:
         """Stop serving an answer."""
         from hegui.ops import safe_answers
 
-        _, store = open_for_cli(url, config)
-        try:
-            store.write(lambda c: safe_answers.set_active(c, answer_id, False, actor=cli_actor()))
-        finally:
-            store.close()
+        write_store(
+            url, config, lambda c: safe_answers.set_active(c, answer_id, False, actor=cli_actor())
+        )
         typer.echo(f"safe answer {answer_id} withdrawn")
 
 
@@ -265,11 +261,9 @@ def _register_lexicon(ops: typer.Typer) -> None:
         """Stop matching a term."""
         from hegui.ops import lexicon_terms
 
-        _, store = open_for_cli(url, config)
-        try:
-            store.write(
-                lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=cli_actor())
-            )
-        finally:
-            store.close()
+        write_store(
+            url,
+            config,
+            lambda c: lexicon_terms.set_term_active(c, term_id, False, actor=cli_actor()),
+        )
         typer.echo(f"term {term_id} withdrawn")
