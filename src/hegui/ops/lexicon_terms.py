@@ -16,10 +16,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select
 
 from hegui.errors import InputError
 from hegui.ops.forms import optional_text, required_text
+from hegui.ops.toggles import set_row_active
 from hegui.safety.lexicon.detector import LexiconDetector
 from hegui.safety.lexicon.format import SEVERITIES, Entry
 from hegui.safety.lexicon.matcher import LexiconMatcher
@@ -92,25 +93,16 @@ def set_term_active(
     conn: Connection, term_id: int, active: bool, *, actor: str, now: datetime | None = None
 ) -> None:
     """Withdraw (or restore) a term; running gateways stop (or start) matching it."""
-    found = conn.execute(
-        select(lexicon_terms.c.active).where(lexicon_terms.c.id == term_id)
-    ).scalar()
-    if found is None:
-        raise InputError(f"no lexicon term {term_id}")
-    now = now or utcnow()
-    conn.execute(
-        update(lexicon_terms)
-        .where(lexicon_terms.c.id == term_id)
-        .values(active=active, updated_at=now)
-    )
-    audit.append(
+    set_row_active(
         conn,
-        actor=actor,
-        action="lexicon.enable" if active else "lexicon.disable",
+        lexicon_terms,
+        term_id,
+        active,
+        kind="lexicon",
         subject=f"lexicon_term:{term_id}",
-        before={"active": bool(found)},
-        after={"active": active},
-        at=now,
+        missing=f"no lexicon term {term_id}",
+        actor=actor,
+        now=now,
     )
 
 

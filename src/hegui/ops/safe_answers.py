@@ -26,6 +26,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from hegui.errors import InputError
 from hegui.ops.forms import required_text
+from hegui.ops.toggles import set_row_active
 from hegui.safety.normalize import normalize
 from hegui.safety.types import Action, Verdict
 from hegui.store import audit
@@ -110,25 +111,16 @@ def set_active(
     conn: Connection, answer_id: int, active: bool, *, actor: str, now: datetime | None = None
 ) -> None:
     """Withdraw (or restore) an answer; withdrawn answers are never served."""
-    found = conn.execute(
-        select(safe_answers.c.active).where(safe_answers.c.id == answer_id)
-    ).scalar()
-    if found is None:
-        raise InputError(f"no safe answer {answer_id}")
-    now = now or utcnow()
-    conn.execute(
-        update(safe_answers)
-        .where(safe_answers.c.id == answer_id)
-        .values(active=active, updated_at=now)
-    )
-    audit.append(
+    set_row_active(
         conn,
-        actor=actor,
-        action="safe_answer.enable" if active else "safe_answer.disable",
+        safe_answers,
+        answer_id,
+        active,
+        kind="safe_answer",
         subject=f"safe_answer:{answer_id}",
-        before={"active": bool(found)},
-        after={"active": active},
-        at=now,
+        missing=f"no safe answer {answer_id}",
+        actor=actor,
+        now=now,
     )
 
 
