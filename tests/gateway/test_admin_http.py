@@ -69,7 +69,7 @@ def test_b2c_setup_end_to_end_through_the_admin_api(make_gateway, upstream, db_u
     r = http.post(A + f"/accounts/{app_id}/keys")
     assert r.status_code == 201
     api_key = r.json()["api_key"]
-    assert [k["account_id"] for k in http.get(A + "/keys").json()] == [app_id]
+    assert [k["account_id"] for k in http.get(A + "/keys").json()["data"]] == [app_id]
     client = openai.OpenAI(base_url=g.url + "/v1", api_key=api_key, max_retries=0)
     me = {"authorization": f"Bearer {api_key}", "x-hegui-user": "u-1"}
     assert http.post("/v1/hegui/end_users/me/agreement", headers=me, json={}).status_code == 200
@@ -81,7 +81,8 @@ def test_b2c_setup_end_to_end_through_the_admin_api(make_gateway, upstream, db_u
     assert len(page["data"]) == 1 and page["has_more"] is False
     end_user = page["data"][0]["id"]
     assert http.get(A + f"/end_users/{end_user}").json()["agreement_version"] == "v1"
-    assert [a["id"] for a in http.get(A + "/accounts").json()] == [app_id]  # not the end user
+    listed = http.get(A + "/accounts").json()["data"]
+    assert [a["id"] for a in listed] == [app_id]  # not the end user
     r = http.post(
         A + f"/accounts/{end_user}/sanction", json={"sanction": "suspended", "reason": "abuse"}
     )
@@ -118,6 +119,56 @@ def test_b2c_setup_end_to_end_through_the_admin_api(make_gateway, upstream, db_u
     assert http.post(A + f"/accounts/{end_user}/keys").status_code == 400
     assert count(db_url, accounts) == n and count(db_url, api_keys) == 1
     _audited_as_the_token(db_url, token)
+
+
+def test_every_listing_pages_by_after_and_limit(make_gateway, upstream, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    token = make_token(db_url, "*")
+    g = start(make_gateway, upstream.url, db_url)
+    http = httpx.Client(base_url=g.url, headers=_h(token), timeout=20)
+    made = [http.post(A + "/accounts", json={"name": f"app {i}"}).json()["id"] for i in range(5)]
+    for account_id in made:
+        assert http.post(A + f"/accounts/{account_id}/keys").status_code == 201
+    for path, key in (("/accounts", "id"), ("/keys", "key_id")):
+        seen: list[str] = []
+        after: str | None = None
+        pages = 0
+        while True:
+            params: dict[str, Any] = {"limit": 2} | ({"after": after} if after else {})
+            page = http.get(A + path, params=params).json()
+            assert page["object"] == "list" and len(page["data"]) <= 2
+            seen += [item[key] for item in page["data"]]
+            pages += 1
+            if not page["has_more"]:
+                break
+            after = page["last_id"]
+            assert after == page["data"][-1][key]
+        assert pages == 3 and len(seen) == len(set(seen))
+        everything = http.get(A + path).json()  # the default page holds them all
+        assert [i[key] for i in everything["data"]] == seen and everything["has_more"] is False
+    owned = {k["account_id"] for k in http.get(A + "/keys").json()["data"]}
+    assert owned >= set(made)
+    # bad paging parameters: 400 OpenAI error objects naming the parameter
+    for path in ("/accounts", "/keys", f"/accounts/{made[0]}/end_users"):
+        for params, param in (
+            ({"limit": 0}, "limit"),
+            ({"limit": 1001}, "limit"),
+            ({"limit": "ten"}, "limit"),
+            ({"after": "no-such-id"}, "after"),
+        ):
+            r = http.get(A + path, params=params)
+            assert r.status_code == 400, (path, params, r.text)
+            err = r.json()["error"]
+            assert err["type"] == "invalid_request_error" and err["param"] == param, err
+    schema = http.get(A + "/openapi.json").json()
+    for path in (
+        "/admin/v1/accounts",
+        "/admin/v1/keys",
+        "/admin/v1/accounts/{account_id}/end_users",
+    ):
+        params = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert params["limit"]["schema"]["maximum"] == 1000
+        assert params["limit"]["schema"]["default"] == 100
+        assert "after" in params
 
 
 def _audited_as_the_token(url: str, token: str) -> None:

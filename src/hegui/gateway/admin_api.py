@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -26,11 +26,13 @@ from hegui.gateway.admin_models import (
     AcceptIn,
     AccountIn,
     AccountOut,
+    AccountPage,
     AgreementIn,
     AgreementOut,
     EndUserOut,
     EndUserPage,
     KeyOut,
+    KeyPage,
     MinorsIn,
     NewKeyOut,
     SanctionIn,
@@ -38,6 +40,7 @@ from hegui.gateway.admin_models import (
 from hegui.gateway.errors import GatewayError, error_body, to_gateway_error
 from hegui.ops import accounts, agreements, end_users, keys, sanctions
 from hegui.ops.admin_tokens import AdminToken
+from hegui.ops.paging import DEFAULT_LIMIT, MAX_LIMIT, PagingError
 from hegui.ops.records import AgeBand, Sanction
 
 if TYPE_CHECKING:
@@ -50,6 +53,15 @@ PREFIX = "/admin/v1"
 T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="An admin token (hegui admin token create).")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# Every listing pages the same way (hegui.ops.paging): ``after`` the last id seen, ``limit`` rows.
+After = Annotated[
+    str | None,
+    Query(max_length=64, description="The `last_id` of the previous page; omit for the first."),
+]
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1–{MAX_LIMIT}."),
+]
 
 
 def _need(scope: str) -> Any:
@@ -127,9 +139,14 @@ def admin_app(settings: Settings, backend: StoreBackend) -> FastAPI:
         return AccountOut.of(made)
 
     @app.get(f"{PREFIX}/accounts", tags=["accounts"])
-    async def list_accounts(tok: AccountsRead) -> list[AccountOut]:
-        """Every account, oldest first (end users are listed per app, below)."""
-        return [AccountOut.of(a) for a in await read(accounts.list_accounts)]
+    async def list_accounts(
+        tok: AccountsRead, after: After = None, limit: Limit = DEFAULT_LIMIT
+    ) -> AccountPage:
+        """One page of accounts, oldest first (end users are listed per app, below)."""
+        page = await read(lambda c: accounts.page_accounts(c, after=after, limit=limit))
+        data = [AccountOut.of(a) for a in page.items]
+        last = data[-1].id if data else None
+        return AccountPage(data=data, has_more=page.has_more, last_id=last)
 
     @app.get(f"{PREFIX}/accounts/{{account_id}}", tags=["accounts"])
     async def get_account(account_id: str, tok: AccountsRead) -> AccountOut:
@@ -149,9 +166,17 @@ def admin_app(settings: Settings, backend: StoreBackend) -> FastAPI:
         return NewKeyOut(key_id=new.key_id, account_id=new.account_id, api_key=new.api_key)
 
     @app.get(f"{PREFIX}/keys", tags=["keys"])
-    async def list_keys(tok: AccountsRead, account_id: str | None = None) -> list[KeyOut]:
-        rows = await read(lambda c: keys.list_keys(c, account_id))
-        return [KeyOut(**r) for r in rows]
+    async def list_keys(
+        tok: AccountsRead,
+        account_id: str | None = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> KeyPage:
+        """One page of API keys (of ``account_id``, or all), oldest first; never the secrets."""
+        page = await read(lambda c: keys.page_keys(c, account_id, after=after, limit=limit))
+        data = [KeyOut(**r) for r in page.items]
+        last = data[-1].key_id if data else None
+        return KeyPage(data=data, has_more=page.has_more, last_id=last)
 
     @app.post(f"{PREFIX}/keys/{{key_id}}/revoke", tags=["keys"])
     async def revoke_key(key_id: str, tok: KeysWrite) -> dict[str, Any]:
@@ -164,16 +189,15 @@ def admin_app(settings: Settings, backend: StoreBackend) -> FastAPI:
     # ---------------------------------------------------------------- end users
     @app.get(f"{PREFIX}/accounts/{{account_id}}/end_users", tags=["end users"])
     async def list_end_users(
-        account_id: str,
-        tok: EndUsersRead,
-        after: str | None = None,
-        limit: int = 100,
+        account_id: str, tok: EndUsersRead, after: After = None, limit: Limit = DEFAULT_LIMIT
     ) -> EndUserPage:
-        """One page of the app's end users by id; pass the last id as ``after`` for the next."""
-        rows = await read(
-            lambda c: end_users.list_end_users(c, account_id, after=after, limit=limit)
+        """One page of the app's end users, by id."""
+        page = await read(
+            lambda c: end_users.page_end_users(c, account_id, after=after, limit=limit)
         )
-        return EndUserPage(data=[EndUserOut(**r) for r in rows], has_more=len(rows) == limit)
+        data = [EndUserOut(**r) for r in page.items]
+        last = data[-1].id if data else None
+        return EndUserPage(data=data, has_more=page.has_more, last_id=last)
 
     @app.get(f"{PREFIX}/end_users/{{end_user_id}}", tags=["end users"])
     async def get_end_user(end_user_id: str, tok: EndUsersRead) -> EndUserOut:
@@ -245,6 +269,8 @@ def admin_app(settings: Settings, backend: StoreBackend) -> FastAPI:
 
 
 def _as_gateway(exc: Exception) -> GatewayError:
+    if isinstance(exc, PagingError):
+        return GatewayError(400, str(exc), code="invalid_request", param=exc.param)
     if isinstance(exc, InputError) and str(exc).startswith("no "):
         return GatewayError(404, str(exc), code="not_found")
     return to_gateway_error(exc)

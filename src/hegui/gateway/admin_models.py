@@ -13,11 +13,13 @@ __all__ = [
     "AcceptIn",
     "AccountIn",
     "AccountOut",
+    "AccountPage",
     "AgreementIn",
     "AgreementOut",
     "EndUserOut",
     "EndUserPage",
     "KeyOut",
+    "KeyPage",
     "MinorsIn",
     "NewKeyOut",
     "SanctionIn",
@@ -87,9 +89,24 @@ class EndUserOut(BaseModel):
     created_at: datetime
 
 
-class EndUserPage(BaseModel):
+class _Page(BaseModel):
+    """A page of a listing (``GET /accounts``, ``/keys``, ``/accounts/{id}/end_users``)."""
+
+    object: Literal["list"] = "list"
+    has_more: bool = Field(description="More follow: ask again with after=last_id.")
+    last_id: str | None = Field(description="The id of the page's last item (next `after`).")
+
+
+class AccountPage(_Page):
+    data: list[AccountOut]
+
+
+class KeyPage(_Page):
+    data: list[KeyOut]
+
+
+class EndUserPage(_Page):
     data: list[EndUserOut]
-    has_more: bool
 
 
 class MinorsIn(_In):

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, exists, insert, select, update
 
 from hegui.errors import InputError
+from hegui.ops.paging import DEFAULT_LIMIT, Page, keyset_page
 from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.audit_records import seal
@@ -25,6 +26,7 @@ __all__ = [
     "create_account",
     "get_account",
     "list_accounts",
+    "page_accounts",
     "parse_age_band",
     "set_age_band",
     "set_training_opt_out",
@@ -126,11 +128,23 @@ def get_account(conn: Connection, account_id: str) -> Account:
     return _from_row(row)
 
 
+def _own_accounts() -> Any:
+    return select(accounts).where(~exists().where(end_users.c.account_id == accounts.c.id))
+
+
 def list_accounts(conn: Connection) -> list[Account]:
     """All accounts, oldest first; not the end users behind apps' keys (see ops.end_users)."""
-    own = ~exists().where(end_users.c.account_id == accounts.c.id)
-    rows = conn.execute(select(accounts).where(own).order_by(accounts.c.created_at, accounts.c.id))
+    rows = conn.execute(_own_accounts().order_by(accounts.c.created_at, accounts.c.id))
     return [_from_row(r) for r in rows]
+
+
+def page_accounts(
+    conn: Connection, *, after: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page[Account]:
+    """One page of :func:`list_accounts`: those after the account ``after`` (ops.paging)."""
+    c = accounts.c
+    page = keyset_page(conn, _own_accounts(), key=c.id, at=c.created_at, after=after, limit=limit)
+    return Page([_from_row(r) for r in page.items], page.has_more)
 
 
 def update_account(

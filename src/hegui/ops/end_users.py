@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from hegui.errors import InputError
 from hegui.ops import agreements
 from hegui.ops.accounts import Account, get_account, set_age_band
+from hegui.ops.paging import DEFAULT_LIMIT, Page, keyset_page
 from hegui.ops.records import AgeBand, Sanction
 from hegui.store import audit
 from hegui.store.audit_records import seal
@@ -39,6 +40,7 @@ __all__ = [
     "is_end_user",
     "list_end_users",
     "lookup_end_user",
+    "page_end_users",
     "update",
 ]
 
@@ -166,18 +168,22 @@ def end_user_of(conn: Connection, account_id: str, app_account_id: str | None = 
     return get_account(conn, account_id)
 
 
-def list_end_users(
-    conn: Connection, app_account_id: str, *, after: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """One page of an app's end users (by account id), as plain values; never the hashes."""
-    if not 1 <= limit <= 1000:
-        raise InputError("limit must be 1–1000")
+def page_end_users(
+    conn: Connection, app_account_id: str, *, after: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page[dict[str, Any]]:
+    """One page of an app's end users by account id (ops.paging), as plain values; never the
+    hashes."""
     get_account(conn, app_account_id)
     stmt = _select().where(end_users.c.app_account_id == app_account_id)
-    if after:
-        stmt = stmt.where(accounts.c.id > after)
-    rows = conn.execute(stmt.order_by(accounts.c.id).limit(limit))
-    return [end_user_state(r) for r in rows]
+    page = keyset_page(conn, stmt, key=accounts.c.id, after=after, limit=limit)
+    return Page([end_user_state(r) for r in page.items], page.has_more)
+
+
+def list_end_users(
+    conn: Connection, app_account_id: str, *, after: str | None = None, limit: int = DEFAULT_LIMIT
+) -> list[dict[str, Any]]:
+    """The end users of :func:`page_end_users`, without ``has_more``."""
+    return page_end_users(conn, app_account_id, after=after, limit=limit).items
 
 
 def end_user_state(row: Row[Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from hegui.errors import InputError
 from hegui.ops.accounts import get_account
+from hegui.ops.paging import DEFAULT_LIMIT, Page, keyset_page
 from hegui.store import audit
 from hegui.store.audit_records import seal
 from hegui.store.schema import accounts, api_keys, utcnow
@@ -28,6 +29,7 @@ __all__ = [
     "create_key",
     "list_keys",
     "lookup_key",
+    "page_keys",
     "parse_api_key",
     "revoke_key",
     "verify_secret",
@@ -138,11 +140,28 @@ def lookup_key(conn: Connection, key_id: str) -> Row[Any] | None:
     return conn.execute(stmt).one_or_none()
 
 
+def _keys(account_id: str | None) -> Any:
+    c = api_keys.c
+    stmt = select(c.key_id, c.account_id, c.created_at, c.revoked_at)
+    return stmt if account_id is None else stmt.where(c.account_id == account_id)
+
+
 def list_keys(conn: Connection, account_id: str | None = None) -> list[dict[str, Any]]:
-    """Key ids with their account and state; never the hashes."""
-    stmt = select(
-        api_keys.c.key_id, api_keys.c.account_id, api_keys.c.created_at, api_keys.c.revoked_at
+    """Key ids with their account and state, oldest first; never the hashes."""
+    stmt = _keys(account_id).order_by(api_keys.c.created_at, api_keys.c.key_id)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def page_keys(
+    conn: Connection,
+    account_id: str | None = None,
+    *,
+    after: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[dict[str, Any]]:
+    """One page of :func:`list_keys`: those after the key ``after`` (ops.paging)."""
+    c = api_keys.c
+    page = keyset_page(
+        conn, _keys(account_id), key=c.key_id, at=c.created_at, after=after, limit=limit
     )
-    if account_id is not None:
-        stmt = stmt.where(api_keys.c.account_id == account_id)
-    return [dict(r._mapping) for r in conn.execute(stmt.order_by(api_keys.c.created_at))]
+    return Page([dict(r._mapping) for r in page.items], page.has_more)
