@@ -152,21 +152,45 @@ def _register_db(app: typer.Typer) -> None:
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Delete usage records and evidence past their retention periods (audited)."""
+        """Delete usage records, evidence and idle end users past their retention periods
+        (audited)."""
+        from hegui.store.crypto import Keyring, default_key_path, existing_master_key
+        from hegui.store.db import sqlite_path
         from hegui.store.retention import purge as run_purge
 
         settings, store = open_for_cli(url, config, mode="read" if dry_run else "write")
         try:
+            secret = settings.store.secret_key
+            master = existing_master_key(
+                secret.get_secret_value() if secret else None,
+                default_key_path(sqlite_path(store.url)),
+            )
+            if master is None and _has_end_users(store):
+                typer.echo("no store key found: end users are not purged", err=True)
+            ring = Keyring(master) if master is not None else None
             if dry_run:
                 with store.read() as conn:
-                    report = run_purge(conn, settings.store, actor=cli_actor(), dry_run=True)
+                    report = run_purge(
+                        conn, settings.store, actor=cli_actor(), dry_run=True, keyring=ring
+                    )
             else:
-                report = store.write(lambda c: run_purge(c, settings.store, actor=cli_actor()))
+                report = store.write(
+                    lambda c: run_purge(c, settings.store, actor=cli_actor(), keyring=ring)
+                )
         finally:
             store.close()
         data = report.as_dict()
         text = "\n".join(f"{k}: {v}" for k, v in data.items())
         emit(data, as_json, text)
+
+
+def _has_end_users(store: Store) -> bool:
+    from sqlalchemy import exists, select
+
+    from hegui.store.schema import end_users
+
+    with store.read() as conn:
+        return bool(conn.execute(select(exists().select_from(end_users))).scalar())
 
 
 def register(app: typer.Typer) -> None:

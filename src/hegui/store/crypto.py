@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hegui.errors import ConfigError, StoreError
 
-__all__ = ["Keyring", "default_key_path", "load_master_key", "parse_key"]
+__all__ = ["Keyring", "default_key_path", "existing_master_key", "load_master_key", "parse_key"]
 
 _VERSION = b"\x01"
 _NONCE = 12
@@ -51,14 +51,22 @@ def default_key_path(db_path: Path | None) -> Path:
     return Path(".hegui") / "secret.key"
 
 
-def load_master_key(secret_key: str | None, key_path: Path) -> bytes:
-    """The configured key, else the one in ``key_path`` (created with 0600 on first use)."""
+def existing_master_key(secret_key: str | None, key_path: Path) -> bytes | None:
+    """The configured key, else the one in ``key_path``; None when neither exists (never made:
+    for jobs that must not act under a new key, such as the retention purge of end users)."""
     if secret_key:
         return parse_key(secret_key)
     try:
         return parse_key(key_path.read_text(encoding="ascii"))
     except FileNotFoundError:
-        pass
+        return None
+
+
+def load_master_key(secret_key: str | None, key_path: Path) -> bytes:
+    """The configured key, else the one in ``key_path`` (created with 0600 on first use)."""
+    found = existing_master_key(secret_key, key_path)
+    if found is not None:
+        return found
     key_path.parent.mkdir(parents=True, exist_ok=True)
     encoded = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
     try:

@@ -4,7 +4,9 @@
   evidence (content) younger than ``evidence_retention_days``;
 - content (usage) and evidence (incidents) older than ``evidence_retention_days`` is erased;
   the incident itself stays as the record of the measures taken;
-- minors' daily counters older than ``log_retention_days`` are deleted.
+- minors' daily counters older than ``log_retention_days`` are deleted;
+- end users with no activity and nothing to keep for ``log_retention_days`` are deleted
+  (:mod:`hegui.store.end_user_retention`; needs the store's key).
 
 The purge writes its own audit event with the counts, in the same transaction.
 """
@@ -21,6 +23,8 @@ from hegui.config import StoreSettings
 from hegui.errors import ConfigError
 from hegui.store import audit
 from hegui.store.audit_records import id_ranges, seal
+from hegui.store.crypto import Keyring
+from hegui.store.end_user_retention import delete_end_users, stale_end_users
 from hegui.store.schema import incidents, minors_usage, usage_records, utcnow
 
 __all__ = ["MIN_LOG_RETENTION_DAYS", "PurgeReport", "purge"]
@@ -37,6 +41,7 @@ class PurgeReport:
     usage_content_erased: int
     incident_evidence_erased: int
     minors_days_deleted: int
+    end_users_deleted: int
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -53,8 +58,10 @@ def purge(
     actor: str,
     dry_run: bool = False,
     now: datetime | None = None,
+    keyring: Keyring | None = None,
 ) -> PurgeReport:
-    """Delete what is past its retention period (or only count it, with ``dry_run``)."""
+    """Delete what is past its retention period (or only count it, with ``dry_run``); end
+    users only with ``keyring`` (their usage records are found by pseudonym)."""
     if settings.log_retention_days < MIN_LOG_RETENTION_DAYS:
         raise ConfigError(
             f"store.log_retention_days must be at least {MIN_LOG_RETENTION_DAYS} (6 months)"
@@ -69,6 +76,13 @@ def purge(
     old_content = and_(u.at < evidence_cutoff, u.content.is_not(None), u.at >= log_cutoff)
     old_evidence = and_(incidents.c.at < evidence_cutoff, incidents.c.evidence.is_not(None))
     old_minors = minors_usage.c.last_at < log_cutoff
+    stale = (
+        []
+        if keyring is None
+        else stale_end_users(
+            conn, keyring, log_cutoff, usage_purged=old_usage, minors_purged=old_minors
+        )
+    )
     report = PurgeReport(
         dry_run=dry_run,
         log_cutoff=log_cutoff.isoformat(),
@@ -77,6 +91,7 @@ def purge(
         usage_content_erased=_count(conn, usage_records, old_content),
         incident_evidence_erased=_count(conn, incidents, old_evidence),
         minors_days_deleted=_count(conn, minors_usage, old_minors),
+        end_users_deleted=len(stale),
     )
     if dry_run:
         return report
@@ -92,6 +107,7 @@ def purge(
     rows: dict[str, str | None] = {}
     for incident_id in evidence:
         rows.update(seal(conn, "incidents", incident_id))
+    rows.update(delete_end_users(conn, stale))
     audit.append(
         conn,
         actor=actor,
