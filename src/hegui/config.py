@@ -287,6 +287,19 @@ class GatewaySettings(_Section):
     connect_timeout: float = Field(
         5.0, description="Seconds allowed to open an upstream connection."
     )
+    image_fetch_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds allowed to fetch one image an upstream answered by URL (its own client: no proxy, own pool).",
+    )
+    image_fetch_max_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1,
+        description="Largest image fetched by URL (502 above).",
+    )
+    image_fetch_connections: int = Field(
+        16, ge=1, description="Open connections per image host for fetching images by URL."
+    )
     upstream_client: Literal["lean", "aiohttp"] = Field(
         "lean",
         description="Upstream HTTP client: 'lean' (httptools, least CPU per request) or 'aiohttp'.",

@@ -36,6 +36,7 @@ from hegui.gateway.errors import (
 from hegui.gateway.exchange import Exchange
 from hegui.gateway.gc_tuning import tune_gc
 from hegui.gateway.hegui_apis import hegui_apis
+from hegui.gateway.image_fetch import ImageFetcher
 from hegui.gateway.labels import TextLabeler
 from hegui.gateway.logging_setup import stop_batching
 from hegui.gateway.metrics import GatewayMetrics
@@ -125,11 +126,14 @@ class Gateway:
             transport_for=(lambda opts: own_transport(g, opts)) if transport is None else None,
         )
         self.labeler = TextLabeler(g, settings.labeling)
+        # Images answered by URL: a client of their own (a transport handed in serves them too).
+        self.images = ImageFetcher(g, None if transport is None else self.transport)
         self.services = Services(
             moderation=self.moderation,
             labeler=self.labeler,
             pool=self.pool,
             transport=self.transport,
+            images=self.images,
             metrics=self.metrics,
             backend=backend,
             gateway=g,
@@ -191,6 +195,7 @@ class Gateway:
         self.moderation.close()
         if self._own_transport and isinstance(self.transport, LeanTransport | AiohttpTransport):
             await self.transport.close()
+        await self.images.close()
         if self._backend_up:
             try:
                 await self.backend.flush()

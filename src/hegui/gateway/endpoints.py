@@ -235,7 +235,7 @@ async def _clean_images(
         if isinstance(item.get("b64_json"), str):
             raw = base64.b64decode(item["b64_json"])
         elif isinstance(item.get("url"), str):
-            raw = await _fetch(services, item["url"])
+            raw = await services.images.fetch(item["url"])
         out: dict[str, Any] = {"raw": raw}
         if isinstance(item.get("revised_prompt"), str):
             out["revised_prompt"] = item["revised_prompt"]
@@ -265,25 +265,3 @@ async def _clean_images(
     if conv.redacted:
         ex.decision = "redact"
     return clean
-
-
-async def _fetch(services: Services, url: str) -> bytes:
-    if not url.startswith(("http://", "https://")):
-        raise GatewayError(
-            502,
-            "upstream returned an image URL hegui cannot fetch",
-            type="upstream_error",
-            code="upstream_invalid",
-        )
-    resp = await services.transport.request("GET", url, None, {}, services.gateway.upstream_timeout)
-    try:
-        if resp.status != 200:
-            raise GatewayError(
-                502,
-                f"fetching the generated image failed: HTTP {resp.status}",
-                type="upstream_error",
-                code="upstream_error",
-            )
-        return await resp.read(services.max_upstream_bytes)
-    finally:
-        resp.close()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hegui.config import GatewaySettings, LabelingSettings
     from hegui.gateway.backend import GatewayBackend
+    from hegui.gateway.image_fetch import ImageFetcher
     from hegui.gateway.labels import TextLabeler
     from hegui.gateway.metrics import GatewayMetrics
     from hegui.gateway.moderation import Moderation
@@ -32,7 +33,8 @@ class Services:
     moderation: Moderation
     labeler: TextLabeler
     pool: UpstreamPool
-    transport: Transport  # also fetches generated images by URL
+    transport: Transport  # the upstreams' client
+    images: ImageFetcher  # fetches generated images by URL, on a client of its own
     metrics: GatewayMetrics
     backend: GatewayBackend  # incidents and sanctions
     gateway: GatewaySettings  # limits, stream timings, upstream timeout
