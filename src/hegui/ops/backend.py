@@ -1,8 +1,9 @@
 """``StoreBackend``: the :class:`hegui.gateway.backend.GatewayBackend` over the store.
 
 It composes the jobs that live in their own modules: who is calling
-(:mod:`hegui.ops.account_cache`), counters shared by replicas (:mod:`hegui.ops.shared`) and the
-usage records' journal and writer (:mod:`hegui.ops.usage_log`).
+(:mod:`hegui.ops.account_cache`, :mod:`hegui.ops.end_user_cache`), counters shared by replicas
+(:mod:`hegui.ops.shared`), minors' daily time (:mod:`hegui.ops.minors_budget`) and the usage
+records' journal and writer (:mod:`hegui.ops.usage_log`).
 
 Hot path, per request: ``authenticate`` answers from memory; ``rate_limit`` and
 ``minors_check`` touch only memory or Redis; ``record_usage`` returns once the record is synced to
@@ -26,14 +27,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection
-
 from hegui.config import Settings
 from hegui.errors import ConfigError, InputError, StoreError
 from hegui.ops import end_users as end_user_ops
 from hegui.ops import incidents, minors, sanctions, usage
 from hegui.ops.account_cache import AccountCache
 from hegui.ops.end_user_cache import EndUserCache
+from hegui.ops.minors_budget import MinorsBudget
 from hegui.ops.records import (
     AccountView,
     AgeBand,
@@ -58,8 +58,6 @@ _CLEAN_DECISIONS = frozenset({"allow", "flag", "review", "redact"})
 # Only a generation request that was served cleanly ends a run of violations: a model list,
 # a moderation call or an error between two violations must not reset "N in a row".
 _GENERATION_ENDPOINTS = frozenset({"chat", "completions", "images", "responses"})
-# A request can take the upstream timeout plus the gateway's own work around it.
-_REQUEST_OVERHEAD_S = 5.0
 
 
 class StoreBackend:
@@ -83,7 +81,7 @@ class StoreBackend:
         self._shared: SharedState = LocalState(self.settings.minors)
         self.accounts = AccountCache(self.settings, clock)
         self.end_users = EndUserCache(self.settings, clock)
-        self._minors_dirty: dict[tuple[str, str], minors.MinorsState] = {}
+        self.minors = MinorsBudget(self.settings, lambda: self._shared, lambda: self.store)
         self._wake = asyncio.Event()
         self._drain_lock = asyncio.Lock()
         self._writer_task: asyncio.Task[None] | None = None
@@ -148,7 +146,7 @@ class StoreBackend:
             await asyncio.gather(self._writer_task, return_exceptions=True)
             self._writer_task = None
         try:
-            await self._save_minors()
+            await self.minors.save()
         except StoreError as exc:
             log.error("closing with minors' counters unsaved: %s", exc)
         if self._usage is not None:  # the writer finishes the journal (or leaves it for the next)
@@ -199,10 +197,6 @@ class StoreBackend:
             **status,
         }
 
-    def _read(self, fn: Callable[[Connection], Any]) -> Any:
-        with self.store.read() as conn:
-            return fn(conn)
-
     # -- accounts ----------------------------------------------------------------------------
 
     async def authenticate(self, api_key: str, client: str | None = None) -> AccountView | None:
@@ -247,48 +241,15 @@ class StoreBackend:
 
     # -- minors, rate limits -----------------------------------------------------------------
 
-    async def _minors_state(self, account_id: str, day: str) -> minors.MinorsState:
-        state = await self._shared.minors_get(account_id, day)
-        if state is None:
-            stored = await asyncio.to_thread(
-                self._read, lambda c: minors.load_state(c, account_id, day)
-            )
-            await self._shared.minors_seed(account_id, day, stored)
-            state = await self._shared.minors_get(account_id, day) or stored
-        return state
-
     async def minors_check(self, account: AccountView, now: datetime) -> MinorsDecision:
-        """May the minor be served now? If so, today's budget for this request is reserved up
-        front (up to the longest a request can last), so concurrent requests cannot overspend it."""
-        if account.age_band is AgeBand.ADULT:
-            return MinorsDecision(allowed=True)
-        cfg = self.settings.minors
-        day = minors.local_day(now, cfg)
-        state = await self._minors_state(account.account_id, day)
-        decision = minors.decide(account.age_band, state, now, cfg)
-        budget = minors.daily_budget_seconds(account.age_band, cfg)
-        if not decision.allowed or budget is None:
-            return decision
-        longest = self.settings.gateway.upstream_timeout + _REQUEST_OVERHEAD_S
-        granted, token = await self._shared.minors_reserve(
-            account.account_id, day, longest, budget, now
-        )
-        if granted <= 0:  # the rest of today's budget is held by requests in flight
-            return replace(decision, allowed=False, reason="daily_limit", remind_rest=False)
-        return replace(decision, reservation=token, reserved_seconds=granted)
+        """See :meth:`hegui.ops.minors_budget.MinorsBudget.check`."""
+        return await self.minors.check(account, now)
 
     async def minors_add_usage(
         self, account: AccountView, seconds: float, now: datetime, reservation: str | None = None
     ) -> None:
-        """Count the request's time, then give back what it had reserved."""
-        if account.age_band is AgeBand.ADULT:
-            return
-        day = minors.local_day(now, self.settings.minors)
-        await self._minors_state(account.account_id, day)
-        state = await self._shared.minors_add(account.account_id, day, seconds, now)
-        self._minors_dirty[(account.account_id, day)] = state
-        if reservation:
-            await self._shared.minors_release(account.account_id, day, reservation)
+        """See :meth:`hegui.ops.minors_budget.MinorsBudget.add_usage`."""
+        await self.minors.add_usage(account, seconds, now, reservation)
 
     async def rate_limit(self, account: AccountView, now: datetime) -> bool:
         """True when the request may proceed under the per-minute limit of the account."""
@@ -360,17 +321,7 @@ class StoreBackend:
         async with self._drain_lock:
             if self._usage is not None:
                 await self._usage.flush()
-            await self._save_minors()
-
-    async def _save_minors(self) -> None:
-        if self._minors_dirty:
-            dirty, self._minors_dirty = self._minors_dirty, {}
-            try:
-                await self.store.awrite(lambda c: _save_minors(c, dirty))
-            except StoreError:
-                for key, state in dirty.items():
-                    self._minors_dirty.setdefault(key, state)
-                raise
+            await self.minors.save()
 
     async def _write_loop(self) -> None:
         interval = self.settings.store.usage_flush_interval
@@ -382,7 +333,7 @@ class StoreBackend:
                 return
             try:
                 async with self._drain_lock:
-                    await self._save_minors()
+                    await self.minors.save()
             except StoreError as exc:
                 log.warning("minors' counters not saved: %s", exc)
                 await asyncio.sleep(min(5.0, interval * 10))
@@ -413,8 +364,3 @@ def check_settings(settings: Settings) -> None:
     minors.in_curfew(now, settings.minors)
     if settings.store.usage_batch_size < 1 or settings.store.usage_flush_interval <= 0:
         raise ConfigError("store.usage_batch_size and store.usage_flush_interval must be positive")
-
-
-def _save_minors(conn: Connection, dirty: dict[tuple[str, str], minors.MinorsState]) -> None:
-    for (account_id, day), state in dirty.items():
-        minors.save_state(conn, account_id, day, state)
