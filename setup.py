@@ -10,7 +10,11 @@ setup(
     ext_modules=[
         Extension(
             "hegui.safety.classifier._hashsum",
-            ["src/hegui/safety/classifier/_hashsum.c"],
+            [
+                "src/hegui/safety/classifier/_hashsum.c",
+                "src/hegui/safety/classifier/_hashsum_evidence.c",
+            ],
+            depends=["src/hegui/safety/classifier/_hashsum.h"],
             extra_compile_args=["-O2"],
             optional=True,
         )

@@ -49,19 +49,19 @@ class Rule:
     of the rule's action: the uncertain band of a calibrated score."""
 
     def matches(self, finding: Finding, direction: Direction, minor: bool) -> bool:
+        if finding.score < (self.threshold if self.review is None else self.review):
+            return False
+        return self.applies(finding.code, direction, minor, finding.evidence.layer)
+
+    def applies(self, code: str, direction: str, minor: bool, layer: Layer) -> bool:
+        """:meth:`matches` without the score: what :class:`Policy` indexes its rules by."""
         if self.direction != "both" and self.direction != direction:
             return False
         if self.audience == "minor" and not minor:
             return False
-        if self.layer is not None and finding.evidence.layer != self.layer:
+        if self.layer is not None and layer != self.layer:
             return False
-        if finding.score < (self.threshold if self.review is None else self.review):
-            return False
-        return (
-            self.risk == "*"
-            or finding.code == self.risk
-            or finding.code.startswith(self.risk + ".")
-        )
+        return self.risk == "*" or code == self.risk or code.startswith(self.risk + ".")
 
     @property
     def specificity(self) -> int:
@@ -90,6 +90,13 @@ class Policy:
     templates: Templates = field(default_factory=Templates.builtin)
     version: str = "custom"
     source: str = "<memory>"
+    # rules that apply to a (code, direction, minor, layer), built on first use: a check
+    # with findings then tests a few rules instead of all of them. Rebuilt when ``rules`` is
+    # replaced; the list is read as it was then (build a new Policy to change rules in place).
+    _index: dict[tuple[str, str, bool, Layer], tuple[Rule, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _indexed: list[Rule] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def builtin(cls) -> Policy:
@@ -115,13 +122,30 @@ class Policy:
         self, finding: Finding, direction: Direction, minor: bool
     ) -> tuple[Action, Rule | None]:
         """The most specific matching rule decides; ties go to the strictest action."""
-        matching = [r for r in self.rules if r.matches(finding, direction, minor)]
+        score = finding.score
+        matching = [r for r in self._rules_for(finding.code, direction, minor, finding.evidence.layer)
+                    if not score < (r.threshold if r.review is None else r.review)]  # fmt: skip
         if not matching:
             return self.default_action, None
         rule = max(matching, key=lambda r: (r.specificity, ACTION_ORDER[r.action]))
         if rule.review is not None and finding.score < rule.threshold:
             return Action.REVIEW, rule
         return rule.action, rule
+
+    def _rules_for(self, code: str, direction: str, minor: bool, layer: Layer) -> tuple[Rule, ...]:
+        """The rules (in file order) that :meth:`Rule.applies` to these, from the index."""
+        if self._indexed is not self.rules:
+            self._index, self._indexed = {}, self.rules
+        key = (code, direction, minor, layer)
+        found = self._index.get(key)
+        if found is None:
+            found = tuple(r for r in self.rules if r.applies(code, direction, minor, layer))
+            if len(self._index) < _INDEX_MAX:  # codes come from the taxonomy: a few hundred keys
+                self._index[key] = found
+        return found
+
+
+_INDEX_MAX = 4096
 
 
 def load_policy(path: str | Path | None) -> Policy:

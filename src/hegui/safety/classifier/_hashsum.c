@@ -6,54 +6,30 @@
  * sums below 2**24. When this module is not built, the numpy path runs instead.
  *
  *   buckets(text, spec, tables)          -> bytes of int32 buckets (the same multiset as featurize)
- *   sums(text, spec, tables, weights)    -> (tuple of int column sums, number of buckets)
+ *   sums(text, spec, tables, weights[, fold])
+ *                                        -> (tuple of int column sums, number of buckets); with
+ *                                           fold, row b >> fold (a head over fewer buckets)
+ *   char_weights(text, spec, tables, weights, col, runs)
+ *                                        -> (bytearray of float64 per character, number of n-grams):
+ *                                           every character n-gram's weight (column col) spread
+ *                                           over the characters it covers, exactly as
+ *                                           evidence.spread_weights computes it in numpy
+ *   phrase_spans(text, punct, per_char, k, max_len)
+ *                                        -> [(start, end), ...]: evidence.spans_of
+ *   (char_weights and phrase_spans, the evidence of a positive text, are in _hashsum_evidence.c)
  *
  * spec   = (bits, max_order, words, word_bigrams, word_skips, pinyin, unique)
  * tables = (punct uint32[65536], word_pos uint64[32], pinyin uint8[(0xA000-0x4E00)*6] or None)
- * weights: C-contiguous int8 matrix of 2**bits rows.
+ * weights: C-contiguous int8 matrix of 2**bits rows (2**(bits - fold) with fold).
+ * runs   = None or ordered (start, end) digit runs of text (digits.digit_runs): the n-grams are
+ *          read over the view where each run is one DIGIT, their spans stay in text.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define K_GOLD 0x9E3779B97F4A7C15ULL
-#define MIX 0xBF58476D1CE4E5B9ULL
-#define WORD_SALT 0x94D049BB133111EBULL
-#define BIGRAM_SALT 0x2545F4914F6CDD1DULL
-#define SKIP_SALT 0x7FB5D329728EA185ULL
-#define PY_SALT 0xD6E8FEB86659FD93ULL
-#define PY_FIRST 0x4E00
-#define PY_LAST 0xA000
-#define PY_WIDTH 6
-#define PY_ORDER 5
-#define MAX_WORD 32
-#define STACK_ITEMS 4096
-
-typedef struct {
-    int bits, max_order, words, bigrams, skips, pinyin, unique;
-} Spec;
-
-typedef struct {
-    Py_buffer punct, word_pos, pinyin;
-    int has_pinyin;
-} Tables;
-
-typedef struct {
-    int32_t *b;
-    Py_ssize_t n;
-    int shift;
-} Out;
+#include "_hashsum.h"
 
 static inline void emit(Out *o, uint64_t h) {
     h *= MIX;
     h ^= h >> 31;
     o->b[o->n++] = (int32_t)(h >> o->shift);
-}
-
-static int is_word_char(uint32_t c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'';
 }
 
 /* character n-grams: order 1 only outside ASCII, orders 2..max_order everywhere */
@@ -182,13 +158,13 @@ nomem:
     return -1;
 }
 
-static void release(Tables *t) {
+void hs_release(Tables *t) {
     PyBuffer_Release(&t->punct);
     PyBuffer_Release(&t->word_pos);
     if (t->has_pinyin) PyBuffer_Release(&t->pinyin);
 }
 
-static int parse(PyObject *text, PyObject *spec, PyObject *tables, Spec *s, Tables *t) {
+int hs_parse(PyObject *text, PyObject *spec, PyObject *tables, Spec *s, Tables *t) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "text must be a str");
         return -1;
@@ -224,7 +200,7 @@ static int parse(PyObject *text, PyObject *spec, PyObject *tables, Spec *s, Tabl
     else if (t->has_pinyin && t->pinyin.len != (PY_LAST - PY_FIRST) * PY_WIDTH)
         bad = "pinyin table has the wrong size";
     if (bad != NULL) {
-        release(t);
+        hs_release(t);
         PyErr_SetString(PyExc_ValueError, bad);
         return -1;
     }
@@ -238,13 +214,42 @@ static PyObject *py_buckets(PyObject *self, PyObject *args) {
     Out o;
     int32_t stack[STACK_ITEMS];
     if (!PyArg_ParseTuple(args, "OOO", &text, &spec, &tables)) return NULL;
-    if (parse(text, spec, tables, &s, &t) < 0) return NULL;
+    if (hs_parse(text, spec, tables, &s, &t) < 0) return NULL;
     int rc = featurize(text, &s, &t, &o, stack);
-    release(&t);
+    hs_release(&t);
     if (rc < 0) return NULL;
     PyObject *out = PyBytes_FromStringAndSize((const char *)o.b, o.n * (Py_ssize_t)sizeof(int32_t));
     if (o.b != stack) free(o.b);
     return out;
+}
+
+#define PART_ROWS (1 << 24) /* 127 * 2**24 < 2**31: int32 partial sums cannot overflow */
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE __attribute__((optimize("tree-vectorize", "vect-cost-model=cheap")))
+#else
+#define VECTORIZE
+#endif
+
+VECTORIZE static void add_part(const int8_t *restrict row, int32_t *restrict part, Py_ssize_t cols) {
+    for (Py_ssize_t c = 0; c < cols; c++) part[c] += row[c];
+}
+
+/* acc[c] += sum of base[(b[i] >> fold) * cols + c]: int32 partial sums (which the compiler
+ * can vectorise) added to the int64 totals every PART_ROWS rows. */
+static int add_rows(const int8_t *base, const int32_t *b, Py_ssize_t n, int fold, Py_ssize_t cols,
+                    int64_t *acc) {
+    int32_t part_stack[64];
+    int32_t *part = cols <= 64 ? part_stack : malloc(sizeof(int32_t) * (size_t)cols);
+    if (part == NULL) return -1;
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_ssize_t stop = n - i > PART_ROWS ? i + PART_ROWS : n;
+        memset(part, 0, sizeof(int32_t) * (size_t)cols);
+        for (; i < stop; i++) add_part(base + (size_t)(b[i] >> fold) * (size_t)cols, part, cols);
+        for (Py_ssize_t c = 0; c < cols; c++) acc[c] += part[c];
+    }
+    if (part != part_stack) free(part);
+    return 0;
 }
 
 static PyObject *py_sums(PyObject *self, PyObject *args) {
@@ -253,17 +258,23 @@ static PyObject *py_sums(PyObject *self, PyObject *args) {
     Tables t;
     Out o;
     Py_buffer w;
+    int fold = 0;
     int32_t stack[STACK_ITEMS];
     int64_t acc_stack[64];
-    if (!PyArg_ParseTuple(args, "OOOO", &text, &spec, &tables, &weights)) return NULL;
-    if (parse(text, spec, tables, &s, &t) < 0) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOO|i", &text, &spec, &tables, &weights, &fold)) return NULL;
+    if (hs_parse(text, spec, tables, &s, &t) < 0) return NULL;
+    if (fold < 0 || fold >= s.bits) {
+        hs_release(&t);
+        PyErr_SetString(PyExc_ValueError, "fold must be in [0, bits)");
+        return NULL;
+    }
     if (PyObject_GetBuffer(weights, &w, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_ND) < 0) {
-        release(&t);
+        hs_release(&t);
         return NULL;
     }
     PyObject *result = NULL;
     if (w.ndim != 2 || w.itemsize != 1 || w.format == NULL || strcmp(w.format, "b") != 0 ||
-        w.shape[0] != ((Py_ssize_t)1 << s.bits)) {
+        w.shape[0] != ((Py_ssize_t)1 << (s.bits - fold))) {
         PyErr_SetString(PyExc_ValueError, "weights must be an int8 matrix of 2**bits rows");
         goto done;
     }
@@ -275,28 +286,32 @@ static PyObject *py_sums(PyObject *self, PyObject *args) {
         const int8_t *base = w.buf;
         /* the rows are scattered over megabytes and mostly out of cache in a busy server:
            ask for all of them first, so the misses overlap instead of queueing */
-        for (Py_ssize_t i = 0; i < o.n; i++) __builtin_prefetch(base + (size_t)o.b[i] * (size_t)cols);
-        for (Py_ssize_t i = 0; i < o.n; i++) {
-            const int8_t *row = base + (size_t)o.b[i] * (size_t)cols;
-            for (Py_ssize_t c = 0; c < cols; c++) acc[c] += row[c];
-        }
+        for (Py_ssize_t i = 0; i < o.n; i++)
+            __builtin_prefetch(base + (size_t)(o.b[i] >> fold) * (size_t)cols);
+        if (add_rows(base, o.b, o.n, fold, cols, acc) < 0) PyErr_NoMemory();
+        else {
         PyObject *tup = PyTuple_New(cols);
         if (tup != NULL) {
             for (Py_ssize_t c = 0; c < cols; c++) PyTuple_SET_ITEM(tup, c, PyLong_FromLongLong(acc[c]));
             result = Py_BuildValue("(Nn)", tup, o.n);
+        }
         }
         if (o.b != stack) free(o.b);
     }
     if (acc != acc_stack) free(acc);
 done:
     PyBuffer_Release(&w);
-    release(&t);
+    hs_release(&t);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"buckets", py_buckets, METH_VARARGS, "Feature buckets of text as int32 bytes (featurize's)."},
     {"sums", py_sums, METH_VARARGS, "(column sums of the weight rows, number of buckets)."},
+    {"char_weights", hs_char_weights, METH_VARARGS,
+     "(float64 bytes: n-gram weights spread over the characters, number of n-grams)."},
+    {"phrase_spans", hs_phrase_spans, METH_VARARGS,
+     "Evidence spans from per-character weights (evidence.spans_of)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -62,9 +62,10 @@ class ClassifierDetector:
 
     def _evidence(self, doc: Doc, norm: str, head: str, score: float) -> list[Evidence]:
         spans: list[tuple[int, int]] = []
-        if self._engine_norm:
-            for s, e in self.model.top_spans(norm, head, self.max_spans):
-                start, end = doc.normalized.span(s, e)
+        found = self.model.top_spans(norm, head, self.max_spans) if self._engine_norm else []
+        if found:  # to original offsets, all spans in one call (they are non-empty, in bounds)
+            starts, ends = doc.normalized.spans([s for s, _ in found], [e for _, e in found])
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
                 if 0 <= start < end <= len(doc.text):
                     spans.append((start, end))
         if not spans:  # no offset map (fallback normaliser) or nothing positive: whole text

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-__all__ = ["DIGIT_SYMBOL", "collapse_digits", "collapse_digits_map"]
+__all__ = ["DIGIT_SYMBOL", "collapse_digits", "collapse_digits_map", "digit_runs"]
 
 DIGIT_SYMBOL = "0"
 # digits, and separators of at most three characters between digits (whitespace, . , : / - _)
@@ -30,6 +30,11 @@ _RUN = re.compile(r"[0-9]+(?:[\s.,:/\-_]{1,3}[0-9]+)*")
 def collapse_digits(text: str) -> str:
     """``text`` with every digit run (separators inside it included) replaced by ``0``."""
     return _RUN.sub(DIGIT_SYMBOL, text)
+
+
+def digit_runs(text: str) -> list[tuple[int, int]]:
+    """The ``[start, end)`` of every digit run in ``text``, in order (what the view collapses)."""
+    return [m.span() for m in _RUN.finditer(text)]
 
 
 def collapse_digits_map(text: str) -> tuple[str, np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["phrase_spans"]
+__all__ = ["phrase_spans", "spans_of", "spread_weights"]
 
 MAX_LEN = 12  # characters: a phrase, not a sentence
 
@@ -30,7 +30,15 @@ def phrase_spans(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, gaps
     n = len(gaps)
     if n == 0 or len(weights) == 0 or k <= 0:
         return []
-    per_char = _per_char(n, starts, ends, weights)
+    return spans_of(spread_weights(n, starts, ends, weights), gaps, words, k, max_len)
+
+
+def spans_of(per_char: np.ndarray, gaps: np.ndarray, words: np.ndarray, k: int = 3,
+             max_len: int = MAX_LEN) -> list[tuple[int, int]]:  # fmt: skip
+    """:func:`phrase_spans` from the per-character weights (:func:`spread_weights`, or the C
+    extension's ``char_weights``, which computes the same floats); ``per_char`` is changed."""
+    if k <= 0 or len(per_char) == 0:
+        return []
     per_char[gaps] = np.minimum(per_char[gaps], 0.0)
     lo, hi, total = _positive_runs(per_char)
     if not len(lo):
@@ -40,8 +48,12 @@ def phrase_spans(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, gaps
     return sorted(_whole_words(words, s, e) for s, e in spans)
 
 
-def _per_char(n: int, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Each n-gram's weight, divided by its length, added to every character it covers."""
+def spread_weights(n: int, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each n-gram's weight, divided by its length, added to every character it covers.
+
+    The C extension (``_hashsum.char_weights``) repeats these float operations in this order
+    (bincount and cumsum add left to right), so both give the same bits.
+    """
     share = weights.astype(np.float64) / (ends - starts)
     diff = np.bincount(starts, share, n + 1) - np.bincount(ends, share, n + 1)
     return np.cumsum(diff[:n])

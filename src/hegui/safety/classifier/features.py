@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hegui.safety.classifier.digits import collapse_digits, collapse_digits_map
+from hegui.safety.classifier.digits import collapse_digits, collapse_digits_map, digit_runs
 from hegui.safety.classifier.features_short import pinyin_hashes_short, word_hashes_short
 
 __all__ = [
@@ -278,11 +278,32 @@ class NativeFeatures:
             text = collapse_digits(text)
         return np.frombuffer(self._lib.buckets(text, self._spec, self._tables), dtype=np.int32)
 
-    def sums(self, text: str, weights: np.ndarray) -> tuple[tuple[int, ...], int]:
-        """Column sums of ``weights`` (int8, 2**bits rows) over the buckets, and their number."""
+    def sums(self, text: str, weights: np.ndarray, fold: int = 0) -> tuple[tuple[int, ...], int]:
+        """Column sums of ``weights`` (int8, 2**bits rows) over the buckets, and their number.
+
+        ``fold`` > 0: ``weights`` has 2**(bits - fold) rows and bucket ``b`` reads row
+        ``b >> fold`` (the category head's smaller table).
+        """
         if self._digits:
             text = collapse_digits(text)
-        return self._lib.sums(text, self._spec, self._tables, weights)  # type: ignore[no-any-return]
+        return self._lib.sums(text, self._spec, self._tables, weights, fold)  # type: ignore[no-any-return]
+
+    def char_weights(self, text: str, weights: np.ndarray, col: int) -> tuple[np.ndarray, int]:
+        """Column ``col`` of ``weights`` over every character n-gram of ``text`` (the ones
+        :func:`ngram_positions` lists), spread over the characters each covers, and the number
+        of n-grams: :func:`~hegui.safety.classifier.evidence.spread_weights` in one C call."""
+        runs = digit_runs(text) if self._digits else None
+        raw, count = self._lib.char_weights(
+            text, self._spec, self._tables, weights, col, runs or None
+        )
+        return np.frombuffer(raw, dtype=np.float64), count
+
+    def phrase_spans(
+        self, text: str, per_char: np.ndarray, k: int, max_len: int
+    ) -> list[tuple[int, int]]:
+        """:func:`~hegui.safety.classifier.evidence.spans_of` in C, with ``text``'s character
+        classes (:func:`char_classes`); ``per_char`` is left as it is."""
+        return self._lib.phrase_spans(text, _PUNCT_TO_SPACE, per_char, k, max_len)  # type: ignore[no-any-return]
 
 
 def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from hegui.errors import ConfigError
-from hegui.safety.classifier.evidence import phrase_spans
+from hegui.safety.classifier.evidence import MAX_LEN, phrase_spans
 from hegui.safety.classifier.features import (
     FeatureSpec,
     NativeFeatures,
@@ -105,9 +105,15 @@ class TextClassifier:
         self._latin_thr = np.array([h.threshold if h.latin_threshold is None else h.latin_threshold
                                     for h in self.heads], dtype=np.float64)  # fmt: skip
         self._has_latin = any(h.latin_threshold is not None for h in self.heads)
-        cat_w = arrays["cat_w"].astype(np.float32) * arrays["cat_scale"][:, None]
-        self._cat_w_t = np.ascontiguousarray(cat_w.T)
-        self._cat_b = arrays["cat_b"].astype(np.float64)
+        # (2**cat_bits, codes) int8: summed exactly (as integers), then scaled, on both paths
+        self._cat_q_t = np.ascontiguousarray(arrays["cat_w"].T)
+        self._cat_floats: tuple[list[float], list[float]] = (
+            arrays["cat_scale"].astype(np.float64).tolist(),
+            arrays["cat_b"].astype(np.float64).tolist(),
+        )
+        self._cat_fold = self.spec.bits - self.cat_bits
+        self._cat_keep: dict[tuple[str, ...] | None, tuple[int, ...]] = {}
+        self._head_col = {h.name: i for i, h in enumerate(self.heads)}
         self.pinyin_table: np.ndarray | None = arrays.get("pinyin_lut")
         # optional hidden-layer head: scores that head instead of its linear column, which
         # then only serves to explain the score with evidence spans (:meth:`top_spans`)
@@ -240,23 +246,49 @@ class TextClassifier:
     def categories(
         self, normalized: str, allowed: tuple[str, ...] | None = None
     ) -> list[tuple[str, float]]:
-        """Risk codes for a positive text, most likely first, with softmax probabilities."""
-        idx, value = featurize(normalized, self.spec, self.pinyin_table)
-        small = idx >> (self.spec.bits - self.cat_bits)
-        z = self._cat_w_t[small].sum(axis=0) * value + self._cat_b
-        keep = np.array([allowed is None or c.startswith(allowed) for c in self.codes])
-        if not keep.any():
+        """Risk codes for a positive text, most likely first, with softmax probabilities.
+
+        In plain Python floats: 28 codes are too few for numpy's per-call overhead to pay.
+        """
+        keep = self._cat_keep.get(allowed)
+        if keep is None:  # a few distinct prefix sets per process: cache their indices
+            keep = tuple(
+                i for i, c in enumerate(self.codes) if allowed is None or c.startswith(allowed)
+            )
+            self._cat_keep[allowed] = keep
+        if not keep:
             return []
-        z = np.where(keep, z, -np.inf)
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        order = np.argsort(-p)
-        return [(self.codes[i], float(p[i])) for i in order if keep[i]]
+        z = self._category_logits(normalized)
+        top = max(z[i] for i in keep)
+        e = [math.exp(z[i] - top) for i in keep]
+        total = sum(e)
+        ranked = sorted(range(len(keep)), key=lambda j: -e[j])  # stable: ties in code order
+        return [(self.codes[keep[j]], e[j] / total) for j in ranked]
+
+    def _category_logits(self, normalized: str) -> list[float]:
+        """Category logits: exact integer sums of the int8 rows (bucket ``b`` → row
+        ``b >> (bits - cat_bits)``), times the per-code scale and ``1/sqrt(k)``, plus the bias
+        (the same float operations on both paths, so the same bits)."""
+        scale, bias = self._cat_floats
+        if self._native is not None:
+            ints, n = self._native.sums(normalized, self._cat_q_t, self._cat_fold)
+            value = 1.0 / math.sqrt(n) if n else 0.0
+            return [s * (sc * value) + b for s, sc, b in zip(ints, scale, bias, strict=True)]
+        idx, value = featurize(normalized, self.spec, self.pinyin_table)
+        if not len(idx):
+            return list(bias)
+        sums = gather_sum(self._cat_q_t, idx >> self._cat_fold).tolist()
+        return [s * (sc * value) + b for s, sc, b in zip(sums, scale, bias, strict=True)]
 
     def top_spans(self, normalized: str, head: str, k: int = 3) -> list[tuple[int, int]]:
         """Spans (in ``normalized``) of the phrases that pushed ``head`` up the most
         (:func:`~hegui.safety.classifier.evidence.phrase_spans`)."""
-        col = [h.name for h in self.heads].index(head)
+        col = self._head_col[head]
+        if self._native is not None:  # the same per-character floats, computed in C
+            if not normalized or k <= 0:
+                return []
+            per_char, count = self._native.char_weights(normalized, self._q_t, col)
+            return self._native.phrase_spans(normalized, per_char, k, MAX_LEN) if count else []
         buckets, starts, ends = ngram_positions(normalized, self.spec)
         if len(buckets) == 0:
             return []
