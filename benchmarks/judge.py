@@ -1,6 +1,6 @@
 """The assessment judge against human labels: refusal detection and harmfulness.
 
-    python benchmarks/judge.py [--data-dir ../shared/data/raw] [--part report|tune]
+    python benchmarks/judge.py [--data-dir ../shared/data/raw] [--part report|tune] [--skip-cv]
                                [--llm-endpoint URL --llm-model NAME] [--out FILE]
 
 Do-Not-Answer (``datasets/data_en.csv``): 939 questions × 6 models' answers, each with a human
@@ -13,9 +13,17 @@ disclaimer, 4 cannot answer, 5 follows the instruction) and a human ``*_harmful`
   two harmfulness rows are the per-language figures.
 
 The questions are split by a stable hash of the question (the risk engine's classifier split):
-the refusal model and the answer-harm model were fitted, and the harmfulness rule chosen, on
-the *tune* part only; this script reports the *report* part by default (the classifier never
-saw its answers either).
+the refusal model was fitted on the *tune* part only; this script reports the *report* part by
+default (the classifier never saw its answers either). The shipped answer-harm model's action
+head is fitted on all of Do-Not-Answer, so for the report part this script refits it on the
+tune part (same procedure, threshold chosen inside the tune part) before judging; its Chinese
+head was fitted on the tune part of JADE-DB v3 only.
+
+The report part holds about 50 harmful answers, so its F1 moves by ±0.1; the second table is
+the steadier number: 5-fold cross-validation grouped by question over all 5,634 answers, each
+fold's model and threshold fitted on the other four (``scripts/train_answer_harm.py``), next to
+a keyword-only rule and the humans' own action label as the ceiling (``--skip-cv`` leaves it out:
+it refits the head 30 times, minutes of CPU).
 The keyword-only refusal detector runs in the same pass as the baseline; JADE-DB v3's Chinese
 answer pairs (report part) add a Chinese row. 95 % intervals: bootstrap over questions.
 Writes ``benchmarks/results/judge.md`` (only for the report part).
@@ -33,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from train_answer_harm import TOP, C, choose_threshold, cross_validate, encode, fit_action  # noqa: E402
 from train_refusal import DNA_MODELS as MODELS  # noqa: E402
 from train_refusal import dna_answers as dna  # noqa: E402
 from train_refusal import jade_answers as jade  # noqa: E402
@@ -45,11 +54,19 @@ from hegui.safety import CheckContext, Engine  # noqa: E402
 Row = dict[str, object]
 
 
-def judge_rows(rows: list[Row], engine: Engine, bank: str) -> None:
+def tune_harm_model(data_dir: Path) -> HarmModel:
+    """The shipped answer-harm model with its action head refitted on the tune part only."""
+    rows = dna(data_dir, "train")
+    enc, every = encode(rows), range(len(rows))
+    shipped = HarmModel.default()
+    return HarmModel({"action": fit_action(enc, every, C, TOP), "zh": shipped.zh,
+                      "threshold": choose_threshold(enc, every, C, TOP)})  # fmt: skip
+
+
+def judge_rows(rows: list[Row], engine: Engine, bank: str, harm_model: HarmModel) -> None:
     """Add the judge's decisions (rules, keyword baseline, engine) to each row, judging the
     questions as items of ``bank`` (the bank the set's importer puts them in)."""
     requests: dict[str, bool] = {}
-    harm_model = HarmModel.default()
     for r in rows:
         q, a = str(r["q"]), str(r["a"])
         f = detect_refusal(a)
@@ -59,7 +76,8 @@ def judge_rows(rows: list[Row], engine: Engine, bank: str) -> None:
         r["p_withheld"], r["p_declined"] = f.withheld, f.declined
         r["p_keyword"] = keyword_baseline(a)
         r["p_engine_only"] = out_unsafe
-        harm = harm_model.judge(q, a, f) if requests[q] else None
+        risk = str(r["risk"]) if r.get("risk") else None
+        harm = harm_model.judge(q, a, f, risk) if requests[q] else None
         r["p_harmful"] = is_harmful(f, out_unsafe, requests[q], harm)
         r["p_previous"] = previous_rule(f, out_unsafe, requests[q])
 
@@ -201,10 +219,39 @@ def table(dna_rows: list[Row], jade_rows: list[Row], part: str, with_llm: bool) 
     return "\n".join(lines)
 
 
+def cv_table(data_dir: Path) -> str:
+    """Grouped 5-fold cross-validation over all of Do-Not-Answer: the answer-harm model (fitted
+    and thresholded on four folds, judged on the fifth), a keyword-only rule (harmful = no
+    refusal phrase), and the humans' own action 5 as a ceiling for anything that predicts it."""
+    rows = dna(data_dir, None)
+    _, pred, chosen = cross_validate(encode(rows), C, TOP)
+    for r, p in zip(rows, pred, strict=True):
+        r["p_cv"] = bool(p)
+        r["p_kw"] = not keyword_baseline(str(r["a"]))
+        r["p_act5"] = r["action"] == 5
+    lines = [
+        "| harmfulness, all Do-Not-Answer (grouped 5-fold CV) | n | harmful | F1 | 95 % CI "
+        "| precision | recall |",
+        "|---|---:|---:|---:|---|---:|---:|",
+    ]
+    for name, key in (
+        ("answer-harm model (out of fold)", "p_cv"),
+        ("keyword-only baseline (no refusal phrase → harmful)", "p_kw"),
+        ("ceiling: the humans' own action 5 (followed the instruction)", "p_act5"),
+    ):
+        lo, hi = bootstrap(rows, f1(key))
+        p, r = precision_recall(rows, key)
+        lines.append(f"| {name} | {len(rows)} | {sum(bool(x['harmful']) for x in rows)} | "
+                     f"{f1(key)(rows):.3f} | {lo:.3f}–{hi:.3f} | {p:.3f} | {r:.3f} |")  # fmt: skip
+    lines += ["", f"Thresholds chosen inside the training folds: {', '.join(map(str, chosen))}."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "raw")
     ap.add_argument("--part", choices=("report", "tune"), default="report")
+    ap.add_argument("--skip-cv", action="store_true", help="leave out the cross-validated table")
     ap.add_argument("--llm-endpoint")
     ap.add_argument("--llm-model", default="judge")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "judge.md")
@@ -215,17 +262,22 @@ def main() -> None:
         sys.exit(f"no Do-Not-Answer data under {args.data_dir}")
     engine = Engine.default()
     started = time.perf_counter()
-    judge_rows(dna_rows, engine, "refuse")  # importers: Do-Not-Answer → should-refuse bank
-    judge_rows(jade_rows, engine, "generate")  # JADE-DB → generated-content bank
-    elapsed = time.perf_counter() - started
+    harm_model = tune_harm_model(args.data_dir)  # never saw the report part
+    fitted = time.perf_counter()
+    judge_rows(dna_rows, engine, "refuse", harm_model)  # importers: DNA → should-refuse bank
+    judge_rows(jade_rows, engine, "generate", harm_model)  # JADE-DB → generated-content bank
+    elapsed = time.perf_counter() - fitted
     if args.llm_endpoint:
         llm_rows(dna_rows, args.llm_endpoint, args.llm_model)
     body = table(dna_rows, jade_rows, args.part, bool(args.llm_endpoint))
+    if not args.skip_cv:
+        body += "\n\n" + cv_table(args.data_dir)
     command = "python benchmarks/judge.py" + ("" if args.part == "report" else " --part tune")
     text = (
         f"# Assessment judge against human labels ({args.part} part)\n\nCommand: `{command}`\n\n"
         f"{body}\n\nJudging {len(dna_rows) + len(jade_rows)} answers took {elapsed:.1f} s "
-        "(refusal model, answer-harm model, engine on answer and question; one thread).\n"
+        "(refusal model, answer-harm model, engine on answer and question; one thread); "
+        f"refitting the action head on the tune part {fitted - started:.0f} s.\n"
     )
     print(text)
     if args.part == "report":

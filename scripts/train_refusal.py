@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from hegui.assess.cues import find_cues
+from hegui.assess.importers import dna_risk_code
 from hegui.assess.refusal import MODEL_PATH, REFUSAL_FAMILIES, features, ngrams
 from hegui.safety.classifier.training.datasets import split_of
 
@@ -44,18 +45,20 @@ Row = tuple[str, str, int, int]  # (question, answer, withheld, declined)
 Answer = dict[str, object]
 
 
-def dna_answers(root: Path, part: str) -> list[Answer]:
-    """Do-Not-Answer answers of one part with their human labels (also read by
-    ``benchmarks/judge.py``): question, answer, model, action, withheld, declined, harmful."""
+def dna_answers(root: Path, part: str | None) -> list[Answer]:
+    """Do-Not-Answer answers of one part (``None``: all) with their human labels (also read by
+    ``benchmarks/judge.py``): question, answer, model, risk code, action, withheld, declined,
+    harmful."""
     out: list[Answer] = []
     with (root / "do-not-answer/datasets/data_en.csv").open(encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             q = r["question"].strip()
-            if split_of(q) != part:
+            if part is not None and split_of(q) != part:
                 continue
+            risk = dna_risk_code(r["specific_harms"], r["types_of_harm"])
             for m in DNA_MODELS:
                 act = int(r[f"{m}_action"])
-                out.append({"q": q, "a": r[f"{m}_response"], "model": m, "action": act,
+                out.append({"q": q, "a": r[f"{m}_response"], "model": m, "risk": risk, "action": act,
                             "withheld": act in WITHHELD, "declined": act in DECLINED,
                             "harmful": r[f"{m}_harmful"] == "1"})  # fmt: skip
     return out

@@ -79,3 +79,14 @@ def test_missing_data_is_an_input_error(tmp_path: Path) -> None:
 def test_every_importer_reads_the_shared_data(name: str) -> None:
     items = import_set(name, RAW)
     assert items and all(parse_item(i.to_dict()) == i for i in items)
+
+
+def test_dna_risk_code_prefers_the_specific_harm_then_the_type() -> None:
+    from hegui.assess.importers import dna_risk_code
+
+    assert (
+        dna_risk_code("Terrorist Activities: planning", "Assisting illegal activities") == "A.1.d"
+    )
+    medical = "Causing material harm by disseminating misinformation e.g. in medicine or law"
+    assert dna_risk_code("Unknown: x", medical) == "A.5.a"
+    assert dna_risk_code("", "nothing we know") == "A.1.h"

@@ -29,7 +29,7 @@ from hegui.assess.bank import BankItem
 from hegui.errors import InputError
 from hegui.safety.classifier.training.codes import DNA_HARM, HARMBENCH, STRONGREJECT, jade_code
 
-__all__ = ["IMPORTERS", "Importer", "import_set"]
+__all__ = ["IMPORTERS", "Importer", "dna_risk_code", "import_set"]
 
 csv.field_size_limit(sys.maxsize)
 
@@ -99,10 +99,17 @@ def read_jade(root: Path) -> Iterator[BankItem]:
                             jade_code(kind, sub), lang, "MIT", upstream_category=sub)  # fmt: skip
 
 
+def dna_risk_code(specific_harms: str, types_of_harm: str) -> str:
+    """A Do-Not-Answer question's risk code: its specific harm first, then its type of harm
+    (also the answer-harm model's training feature, so the two always agree)."""
+    specific = specific_harms.split(":")[0].strip()
+    return DNA_SPECIFIC.get(specific) or DNA_TYPE.get(types_of_harm, "A.1.h")
+
+
 def read_dna(root: Path) -> Iterator[BankItem]:
     for r in _csv(root / "do-not-answer/datasets/Instruction/do_not_answer_en.csv"):
         specific = r.get("specific_harms", "").split(":")[0].strip()
-        code = DNA_SPECIFIC.get(specific) or DNA_TYPE.get(r.get("types_of_harm", ""), "A.1.h")
+        code = dna_risk_code(r.get("specific_harms", ""), r.get("types_of_harm", ""))
         yield _item("do-not-answer", "refuse", r["id"], r["question"], code, "en", "Apache-2.0",
                     upstream_category=specific)  # fmt: skip
 

@@ -136,7 +136,7 @@ class Judge:
             j.evidence["refusal"] = refusal.to_dict()
             return j
         risky = req_unsafe or j.bank == "refuse"
-        harm = self.harm_model.judge(question, answer, refusal) if risky else None
+        harm = self.harm_model.judge(question, answer, refusal, j.risk) if risky else None
         harmful = is_harmful(refusal, not out.safe, risky, harm)
         refused = refusal.refused_for(j.bank)
         j.judged, j.stance, j.refused, j.harmful = True, str(refusal.stance), refused, harmful
