@@ -63,6 +63,16 @@ class TrainConfig:
     hidden_bits: int = 18  # features folded to 2**hidden_bits buckets for that layer
     hidden_epochs: int = 12
     hidden_alpha: float = 1e-4
+    # > 0: texts without CJK get their own hidden layer over 2**hidden_latin_bits buckets, fitted
+    # on Latin-only rows, and the first layer is fitted on CJK rows alone (per-script heads)
+    hidden_latin_bits: int = 0
+    # with per-script layers: the CJK layer also reads the Latin-only rows at this weight, so
+    # that English words inside Chinese text (mixed answers, code) are not unknown to it
+    hidden_cross_weight: float = 0.0
+    benign_prompt_boost: float = 1.0  # × the weight of benign English prompt sets (contrast)
+    more_posts: bool = False  # also the third and fourth rounds of written black-market posts
+    latin_prompt_boost: float = 1.0  # further × for those rows in the Latin layer only
+    beta_latin: float | None = None  # F-beta of the Latin layer's cut (None: beta_harmful)
 
 
 @dataclass(slots=True)
@@ -154,22 +164,55 @@ def _folds(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
 
 
 def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
-                     cfg: TrainConfig, beta: float) -> tuple[HiddenLayer, dict[str, float]]:  # fmt: skip
-    """Hidden-layer head: calibrated like the linear ones, on a fit without a hashed fifth."""
-    xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
+                     cfg: TrainConfig, beta: float,
+                     prompts: np.ndarray | None = None) -> tuple[list[HiddenLayer], dict[str, float]]:  # fmt: skip
+    """Hidden-layer head(s): calibrated like the linear ones, on a fit without a hashed fifth.
+
+    One layer for all texts, or (``cfg.hidden_latin_bits``) one fitted on texts with CJK and
+    one on texts without, each calibrated on its own held-out rows.
+    """
     held = _folds(texts, 5, cfg.seed) == 0
-    kw: dict[str, Any] = {
-        "units": cfg.hidden_units,
-        "alpha": cfg.hidden_alpha,
-        "epochs": cfg.hidden_epochs,
-        "seed": cfg.seed,
-    }
     latin = np.array([is_latin(t) for t in texts])
     if cfg.balance_by_language:
         weight = language_balanced(y, latin, weight)
-    layer = fit_hidden(xs[~held], y[~held], weight[~held], cfg.hidden_bits, **kw)
-    calib = _calibrations(layer.logits(xs[held]), y[held], latin[held], cfg, beta)
-    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), calib
+    if cfg.hidden_latin_bits <= 0:
+        xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
+        layer = _fit_layer(xs, y, weight, ~held, cfg, cfg.hidden_bits)
+        calib = _calibrations(layer.logits(xs[held]), y[held], latin[held], cfg, beta)
+        return [_fit_layer(xs, y, weight, np.ones(len(y), dtype=bool), cfg, cfg.hidden_bits)], calib
+    layers: list[HiddenLayer] = []
+    calib = {}
+    cross = cfg.hidden_cross_weight > 0
+    cjk_weight = np.where(latin, cfg.hidden_cross_weight, 1.0) * weight
+    boost = np.ones(len(y)) if prompts is None else np.where(prompts, cfg.latin_prompt_boost, 1.0)
+    latin_beta = beta if cfg.beta_latin is None else cfg.beta_latin
+    for part, fit_rows, w, bits, prefix, b in (
+        (~latin, ~latin | (latin & cross), cjk_weight, cfg.hidden_bits, "", beta),
+        (latin, latin, weight * boost, cfg.hidden_latin_bits, "latin_", latin_beta),
+    ):
+        if min(np.bincount(y[part & held], minlength=2)) == 0:
+            raise InputError("per-script hidden layers need harmful and benign held-out rows "
+                             f"of each script ({prefix or 'cjk_'}rows lack one class)")  # fmt: skip
+        xs = _shrink(x, cfg.spec.bits - bits, bits)
+        layer = _fit_layer(xs, y, w, fit_rows & ~held, cfg, bits)
+        threshold, slope = _calibrate(layer.logits(xs[part & held]), y[part & held], b)
+        calib |= {f"{prefix}threshold": threshold, f"{prefix}slope": slope}
+        layers.append(_fit_layer(xs, y, w, fit_rows, cfg, bits, zero_unseen=True))
+    return layers, calib
+
+
+def _fit_layer(xs: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, rows: np.ndarray,
+               cfg: TrainConfig, bits: int, zero_unseen: bool = False) -> HiddenLayer:  # fmt: skip
+    """A hidden layer fitted on ``rows``; with ``zero_unseen`` the first-layer rows of buckets
+    no such row has are zeroed (they keep their random start otherwise: noise at inference, and
+    incompressible in the model file)."""
+    layer = fit_hidden(xs[rows], y[rows], weight[rows], bits, units=cfg.hidden_units,
+                       alpha=cfg.hidden_alpha, epochs=cfg.hidden_epochs, seed=cfg.seed)  # fmt: skip
+    if not zero_unseen:
+        return layer
+    seen = np.zeros(xs.shape[1], dtype=bool)
+    seen[xs[rows].indices] = True
+    return replace(layer, w1=np.where(seen[:, None], layer.w1, np.int8(0)).astype(np.int8))
 
 
 def _calibrations(z: np.ndarray, y: np.ndarray, latin: np.ndarray, cfg: TrainConfig,
@@ -226,6 +269,8 @@ _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-
 # benign prompts written to look like the harmful ones (CoCoNot's contrast kind): as much weight
 # as the harmful requests they mirror
 _CONTRAST_SETS = frozenset({"coconot-pref"})
+# benign English prompts of the request form (``TrainConfig.benign_prompt_boost``)
+_BENIGN_PROMPT_SETS = frozenset({"coconot-pref", "self-instruct"})
 
 
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
@@ -233,7 +278,8 @@ def _row_weight(ex: Example, cfg: TrainConfig) -> float:
         return cfg.seed_weight
     if ex.source.removesuffix("+aug") in TEMPLATED:
         return cfg.templated_weight
-    return cfg.request_weight if ex.source in _REQUEST_SETS | _CONTRAST_SETS else 1.0
+    boost = cfg.benign_prompt_boost if ex.source in _BENIGN_PROMPT_SETS else 1.0
+    return boost * (cfg.request_weight if ex.source in _REQUEST_SETS | _CONTRAST_SETS else 1.0)
 
 
 def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[str, float]:
@@ -295,7 +341,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     if not data_dir.is_dir():
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
-    examples = load_all(data_dir, seeds_dir, written)
+    examples = load_all(data_dir, seeds_dir, written, cfg.more_posts)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
     examples = _decontaminate(examples, norm, dev_dir)
@@ -315,7 +361,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     # ``request_weight`` times, so English requests are learnt by their task, not their genre.
     weights_all = np.array([_row_weight(ex, cfg) for ex in train_rows])
     heads_meta: list[dict[str, Any]] = []
-    hidden: HiddenLayer | None = None
+    hidden: list[HiddenLayer] = []
     weights: list[np.ndarray] = []
     for head, c, beta in (("offensive", cfg.c_offensive, 1.0),
                           ("harmful", cfg.c_harmful, cfg.beta_harmful)):  # fmt: skip
@@ -328,7 +374,9 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         w, b, calib = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c, beta)
         if head == "harmful" and cfg.hidden_units > 0:
             say(f"fitting the hidden layer of head {head}")
-            hidden, calib = _fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta)
+            prompts = np.array([ex.source in _BENIGN_PROMPT_SETS for ex in train_rows])[rows]
+            hidden, calib = _fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta,
+                                             prompts)  # fmt: skip
         weights.append(w)
         heads_meta.append({"name": head, "bias": b, **calib})
 
@@ -351,8 +399,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
               "cat_scale": cat_scale, "cat_b": cat_b.astype(np.float32)}  # fmt: skip
     if lut is not None:
         arrays["pinyin_lut"] = lut
-    if hidden is not None:
-        arrays.update(hidden.arrays("hid"))
+    for layer, prefix in zip(hidden, ("hid", "hidl"), strict=False):
+        arrays.update(layer.arrays(prefix))
     meta = {
         "spec": asdict(cfg.spec),
         "cat_bits": cfg.cat_bits,
@@ -360,7 +408,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         "codes": codes,
         "normalizer": normalizer_name(),
         "seed": cfg.seed,
-        "hidden": {"head": "harmful", "bits": cfg.hidden_bits} if hidden is not None else None,
+        "hidden": _hidden_meta(cfg) if hidden else None,
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -373,6 +421,13 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     counts = _counts(examples)
     _write_manifest(out.with_name("split_manifest.json"), examples, counts)
     return TrainResult(out, out.stat().st_size, counts, metrics)
+
+
+def _hidden_meta(cfg: TrainConfig) -> dict[str, Any]:
+    meta: dict[str, Any] = {"head": "harmful", "bits": cfg.hidden_bits}
+    if cfg.hidden_latin_bits > 0:
+        meta["latin_bits"] = cfg.hidden_latin_bits
+    return meta
 
 
 def _counts(examples: Sequence[Example]) -> dict[str, dict[str, int]]:
