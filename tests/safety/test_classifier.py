@@ -12,8 +12,9 @@ from hegui import taxonomy
 from hegui.safety.classifier import ClassifierDetector, TextClassifier
 from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions, pinyin_table
 from hegui.safety.classifier.model import DEFAULT_MODEL_PATH, quantize
+from hegui.safety.classifier.training.calibrate import _shrink
 from hegui.safety.classifier.training.perturb import PERTURBATIONS, perturb
-from hegui.safety.classifier.training.train import _shrink, build_matrix
+from hegui.safety.classifier.training.train import build_matrix
 from hegui.safety.types import Direction, Doc, Layer
 
 

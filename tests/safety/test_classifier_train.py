@@ -124,7 +124,7 @@ def test_missing_data_dir_is_exit_code_2(
 
 
 def test_recall_weighted_calibration_lowers_the_threshold() -> None:
-    from hegui.safety.classifier.training.train import _calibrate
+    from hegui.safety.classifier.training.calibrate import _calibrate
 
     # positives spread over the upper range, negatives overlapping them in the middle
     z = np.concatenate([np.linspace(-1.0, 3.0, 40), np.linspace(-3.0, 1.0, 400)])
@@ -226,7 +226,7 @@ def test_seed_texts_repeating_a_public_dev_row_are_excluded() -> None:
 
 
 def test_language_balancing_weighs_both_classes_equally_within_each_language() -> None:
-    from hegui.safety.classifier.training.train import language_balanced
+    from hegui.safety.classifier.training.calibrate import language_balanced
 
     y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
     latin = np.array([True, True, True, True, False, False, False, False])
@@ -241,8 +241,9 @@ def test_hidden_layer_scores_match_its_training_forward_pass() -> None:
 
     from hegui.safety.classifier.features import FeatureSpec, featurize
     from hegui.safety.classifier.hidden import HiddenLayer
+    from hegui.safety.classifier.training.calibrate import _shrink
     from hegui.safety.classifier.training.hidden_fit import fit_hidden
-    from hegui.safety.classifier.training.train import _shrink, build_matrix
+    from hegui.safety.classifier.training.train import build_matrix
 
     spec = FeatureSpec(bits=16)
     texts = [

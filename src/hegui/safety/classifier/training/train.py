@@ -24,9 +24,15 @@ from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_tabl
 from hegui.safety.classifier.hidden import HiddenLayer
 from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
+from hegui.safety.classifier.training.calibrate import (
+    _calibrations,
+    _folds,
+    _shrink,
+    language_balanced,
+)
 from hegui.safety.classifier.training.datasets import SEEDS_DIR, Example, load_all
 from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
-from hegui.safety.classifier.training.hidden_fit import fit_hidden
+from hegui.safety.classifier.training.hidden_fit import fit_hidden_head
 from hegui.safety.classifier.training.perturb import augment
 from hegui.safety.classifier.training.round2 import TEMPLATED
 
@@ -103,16 +109,6 @@ def build_matrix(texts: Sequence[str], spec: FeatureSpec,
     return x
 
 
-def _shrink(x: sparse.csr_matrix, shift: int, bits: int) -> sparse.csr_matrix:
-    """Fold features into ``2**bits`` buckets (top bits), as :meth:`TextClassifier.categories` does."""
-    coo = x.tocoo()
-    small = sparse.csr_matrix(
-        (coo.data, (coo.row, coo.col >> shift)), shape=(x.shape[0], 1 << bits)
-    )
-    small.sum_duplicates()
-    return small
-
-
 def _fit_lr(
     x: sparse.csr_matrix,
     y: np.ndarray,
@@ -130,20 +126,6 @@ def _fit_lr(
     return lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
 
 
-def _calibrate(z: np.ndarray, y: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
-    """(threshold, slope): the F-beta-best logit cut and a Platt slope fitted around it."""
-    from sklearn.linear_model import LogisticRegression
-
-    order = np.argsort(-z)
-    tp = np.cumsum(y[order])
-    b2 = beta * beta
-    fbeta = (1 + b2) * tp / (np.arange(1, len(z) + 1) + b2 * y.sum())
-    best = int(np.argmax(fbeta))
-    threshold = float((z[order[best]] + z[order[min(best + 1, len(z) - 1)]]) / 2)
-    platt = LogisticRegression(C=1e4).fit((z - threshold)[:, None], y)
-    return threshold, max(float(platt.coef_[0, 0]), 0.05)
-
-
 def _cap_per_code(rows: Sequence[Example], codes: list[str], cap: int) -> np.ndarray:
     """Mask keeping at most ``cap`` rows per code (hash order), so COLD does not swamp the rest."""
     keys = [hashlib.sha1(ex.text.encode()).hexdigest() if ex.code in codes else "" for ex in rows]
@@ -155,100 +137,6 @@ def _cap_per_code(rows: Sequence[Example], codes: list[str], cap: int) -> np.nda
             taken[code] += 1
             keep[i] = True
     return keep
-
-
-def _folds(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
-    return np.array([
-        int.from_bytes(hashlib.sha1(f"{seed}:{t}".encode()).digest()[:4], "big") % k for t in texts
-    ])  # fmt: skip
-
-
-def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
-                     cfg: TrainConfig, beta: float,
-                     prompts: np.ndarray | None = None) -> tuple[list[HiddenLayer], dict[str, float]]:  # fmt: skip
-    """Hidden-layer head(s): calibrated like the linear ones, on a fit without a hashed fifth.
-
-    One layer for all texts, or (``cfg.hidden_latin_bits``) one fitted on texts with CJK and
-    one on texts without, each calibrated on its own held-out rows.
-    """
-    held = _folds(texts, 5, cfg.seed) == 0
-    latin = np.array([is_latin(t) for t in texts])
-    if cfg.balance_by_language:
-        weight = language_balanced(y, latin, weight)
-    if cfg.hidden_latin_bits <= 0:
-        xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
-        layer = _fit_layer(xs, y, weight, ~held, cfg, cfg.hidden_bits)
-        calib = _calibrations(layer.logits(xs[held]), y[held], latin[held], cfg, beta)
-        return [_fit_layer(xs, y, weight, np.ones(len(y), dtype=bool), cfg, cfg.hidden_bits)], calib
-    layers: list[HiddenLayer] = []
-    calib = {}
-    cross = cfg.hidden_cross_weight > 0
-    cjk_weight = np.where(latin, cfg.hidden_cross_weight, 1.0) * weight
-    boost = np.ones(len(y)) if prompts is None else np.where(prompts, cfg.latin_prompt_boost, 1.0)
-    latin_beta = beta if cfg.beta_latin is None else cfg.beta_latin
-    for part, fit_rows, w, bits, prefix, b in (
-        (~latin, ~latin | (latin & cross), cjk_weight, cfg.hidden_bits, "", beta),
-        (latin, latin, weight * boost, cfg.hidden_latin_bits, "latin_", latin_beta),
-    ):
-        if min(np.bincount(y[part & held], minlength=2)) == 0:
-            raise InputError("per-script hidden layers need harmful and benign held-out rows "
-                             f"of each script ({prefix or 'cjk_'}rows lack one class)")  # fmt: skip
-        xs = _shrink(x, cfg.spec.bits - bits, bits)
-        layer = _fit_layer(xs, y, w, fit_rows & ~held, cfg, bits)
-        threshold, slope = _calibrate(layer.logits(xs[part & held]), y[part & held], b)
-        calib |= {f"{prefix}threshold": threshold, f"{prefix}slope": slope}
-        layers.append(_fit_layer(xs, y, w, fit_rows, cfg, bits, zero_unseen=True))
-    return layers, calib
-
-
-def _fit_layer(xs: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, rows: np.ndarray,
-               cfg: TrainConfig, bits: int, zero_unseen: bool = False) -> HiddenLayer:  # fmt: skip
-    """A hidden layer fitted on ``rows``; with ``zero_unseen`` the first-layer rows of buckets
-    no such row has are zeroed (they keep their random start otherwise: noise at inference, and
-    incompressible in the model file)."""
-    layer = fit_hidden(xs[rows], y[rows], weight[rows], bits, units=cfg.hidden_units,
-                       alpha=cfg.hidden_alpha, epochs=cfg.hidden_epochs, seed=cfg.seed)  # fmt: skip
-    if not zero_unseen:
-        return layer
-    seen = np.zeros(xs.shape[1], dtype=bool)
-    seen[xs[rows].indices] = True
-    return replace(layer, w1=np.where(seen[:, None], layer.w1, np.int8(0)).astype(np.int8))
-
-
-def _calibrations(z: np.ndarray, y: np.ndarray, latin: np.ndarray, cfg: TrainConfig,
-                  beta: float) -> dict[str, float]:  # fmt: skip
-    """Threshold and slope of held-out logits ``z``; with ``cfg.latin_calibration`` (and
-    enough rows of each class) a second pair for texts without CJK, the first pair then fitted
-    on the CJK texts alone — the only texts that use it."""
-    split = cfg.latin_calibration and all(
-        min(np.bincount(y[part], minlength=2)) >= cfg.min_calibration_rows
-        for part in (latin, ~latin)
-    )
-    if not split:
-        threshold, slope = _calibrate(z, y, beta)
-        return {"threshold": threshold, "slope": slope}
-    threshold, slope = _calibrate(z[~latin], y[~latin], beta)
-    latin_threshold, latin_slope = _calibrate(z[latin], y[latin], beta)
-    return {"threshold": threshold, "slope": slope,
-            "latin_threshold": latin_threshold, "latin_slope": latin_slope}  # fmt: skip
-
-
-def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``weight`` rescaled so that, within Latin-only and within CJK texts, both classes weigh half.
-
-    Global balancing lets the many Chinese benign comments pay for the English harmful prompts,
-    which teaches "English = unsafe"; balancing inside each language removes that prior while
-    keeping each language's share of the total weight.
-    """
-    out = weight.astype(np.float64).copy()
-    for group in (latin, ~latin):
-        total = weight[group].sum()
-        for cls in (0, 1):
-            sel = group & (y == cls)
-            if sel.any():
-                out[sel] *= total / 2 / weight[sel].sum()
-    balanced: np.ndarray = out * (len(y) / out.sum())
-    return balanced
 
 
 def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
@@ -375,7 +263,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         if head == "harmful" and cfg.hidden_units > 0:
             say(f"fitting the hidden layer of head {head}")
             prompts = np.array([ex.source in _BENIGN_PROMPT_SETS for ex in train_rows])[rows]
-            hidden, calib = _fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta,
+            hidden, calib = fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta,
                                              prompts)  # fmt: skip
         weights.append(w)
         heads_meta.append({"name": head, "bias": b, **calib})
