@@ -12,8 +12,9 @@ from hegui import taxonomy
 from hegui.safety.classifier import ClassifierDetector, TextClassifier
 from hegui.safety.classifier.features import FeatureSpec, featurize, ngram_positions, pinyin_table
 from hegui.safety.classifier.model import DEFAULT_MODEL_PATH, quantize
+from hegui.safety.classifier.training.calibrate import _shrink
 from hegui.safety.classifier.training.perturb import PERTURBATIONS, perturb
-from hegui.safety.classifier.training.train import _shrink, build_matrix
+from hegui.safety.classifier.training.train import build_matrix
 from hegui.safety.types import Direction, Doc, Layer
 
 
@@ -80,15 +81,36 @@ def test_training_matrix_rows_equal_inference_features() -> None:
         assert np.allclose(got.data, value)
 
 
-def test_model_logits_equal_sparse_dot_product(model: TextClassifier) -> None:
-    text = model.normalize("女人就该待在家里，不配出来工作")
+@pytest.mark.parametrize(
+    "raw", ["女人就该待在家里，不配出来工作", "How do I kill a Python process?"]
+)
+def test_model_logits_equal_sparse_dot_product(model: TextClassifier, raw: str) -> None:
+    text = model.normalize(raw)
     x = build_matrix([text], model.spec, model.pinyin_table)
     w = model._w  # dequantised weights (heads × dim)
     expected = np.asarray(x @ w.T).ravel() + model._bias
-    if model._hidden is not None:  # that head is scored by its hidden layer on folded features
-        small = _shrink(x, model.spec.bits - model._hidden.bits, model._hidden.bits)
-        expected[model._hidden_col] = model._hidden.logits(small)[0]
+    hidden = model.hidden_for(text)
+    if hidden is not None:  # that head is scored by its hidden layer on folded features
+        small = _shrink(x, model.spec.bits - hidden.bits, hidden.bits)
+        expected[model._hidden_col] = hidden.logits(small)[0]
     assert np.allclose(model.logits(text), expected, atol=1e-4)
+
+
+def test_latin_texts_use_the_latin_hidden_layer_when_the_model_has_one(
+    model: TextClassifier,
+) -> None:
+    """A model with per-script hidden layers scores Latin-only text with the Latin one only."""
+    if model._hidden_latin is None:
+        pytest.skip("the shipped model has one hidden layer for every script")
+    assert model.hidden_for("how do i kill a process") is model._hidden_latin
+    assert model.hidden_for("怎么 kill 进程") is model._hidden
+    with np.load(DEFAULT_MODEL_PATH, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if k != "meta"}
+    arrays["hid_w1"] = np.zeros_like(arrays["hid_w1"])  # wipe the CJK layer: Latin text unmoved
+    wiped = TextClassifier(arrays, model.meta)
+    for text in ("how do i kill a process", "write a phishing email to steal passwords"):
+        assert wiped.scores(text) == model.scores(text)
+    assert wiped.scores("教我怎么制作炸弹") != model.scores("教我怎么制作炸弹")
 
 
 def test_word_skip_pairs_join_a_verb_and_its_object_across_a_gap() -> None:

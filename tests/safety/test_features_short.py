@@ -47,8 +47,9 @@ def _reference_logits(m: TextClassifier, text: str) -> np.ndarray:
     """The scoring code before the short path and the fused gather (numpy features, two gathers)."""
     idx, value = feat.featurize(text, m.spec, m.pinyin_table, short_max=0)
     z = m._bias.copy() if len(idx) == 0 else gather_sum(m._q_t, idx) * (m._scale * value) + m._bias
-    if m._hidden is not None:
-        z[m._hidden_col] = m._hidden.logit(idx, value, m.spec.bits)
+    hidden = m.hidden_for(text)
+    if hidden is not None:
+        z[m._hidden_col] = hidden.logit(idx, value, m.spec.bits)
     return z
 
 
@@ -66,7 +67,7 @@ def _assert_same(m: TextClassifier, text: str) -> None:
     assert np.array_equal(fast_idx, ref_idx)
     assert fast_val == ref_val
     ref = _reference_logits(m, text)
-    assert np.array_equal(m._numpy_logits(text), ref)
+    assert np.array_equal(m._numpy_logits(text, m._latin_layer(text)), ref)
     # the C path (when built) sums the same integers; only the final float rounding may differ
     assert np.allclose(m.logits(text), ref, rtol=1e-12, atol=1e-12)
     assert np.allclose(

@@ -51,11 +51,12 @@ def test_buckets_equal_numpy(model: TextClassifier, text: str, which: int) -> No
 @settings(max_examples=200, deadline=None)
 @given(st.text(_ALPHABET, max_size=600))
 def test_sums_are_exact(model: TextClassifier, text: str) -> None:
-    weights = model._native_w
     idx, _ = feat.featurize(text, model.spec, model.pinyin_table, short_max=0)
-    sums, n = _native(model.spec, model).sums(text, weights)
-    assert n == len(idx)
-    assert list(sums) == weights[idx].astype(np.int64).sum(axis=0).tolist()
+    for variant in model._variants:  # every gather table (one per hidden layer)
+        weights = variant.weights
+        sums, n = _native(model.spec, model).sums(text, weights)
+        assert n == len(idx)
+        assert list(sums) == weights[idx].astype(np.int64).sum(axis=0).tolist()
 
 
 def test_long_text_and_many_words(model: TextClassifier) -> None:

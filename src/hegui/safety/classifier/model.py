@@ -69,6 +69,17 @@ def _sigmoid1(x: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class _Variant:
+    """What scoring needs for one hidden layer: the layer, the fused table (linear columns and
+    the layer's rows), the table the C path gathers from, and the layer's floats."""
+
+    hidden: HiddenLayer | None
+    fused: np.ndarray | None
+    weights: np.ndarray
+    floats: list[tuple[float, float, float]] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Head:
     """Calibration of one binary head (the weights live in the shared matrix).
 
@@ -116,29 +127,48 @@ class TextClassifier:
         self._head_col = {h.name: i for i, h in enumerate(self.heads)}
         self.pinyin_table: np.ndarray | None = arrays.get("pinyin_lut")
         # optional hidden-layer head: scores that head instead of its linear column, which
-        # then only serves to explain the score with evidence spans (:meth:`top_spans`)
+        # then only serves to explain the score with evidence spans (:meth:`top_spans`); a
+        # model may carry a second layer for texts without CJK (``hidden.latin_bits``), so
+        # that English and Chinese training rows do not move each other's harmful scores
         hidden = meta.get("hidden")
+        self._hidden_col = [h.name for h in self.heads].index(hidden["head"]) if hidden else -1
         self._hidden = (
             HiddenLayer.from_arrays(arrays, "hid", int(hidden["bits"])) if hidden else None
         )
-        self._hidden_col = [h.name for h in self.heads].index(hidden["head"]) if hidden else -1
-        # linear columns and the hidden layer's rows side by side (int8, 2**bits × (heads +
-        # units)): one gather per text instead of two; the sums are exact integers either way
-        self._fused: np.ndarray | None = None
-        if self._hidden is not None:
-            rows = np.arange(self._q_t.shape[0]) >> (self.spec.bits - self._hidden.bits)
-            self._fused = np.ascontiguousarray(
-                np.concatenate([self._q_t, self._hidden.w1[rows]], axis=1)
-            )
-        self._native = NativeFeatures.build(self.spec, self.pinyin_table)
-        self._native_w = self._q_t if self._fused is None else self._fused
-        self._floats = (self._scale.tolist(), self._bias.tolist())
-        h = self._hidden
-        self._hid_floats = (
-            None
-            if h is None
-            else list(zip(h.scale1.tolist(), h.b1.tolist(), h.w2.tolist(), strict=True))
+        self._hidden_latin = (
+            HiddenLayer.from_arrays(arrays, "hidl", int(hidden["latin_bits"]))
+            if hidden and hidden.get("latin_bits")
+            else None
         )
+        self._native = NativeFeatures.build(self.spec, self.pinyin_table)
+        self._variants = (
+            self._variant(self._hidden),
+            self._variant(self._hidden_latin or self._hidden),
+        )
+        self._native_w = self._variants[0].weights
+        self._floats = (self._scale.tolist(), self._bias.tolist())
+
+    def _variant(self, hidden: HiddenLayer | None) -> _Variant:
+        """The gather table and hidden-layer floats for one hidden layer (or none).
+
+        Linear columns and the hidden layer's rows side by side (int8, 2**bits × (heads +
+        units)): one gather per text instead of two; the sums are exact integers either way.
+        """
+        if hidden is None:
+            return _Variant(None, None, self._q_t, None)
+        rows = np.arange(self._q_t.shape[0]) >> (self.spec.bits - hidden.bits)
+        fused = np.ascontiguousarray(np.concatenate([self._q_t, hidden.w1[rows]], axis=1))
+        floats = list(
+            zip(hidden.scale1.tolist(), hidden.b1.tolist(), hidden.w2.tolist(), strict=True)
+        )
+        return _Variant(hidden, fused, fused, floats)
+
+    def hidden_for(self, normalized: str) -> HiddenLayer | None:
+        """The hidden layer that scores ``normalized`` (the Latin one for text without CJK)."""
+        return self._variants[self._latin_layer(normalized)].hidden
+
+    def _latin_layer(self, normalized: str) -> bool:
+        return self._hidden_latin is not None and is_latin(normalized)
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
@@ -178,56 +208,62 @@ class TextClassifier:
     # -- scoring -------------------------------------------------------------------------
     def logits(self, normalized: str) -> np.ndarray:
         """Raw per-head logits of already-normalised text."""
+        latin = self._latin_layer(normalized)
         if self._native is not None:
-            return np.array(self._native_logits(normalized))
-        return self._numpy_logits(normalized)
+            return np.array(self._native_logits(normalized, latin))
+        return self._numpy_logits(normalized, latin)
 
-    def _native_logits(self, normalized: str) -> list[float]:
+    def _native_logits(self, normalized: str, latin: bool) -> list[float]:
         """:meth:`_numpy_logits` from the C sums, in Python floats (same operations, same
         order; only the hidden layer's 8-term dot product may round differently from BLAS)."""
         assert self._native is not None
-        sums, n = self._native.sums(normalized, self._native_w)
+        var = self._variants[latin]
+        sums, n = self._native.sums(normalized, var.weights)
         value = 1.0 / math.sqrt(n) if n else 0.0
         nh = len(self.heads)
         scale, bias = self._floats
         z = [s * (sc * value) + b for s, sc, b in zip(sums, scale, bias, strict=False)]
-        if self._hid_floats is not None and self._hidden is not None:
-            out = self._hidden.b2
-            for s, (sc, b, w) in zip(sums[nh:], self._hid_floats, strict=True):
+        if var.floats is not None and var.hidden is not None:
+            out = var.hidden.b2
+            for s, (sc, b, w) in zip(sums[nh:], var.floats, strict=True):
                 h = s * (sc * value) + b
                 if h > 0.0:
                     out += h * w
             z[self._hidden_col] = out
         return z
 
-    def _numpy_logits(self, normalized: str) -> np.ndarray:
+    def _numpy_logits(self, normalized: str, latin: bool) -> np.ndarray:
         """The reference path: numpy features and gathers."""
         idx, value = featurize(normalized, self.spec, self.pinyin_table)
-        if self._fused is not None and self._hidden is not None and 0 < len(idx) <= _FUSED_MAX_ROWS:
-            sums = gather_sum(self._fused, idx)
+        var = self._variants[latin]
+        if var.fused is not None and var.hidden is not None and 0 < len(idx) <= _FUSED_MAX_ROWS:
+            sums = gather_sum(var.fused, idx)
             nh = len(self.heads)
             z = sums[:nh] * (self._scale * value) + self._bias
-            z[self._hidden_col] = self._hidden.logit_from_sums(sums[nh:], value)
+            z[self._hidden_col] = var.hidden.logit_from_sums(sums[nh:], value)
             return z
         if len(idx) == 0:
             z = self._bias.copy()
         else:
             z = gather_sum(self._q_t, idx) * (self._scale * value) + self._bias
-        if self._hidden is not None:
-            z[self._hidden_col] = self._hidden.logit(idx, value, self.spec.bits)
+        if var.hidden is not None:
+            z[self._hidden_col] = var.hidden.logit(idx, value, self.spec.bits)
         return z
 
     def scores(self, normalized: str) -> dict[str, float]:
         """Calibrated per-head scores of already-normalised text (0.5 = decision point)."""
-        if self._has_latin and is_latin(normalized):
-            slope, thr = self._latin_slope, self._latin_thr
-        else:
-            slope, thr = self._slope, self._thr
+        latin = (self._has_latin or self._hidden_latin is not None) and is_latin(normalized)
+        slope, thr = (
+            (self._latin_slope, self._latin_thr)
+            if latin and self._has_latin
+            else (self._slope, self._thr)
+        )
+        latin_layer = latin and self._hidden_latin is not None
         if self._native is not None:
-            z = self._native_logits(normalized)
+            z = self._native_logits(normalized, latin_layer)
             return {h.name: _sigmoid1(float(a) * (zi - float(t)))
                     for h, a, zi, t in zip(self.heads, slope, z, thr, strict=True)}  # fmt: skip
-        p = _sigmoid(slope * (self._numpy_logits(normalized) - thr))
+        p = _sigmoid(slope * (self._numpy_logits(normalized, latin_layer) - thr))
         return {h.name: float(s) for h, s in zip(self.heads, p, strict=True)}
 
     @property

@@ -307,16 +307,17 @@ LOADERS: dict[str, Callable[[Path], Iterator[Example]]] = {
 }
 
 
-def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR, written: bool = True) -> list[Example]:
+def load_all(root: Path, seeds_dir: Path | None = SEEDS_DIR, written: bool = True,
+             more_posts: bool = False) -> list[Example]:  # fmt: skip
     """Every example of every permissive set under ``root``, of the seed lines in ``seeds_dir``
-    (none when ``None``) and, with ``written``, of hegui's generated black-market posts and
-    wrappers (:mod:`.round2`), de-duplicated by (text, split)."""
+    (none when ``None``) and, with ``written``, of hegui's generated black-market posts (more of
+    them with ``more_posts``) and wrappers (:mod:`.round2`), de-duplicated by (text, split)."""
     seen: set[tuple[str, str]] = set()
     out: list[Example] = []
     from hegui.safety.classifier.training.round2 import load_round2  # it imports this module
 
     sources = [loader(root) for loader in LOADERS.values()]
-    sources.append(load_round2(root, written))
+    sources.append(load_round2(root, written, more_posts))
     if seeds_dir is not None:
         sources.append(load_seeds(seeds_dir))
     for rows in sources:

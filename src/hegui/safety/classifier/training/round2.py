@@ -8,7 +8,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from hegui.safety.classifier.training import blackmarket, blackmarket_more, numbers, wrappers_zh
+from hegui.safety.classifier.training import (
+    blackmarket,
+    blackmarket_goods,
+    blackmarket_lures,
+    blackmarket_more,
+    numbers,
+    wrappers_zh,
+)
 from hegui.safety.classifier.training.datasets import Example, load_jade
 from hegui.safety.classifier.training.extra_sets import EXTRA_LOADERS
 
@@ -31,10 +38,12 @@ def jade_questions(root: Path, split: str) -> list[tuple[str, str | None]]:
                    and len(ex.text) <= 80}, key=lambda q: (q[0], q[1] or ""))  # fmt: skip
 
 
-def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
+def load_round2(root: Path, written: bool = True, more_posts: bool = False) -> Iterator[Example]:
     """Rows of the new sets (missing ones skipped) and, with ``written``, of the generators of
     hegui's written black-market posts, Chinese wrappers and benign texts full of numbers
-    (≈ 13,000 rows)."""
+    (≈ 13,000 rows); ``more_posts`` adds the third and fourth rounds of posts
+    (:mod:`.blackmarket_goods`, :mod:`.blackmarket_lures`: 4,400 rows, half benign), measured
+    and not in the shipped model (docs/benchmarks.md, "Round 2, fourth pass")."""
     for name, loader in EXTRA_LOADERS.items():
         if name in DEV_ONLY:
             continue
@@ -47,6 +56,9 @@ def load_round2(root: Path, written: bool = True) -> Iterator[Example]:
     yield from blackmarket.generate(blackmarket.TRAIN, 25, "blackmarket-train", "hegui-blackmarket")
     yield from blackmarket.compose(400, "blackmarket-composed", "hegui-blackmarket")
     yield from blackmarket_more.generate(300, "blackmarket-more", "hegui-blackmarket")
+    if more_posts:
+        yield from blackmarket_goods.generate(120, "blackmarket-goods", "hegui-blackmarket")
+        yield from blackmarket_lures.generate(100, "blackmarket-lures", "hegui-blackmarket")
     yield from numbers.generate(8, "numbers", "hegui-numbers")
     questions = jade_questions(root, "train") if (root / "jade-db").is_dir() else []
     if questions:

@@ -24,9 +24,15 @@ from hegui.safety.classifier.features import FeatureSpec, featurize, pinyin_tabl
 from hegui.safety.classifier.hidden import HiddenLayer
 from hegui.safety.classifier.model import HEADS, TextClassifier, is_latin, quantize
 from hegui.safety.classifier.textnorm import normalize_text, normalizer_name
+from hegui.safety.classifier.training.calibrate import (
+    _calibrations,
+    _folds,
+    _shrink,
+    language_balanced,
+)
 from hegui.safety.classifier.training.datasets import SEEDS_DIR, Example, load_all
 from hegui.safety.classifier.training.decontam import NearDuplicates, read_dev_texts
-from hegui.safety.classifier.training.hidden_fit import fit_hidden
+from hegui.safety.classifier.training.hidden_fit import fit_hidden_head
 from hegui.safety.classifier.training.perturb import augment
 from hegui.safety.classifier.training.round2 import TEMPLATED
 
@@ -63,6 +69,16 @@ class TrainConfig:
     hidden_bits: int = 18  # features folded to 2**hidden_bits buckets for that layer
     hidden_epochs: int = 12
     hidden_alpha: float = 1e-4
+    # > 0: texts without CJK get their own hidden layer over 2**hidden_latin_bits buckets, fitted
+    # on Latin-only rows, and the first layer is fitted on CJK rows alone (per-script heads)
+    hidden_latin_bits: int = 0
+    # with per-script layers: the CJK layer also reads the Latin-only rows at this weight, so
+    # that English words inside Chinese text (mixed answers, code) are not unknown to it
+    hidden_cross_weight: float = 0.0
+    benign_prompt_boost: float = 1.0  # × the weight of benign English prompt sets (contrast)
+    more_posts: bool = False  # also the third and fourth rounds of written black-market posts
+    latin_prompt_boost: float = 1.0  # further × for those rows in the Latin layer only
+    beta_latin: float | None = None  # F-beta of the Latin layer's cut (None: beta_harmful)
 
 
 @dataclass(slots=True)
@@ -93,16 +109,6 @@ def build_matrix(texts: Sequence[str], spec: FeatureSpec,
     return x
 
 
-def _shrink(x: sparse.csr_matrix, shift: int, bits: int) -> sparse.csr_matrix:
-    """Fold features into ``2**bits`` buckets (top bits), as :meth:`TextClassifier.categories` does."""
-    coo = x.tocoo()
-    small = sparse.csr_matrix(
-        (coo.data, (coo.row, coo.col >> shift)), shape=(x.shape[0], 1 << bits)
-    )
-    small.sum_duplicates()
-    return small
-
-
 def _fit_lr(
     x: sparse.csr_matrix,
     y: np.ndarray,
@@ -120,20 +126,6 @@ def _fit_lr(
     return lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
 
 
-def _calibrate(z: np.ndarray, y: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
-    """(threshold, slope): the F-beta-best logit cut and a Platt slope fitted around it."""
-    from sklearn.linear_model import LogisticRegression
-
-    order = np.argsort(-z)
-    tp = np.cumsum(y[order])
-    b2 = beta * beta
-    fbeta = (1 + b2) * tp / (np.arange(1, len(z) + 1) + b2 * y.sum())
-    best = int(np.argmax(fbeta))
-    threshold = float((z[order[best]] + z[order[min(best + 1, len(z) - 1)]]) / 2)
-    platt = LogisticRegression(C=1e4).fit((z - threshold)[:, None], y)
-    return threshold, max(float(platt.coef_[0, 0]), 0.05)
-
-
 def _cap_per_code(rows: Sequence[Example], codes: list[str], cap: int) -> np.ndarray:
     """Mask keeping at most ``cap`` rows per code (hash order), so COLD does not swamp the rest."""
     keys = [hashlib.sha1(ex.text.encode()).hexdigest() if ex.code in codes else "" for ex in rows]
@@ -145,67 +137,6 @@ def _cap_per_code(rows: Sequence[Example], codes: list[str], cap: int) -> np.nda
             taken[code] += 1
             keep[i] = True
     return keep
-
-
-def _folds(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
-    return np.array([
-        int.from_bytes(hashlib.sha1(f"{seed}:{t}".encode()).digest()[:4], "big") % k for t in texts
-    ])  # fmt: skip
-
-
-def _fit_hidden_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
-                     cfg: TrainConfig, beta: float) -> tuple[HiddenLayer, dict[str, float]]:  # fmt: skip
-    """Hidden-layer head: calibrated like the linear ones, on a fit without a hashed fifth."""
-    xs = _shrink(x, cfg.spec.bits - cfg.hidden_bits, cfg.hidden_bits)
-    held = _folds(texts, 5, cfg.seed) == 0
-    kw: dict[str, Any] = {
-        "units": cfg.hidden_units,
-        "alpha": cfg.hidden_alpha,
-        "epochs": cfg.hidden_epochs,
-        "seed": cfg.seed,
-    }
-    latin = np.array([is_latin(t) for t in texts])
-    if cfg.balance_by_language:
-        weight = language_balanced(y, latin, weight)
-    layer = fit_hidden(xs[~held], y[~held], weight[~held], cfg.hidden_bits, **kw)
-    calib = _calibrations(layer.logits(xs[held]), y[held], latin[held], cfg, beta)
-    return fit_hidden(xs, y, weight, cfg.hidden_bits, **kw), calib
-
-
-def _calibrations(z: np.ndarray, y: np.ndarray, latin: np.ndarray, cfg: TrainConfig,
-                  beta: float) -> dict[str, float]:  # fmt: skip
-    """Threshold and slope of held-out logits ``z``; with ``cfg.latin_calibration`` (and
-    enough rows of each class) a second pair for texts without CJK, the first pair then fitted
-    on the CJK texts alone — the only texts that use it."""
-    split = cfg.latin_calibration and all(
-        min(np.bincount(y[part], minlength=2)) >= cfg.min_calibration_rows
-        for part in (latin, ~latin)
-    )
-    if not split:
-        threshold, slope = _calibrate(z, y, beta)
-        return {"threshold": threshold, "slope": slope}
-    threshold, slope = _calibrate(z[~latin], y[~latin], beta)
-    latin_threshold, latin_slope = _calibrate(z[latin], y[latin], beta)
-    return {"threshold": threshold, "slope": slope,
-            "latin_threshold": latin_threshold, "latin_slope": latin_slope}  # fmt: skip
-
-
-def language_balanced(y: np.ndarray, latin: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``weight`` rescaled so that, within Latin-only and within CJK texts, both classes weigh half.
-
-    Global balancing lets the many Chinese benign comments pay for the English harmful prompts,
-    which teaches "English = unsafe"; balancing inside each language removes that prior while
-    keeping each language's share of the total weight.
-    """
-    out = weight.astype(np.float64).copy()
-    for group in (latin, ~latin):
-        total = weight[group].sum()
-        for cls in (0, 1):
-            sel = group & (y == cls)
-            if sel.any():
-                out[sel] *= total / 2 / weight[sel].sum()
-    balanced: np.ndarray = out * (len(y) / out.sum())
-    return balanced
 
 
 def _fit_head(x: sparse.csr_matrix, y: np.ndarray, texts: Sequence[str], weight: np.ndarray,
@@ -226,6 +157,8 @@ _REQUEST_SETS = frozenset({"jade", "advbench", "strongreject", "harmbench", "do-
 # benign prompts written to look like the harmful ones (CoCoNot's contrast kind): as much weight
 # as the harmful requests they mirror
 _CONTRAST_SETS = frozenset({"coconot-pref"})
+# benign English prompts of the request form (``TrainConfig.benign_prompt_boost``)
+_BENIGN_PROMPT_SETS = frozenset({"coconot-pref", "self-instruct"})
 
 
 def _row_weight(ex: Example, cfg: TrainConfig) -> float:
@@ -233,7 +166,8 @@ def _row_weight(ex: Example, cfg: TrainConfig) -> float:
         return cfg.seed_weight
     if ex.source.removesuffix("+aug") in TEMPLATED:
         return cfg.templated_weight
-    return cfg.request_weight if ex.source in _REQUEST_SETS | _CONTRAST_SETS else 1.0
+    boost = cfg.benign_prompt_boost if ex.source in _BENIGN_PROMPT_SETS else 1.0
+    return boost * (cfg.request_weight if ex.source in _REQUEST_SETS | _CONTRAST_SETS else 1.0)
 
 
 def _dev_metrics(model: TextClassifier, dev: list[tuple[Example, str]]) -> dict[str, float]:
@@ -295,7 +229,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     if not data_dir.is_dir():
         raise InputError(f"training data folder not found: {data_dir}")
     say("loading data sets")
-    examples = load_all(data_dir, seeds_dir, written)
+    examples = load_all(data_dir, seeds_dir, written, cfg.more_posts)
     say(f"normalising {len(examples)} texts ({normalizer_name()})")
     norm = {ex.text: normalize_text(ex.text) for ex in examples}
     examples = _decontaminate(examples, norm, dev_dir)
@@ -315,7 +249,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     # ``request_weight`` times, so English requests are learnt by their task, not their genre.
     weights_all = np.array([_row_weight(ex, cfg) for ex in train_rows])
     heads_meta: list[dict[str, Any]] = []
-    hidden: HiddenLayer | None = None
+    hidden: list[HiddenLayer] = []
     weights: list[np.ndarray] = []
     for head, c, beta in (("offensive", cfg.c_offensive, 1.0),
                           ("harmful", cfg.c_harmful, cfg.beta_harmful)):  # fmt: skip
@@ -328,7 +262,9 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         w, b, calib = _fit_head(x[rows], y, sub_texts, weights_all[rows], cfg, c, beta)
         if head == "harmful" and cfg.hidden_units > 0:
             say(f"fitting the hidden layer of head {head}")
-            hidden, calib = _fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta)
+            prompts = np.array([ex.source in _BENIGN_PROMPT_SETS for ex in train_rows])[rows]
+            hidden, calib = fit_hidden_head(x[rows], y, sub_texts, weights_all[rows], cfg, beta,
+                                             prompts)  # fmt: skip
         weights.append(w)
         heads_meta.append({"name": head, "bias": b, **calib})
 
@@ -351,8 +287,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
               "cat_scale": cat_scale, "cat_b": cat_b.astype(np.float32)}  # fmt: skip
     if lut is not None:
         arrays["pinyin_lut"] = lut
-    if hidden is not None:
-        arrays.update(hidden.arrays("hid"))
+    for layer, prefix in zip(hidden, ("hid", "hidl"), strict=False):
+        arrays.update(layer.arrays(prefix))
     meta = {
         "spec": asdict(cfg.spec),
         "cat_bits": cfg.cat_bits,
@@ -360,7 +296,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
         "codes": codes,
         "normalizer": normalizer_name(),
         "seed": cfg.seed,
-        "hidden": {"head": "harmful", "bits": cfg.hidden_bits} if hidden is not None else None,
+        "hidden": _hidden_meta(cfg) if hidden else None,
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -373,6 +309,13 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig | None = None,
     counts = _counts(examples)
     _write_manifest(out.with_name("split_manifest.json"), examples, counts)
     return TrainResult(out, out.stat().st_size, counts, metrics)
+
+
+def _hidden_meta(cfg: TrainConfig) -> dict[str, Any]:
+    meta: dict[str, Any] = {"head": "harmful", "bits": cfg.hidden_bits}
+    if cfg.hidden_latin_bits > 0:
+        meta["latin_bits"] = cfg.hidden_latin_bits
+    return meta
 
 
 def _counts(examples: Sequence[Example]) -> dict[str, dict[str, int]]:
