@@ -16,9 +16,12 @@ from tests.gateway.conftest import mock_module, upstream  # noqa: F401  (fixture
 from tests.store.conftest import (  # noqa: F401  (fixtures re-used from the store tests)
     NOW,
     _pg_session_url,
+    copy_sqlite,
     db_url,
+    open_migrated,
     pg_shared_url,
     pg_url,
+    sqlite_template,
     sqlite_url,
 )
 
@@ -26,8 +29,8 @@ MASTER = base64.b64encode(b"k" * 32).decode("ascii")
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:  # noqa: F811
-    s = open_store(db_url)
+def store(db_url: str, request: pytest.FixtureRequest) -> Iterator[Store]:  # noqa: F811
+    s = open_migrated(db_url, request)
     try:
         yield s
     finally:
@@ -165,8 +168,8 @@ def find_everywhere(store: Store, needles: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'hegui.db'}")
+def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:  # noqa: F811
+    s = open_store(copy_sqlite(sqlite_template, tmp_path / "hegui.db"))
     try:
         yield s
     finally:

@@ -24,6 +24,7 @@ from tests.store.conftest import (  # noqa: F401 - fixtures shared with the stor
     db_url,
     pg_shared_url,
     pg_url,
+    sqlite_template,
     sqlite_url,
     store,
 )

@@ -12,6 +12,7 @@ import pytest
 
 from hegui.config import Settings
 from hegui.gateway.app import Gateway, create_app
+from tests.store.conftest import pg_template, sqlite_template  # noqa: F401  (migrated templates)
 
 from .doubles import MemoryBackend, TermChecker
 from .servers import ServerThread, load_mock_module
@@ -86,10 +87,16 @@ class Running:
     def flush(self) -> None:
         self.server.call(self.backend.flush())
 
+    def close(self) -> None:
+        """Stop the server (its backend closes in the lifespan); a second call does nothing."""
+        if self.server.thread.is_alive():
+            self.client.close()
+            self.server.__exit__(None, None, None)
+
 
 @pytest.fixture
 def make_gateway() -> Iterator[Callable[..., Running]]:
-    stack: list[tuple[ServerThread, httpx.Client]] = []
+    stack: list[Running] = []
 
     @contextmanager
     def _noop() -> Iterator[None]:
@@ -109,13 +116,12 @@ def make_gateway() -> Iterator[Callable[..., Running]]:
         app = create_app(settings, backend=backend, engine=checker)
         server = ServerThread(app).__enter__()
         running = Running(server, app, backend, checker)
-        stack.append((server, running.client))
+        stack.append(running)
         return running
 
     yield factory
-    for server, client in reversed(stack):
-        client.close()
-        server.__exit__(None, None, None)
+    for running in reversed(stack):
+        running.close()
 
 
 @pytest.fixture

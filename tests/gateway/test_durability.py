@@ -1,5 +1,6 @@
 """`hegui serve` (uvicorn + uvloop, writer process) keeps every released answer's usage record:
-long prompts, refused values, a stalled database and kill -9, on SQLite and PostgreSQL."""
+long prompts, refused values, a stalled database and kill -9, on SQLite and PostgreSQL (the
+PostgreSQL runs are marked ``slow``)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,12 @@ def upstream() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+# The PostgreSQL runs (about 40 s together on a quiet machine: each starts `hegui serve` with its
+# writer process, stalls or kills it) are `slow`: the default run keeps the same tests on SQLite,
+# and `.ci/run` runs these once more with `-m slow`.
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "postgres":
         from tests.store.conftest import _PG_SKIP

@@ -19,6 +19,7 @@ from hegui.ops.backend import StoreBackend
 from hegui.ops.records import AgeBand
 from hegui.store.db import open_store
 from hegui.store.schema import incidents, usage_records
+from tests.store.conftest import copy_sqlite, migrated_pg_database
 
 from .conftest import Running
 from .doubles import TermChecker
@@ -39,22 +40,26 @@ def _pg_reason() -> str | None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A migrated database: a copy of the test process's template (migrating each is slow)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hegui.db'}"
+        url = copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "hegui.db")
+        yield url
+        for running in _SERVING.pop(url, []):
+            running.close()
         return
     reason = _pg_reason()
     if reason:
         pytest.skip(reason)
-    import psycopg
+    with migrated_pg_database(request.getfixturevalue("pg_template")) as url:
+        yield url
+        # the gateways on it stop before it is dropped (make_gateway, set up earlier, would stop
+        # them only afterwards: closing against a dropped database waited seconds for nothing)
+        for running in _SERVING.pop(url, []):
+            running.close()
 
-    name = f"hegui_gw_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+#: gateways started by :func:`start`, by database URL
+_SERVING: dict[str, list[Running]] = {}
 
 
 def seed(url: str, *, accept: bool = True) -> str:
@@ -84,7 +89,12 @@ def count(url: str, table: Any) -> int:
         store.close()
 
 
-def start(make_gateway: Any, upstream_url: str, url: str, **extra: Any) -> Running:
+def start(
+    make_gateway: Any, upstream_url: str, url: str, *, writer_process: bool = False, **extra: Any
+) -> Running:
+    """A gateway over the store backend. Usage records are written by a thread of the test
+    process unless ``writer_process`` (what `hegui serve` runs: a fresh interpreter, about 1.5 s
+    to start); the tests about recording and the journal ask for it."""
     settings = Settings.model_validate(
         {
             **extra,
@@ -98,15 +108,19 @@ def start(make_gateway: Any, upstream_url: str, url: str, **extra: Any) -> Runni
             "labeling": {"uscc": "91350100M000100Y43"},
         }
     )
-    backend = StoreBackend(settings)
-    return make_gateway([upstream_url], backend=backend, checker=TermChecker(), settings=settings)
+    backend = StoreBackend(settings, writer_process=writer_process)
+    running = make_gateway(
+        [upstream_url], backend=backend, checker=TermChecker(), settings=settings
+    )
+    _SERVING.setdefault(url, []).append(running)
+    return running
 
 
 def test_served_refused_and_stopped_requests_are_all_recorded(
     make_gateway, upstream, db_url: str
 ) -> None:  # type: ignore[no-untyped-def]
     api_key = seed(db_url)
-    g = start(make_gateway, upstream.url, db_url)
+    g = start(make_gateway, upstream.url, db_url, writer_process=True)
     h = {"authorization": f"Bearer {api_key}"}
     body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
     assert g.client.post("/v1/chat/completions", json=body, headers=h).status_code == 200
@@ -158,7 +172,7 @@ def test_database_going_down_fails_closed(make_gateway, upstream) -> None:  # ty
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     api_key = seed(url)
-    g = start(make_gateway, upstream.url, url)
+    g = start(make_gateway, upstream.url, url, writer_process=True)
     h = {"authorization": f"Bearer {api_key}"}
     ok = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
     assert g.client.post("/v1/chat/completions", json=ok, headers=h).status_code == 200
@@ -280,7 +294,7 @@ def test_usage_records_wait_in_the_journal_then_fail_closed_at_the_limit(
 
     url = f"sqlite:///{tmp_path / 'hegui.db'}"
     api_key = seed(url)
-    g = start(make_gateway, upstream.url, url, store={"usage_queue_limit": 2})
+    g = start(make_gateway, upstream.url, url, writer_process=True, store={"usage_queue_limit": 2})
     h = {"authorization": f"Bearer {api_key}"}
     body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
     with sqlite3.connect(tmp_path / "hegui.db") as conn:

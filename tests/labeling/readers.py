@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["READERS", "need", "read_with"]
+__all__ = ["READERS", "exiftool_many", "need", "read_with"]
 
 
 def need(tool: str) -> str:
@@ -52,13 +52,24 @@ def _find_aigc(value: Any) -> str | None:
 
 
 def exiftool(path: Path) -> str | None:
-    proc = _run([need("exiftool"), "-j", "-a", "-G1", "-struct", "-ee", str(path)])
-    found = _find_aigc(json.loads(proc.stdout or "[]"))
-    if found is None:  # ID3 TXXX reads as "(AIGC) {...}" under UserDefinedText
-        for line in _run([need("exiftool"), "-a", "-s", str(path)]).stdout.splitlines():
-            if "(AIGC) " in line:
-                return line.split("(AIGC) ", 1)[1]
-    return found
+    return exiftool_many([path])[path]
+
+
+def exiftool_many(paths: list[Path]) -> dict[Path, str | None]:
+    """:func:`exiftool` for several files in one ExifTool run (each run pays Perl's start-up,
+    about 0.3 s; ExifTool reads every file on its own and names it in ``SourceFile``)."""
+    proc = _run([need("exiftool"), "-j", "-a", "-G1", "-struct", "-ee", *map(str, paths)])
+    entries = {str(e.get("SourceFile")): e for e in json.loads(proc.stdout or "[]")}
+    seen: dict[Path, str | None] = {}
+    for path in paths:
+        found = _find_aigc(entries.get(str(path)))
+        if found is None:  # ID3 TXXX reads as "(AIGC) {...}" under UserDefinedText
+            for line in _run([need("exiftool"), "-a", "-s", str(path)]).stdout.splitlines():
+                if "(AIGC) " in line:
+                    found = line.split("(AIGC) ", 1)[1]
+                    break
+        seen[path] = found
+    return seen
 
 
 def ffprobe(path: Path) -> str | None:
