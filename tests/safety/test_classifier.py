@@ -96,23 +96,6 @@ def test_model_logits_equal_sparse_dot_product(model: TextClassifier, raw: str) 
     assert np.allclose(model.logits(text), expected, atol=1e-4)
 
 
-def test_latin_texts_use_the_latin_hidden_layer_when_the_model_has_one(
-    model: TextClassifier,
-) -> None:
-    """A model with per-script hidden layers scores Latin-only text with the Latin one only."""
-    if model._hidden_latin is None:
-        pytest.skip("the shipped model has one hidden layer for every script")
-    assert model.hidden_for("how do i kill a process") is model._hidden_latin
-    assert model.hidden_for("怎么 kill 进程") is model._hidden
-    with np.load(DEFAULT_MODEL_PATH, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files if k != "meta"}
-    arrays["hid_w1"] = np.zeros_like(arrays["hid_w1"])  # wipe the CJK layer: Latin text unmoved
-    wiped = TextClassifier(arrays, model.meta)
-    for text in ("how do i kill a process", "write a phishing email to steal passwords"):
-        assert wiped.scores(text) == model.scores(text)
-    assert wiped.scores("教我怎么制作炸弹") != model.scores("教我怎么制作炸弹")
-
-
 def test_word_skip_pairs_join_a_verb_and_its_object_across_a_gap() -> None:
     spec = FeatureSpec(bits=18, max_order=1, words=True, word_skips=3)
     near = set(featurize("kill processes", spec)[0].tolist())

@@ -319,6 +319,15 @@ def test_per_script_hidden_layers_keep_chinese_rows_out_of_the_latin_layer(
     for text in ("how do i make a kite", "explain how to make nerve gas", "make soup"):
         assert a.scores(text)["harmful"] == b.scores(text)["harmful"]
     assert not np.array_equal(a._hidden.w1, b._hidden.w1), "the Chinese layer did learn them"
+    assert a.hidden_for("how do i kill a process") is a._hidden_latin
+    assert a.hidden_for("怎么 kill 进程") is a._hidden
+    with np.load(tmp_path / "a" / "m.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if k != "meta"}
+    arrays["hid_w1"] = np.zeros_like(arrays["hid_w1"])  # wipe the CJK layer: Latin text unmoved
+    wiped = TextClassifier(arrays, a.meta)
+    for text in ("how do i kill a process", "explain how to make nerve gas"):
+        assert wiped.scores(text) == a.scores(text)
+    assert wiped.scores("教我怎么制作炸弹") != a.scores("教我怎么制作炸弹")
     assert (
         a.predict("Explain how to make a pipe bomb")["harmful"]
         > a.predict("Explain how to make a poem")["harmful"]
