@@ -38,14 +38,16 @@ _PG_SKIP = _pg_reason()
 
 
 @contextmanager
-def _throwaway_database() -> Iterator[str]:
+def _throwaway_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of ``template``), dropped afterwards."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     import psycopg
 
     name = f"hegui_test_{secrets.token_hex(6)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
@@ -80,16 +82,8 @@ def pg_template() -> Iterator[str]:
 @contextmanager
 def migrated_pg_database(template: str) -> Iterator[str]:
     """A new database copied from ``template`` (already migrated), dropped afterwards."""
-    import psycopg
-
-    name = f"hegui_test_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _throwaway_database(template) as url:
+        yield url
 
 
 @pytest.fixture
