@@ -67,10 +67,26 @@ def wrk(url: str, conns: int, duration: float, key: str, pool: int) -> dict[str,
 
 
 # ---------------------------------------------------------------- part http
-def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
+def seed_app(db: str) -> str:
+    """An adult app account that accepted agreement v1, in a new store; returns its API key."""
     from hegui.ops import accounts, agreements, keys
     from hegui.ops.records import AgeBand
     from hegui.store.db import open_store
+
+    store = open_store(db)
+    try:
+        store.write(lambda c: agreements.publish_agreement(c, "v1", "https://x.test", actor="b"))
+        acc = store.write(
+            lambda c: accounts.create_account(c, name="app", age_band=AgeBand.ADULT, actor="b")
+        )
+        store.write(lambda c: agreements.accept_agreement(c, acc.id, actor="b"))
+        key = store.write(lambda c: keys.create_key(c, acc.id, actor="b")).api_key
+    finally:
+        store.close()
+    return key
+
+
+def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
 
     db = f"sqlite:///{tmp / 'hegui.db'}"
     engine = "" if bench.classifier_available() else "[engine]\nclassifier = false\n\n"
@@ -82,16 +98,7 @@ def start_hegui(tmp: Path, upstream: str, port: int) -> tuple[subprocess.Popen[b
         '[labeling]\nuscc = "91350100M000100Y43"\n\n[gateway]\nhealth_interval = 15\n',
         encoding="utf-8",
     )
-    store = open_store(db)
-    try:
-        store.write(lambda c: agreements.publish_agreement(c, "v1", "https://x.test", actor="b"))
-        acc = store.write(
-            lambda c: accounts.create_account(c, name="app", age_band=AgeBand.ADULT, actor="b")
-        )
-        store.write(lambda c: agreements.accept_agreement(c, acc.id, actor="b"))
-        key = store.write(lambda c: keys.create_key(c, acc.id, actor="b")).api_key
-    finally:
-        store.close()
+    key = seed_app(db)
     hegui = shutil.which("hegui") or "hegui"
     cmd = [hegui, "serve", "--config", str(tmp / "hegui.toml"), "--upstream", upstream]
     return bench.spawn([*cmd, "--port", str(port)], 1, cwd=tmp), key
@@ -178,23 +185,11 @@ def part_inproc(args: argparse.Namespace) -> list[str]:
     from hegui.config import Settings
     from hegui.gateway.access import admit, identify
     from hegui.gateway.end_user import end_user_id
-    from hegui.ops import accounts, agreements, keys
     from hegui.ops.backend import StoreBackend
-    from hegui.ops.records import AgeBand
-    from hegui.store.db import open_store
 
     tmp = Path(tempfile.mkdtemp(prefix="hegui-endusers-"))
     db = f"sqlite:///{tmp / 'hegui.db'}"
-    store = open_store(db)
-    try:
-        store.write(lambda c: agreements.publish_agreement(c, "v1", "https://x.test", actor="b"))
-        acc = store.write(
-            lambda c: accounts.create_account(c, name="app", age_band=AgeBand.ADULT, actor="b")
-        )
-        store.write(lambda c: agreements.accept_agreement(c, acc.id, actor="b"))
-        key = store.write(lambda c: keys.create_key(c, acc.id, actor="b")).api_key
-    finally:
-        store.close()
+    key = seed_app(db)
     settings = Settings.model_validate(
         {"store": {"url": db, "secret_key": SECRET}, "end_users": {"own_agreement": False}}
     )
