@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from hegui.config import SanctionSettings, StoreSettings
 from hegui.ops import accounts, agreements, incidents, keys, sanctions, usage
 from hegui.ops.records import AgeBand, IncidentRecord, Sanction, UsageRecord
-from hegui.store import audit
+from hegui.store import audit, audit_records
 from hegui.store.anchor import check_anchor, make_anchor
 from hegui.store.audit_records import verify_records
 from hegui.store.crypto import Keyring
@@ -126,6 +126,30 @@ def test_untouched_records_verify(store: Store) -> None:
     assert report.ok, report.problems
     assert report.checked["usage_records"] == 4 and report.checked["violations"] == 2
     assert report.checked["accounts"] == 1 and report.checked["sanction_events"] == 1
+
+
+def test_a_batch_written_while_verifying_is_not_taken_for_tampering(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verify reads the events, then the rows, of a live database: both from one snapshot.
+
+    Before: on PostgreSQL each statement saw the latest commits (READ COMMITTED), so a usage
+    batch the gateway committed between the two reads was reported as rows no event vouched for.
+    """
+    build(store)
+    read_events = audit_records._expectations
+
+    def events_then_a_gateway_batch(conn: Any) -> Any:
+        expected = read_events(conn)
+        batch = [_usage("allow")]
+        store.write(lambda c: usage.insert_usage(c, batch, keyring=KEYRING, policy="violations"))
+        return expected
+
+    monkeypatch.setattr(audit_records, "_expectations", events_then_a_gateway_batch)
+    report = records(store)
+    assert report.ok, report.problems
+    assert report.checked["usage_records"] == 4  # the batch came after the snapshot
+    assert records(store).checked["usage_records"] == 5  # and is vouched for afterwards
 
 
 def test_usage_record_turned_from_block_to_allow_and_its_incident_deleted(store: Store) -> None:

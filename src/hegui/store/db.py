@@ -3,7 +3,8 @@
 Following Datasette, every write runs as a function handed a connection inside one transaction
 (:meth:`Store.write`); on SQLite those functions run one at a time on a single writer thread and
 begin with ``BEGIN IMMEDIATE``, so callers never meet "database is locked". Reads use a separate
-engine and pool. Driver errors surface as :class:`hegui.errors.StoreError` with no personal data.
+engine and pool on SQLite; on both databases a read transaction sees one snapshot (REPEATABLE
+READ on PostgreSQL). Driver errors surface as :class:`hegui.errors.StoreError` with no personal data.
 """
 
 from __future__ import annotations
@@ -96,7 +97,11 @@ class Store:
             self.write_engine = create_engine(
                 self.url, connect_args=args, pool_size=_PG_WRITERS + 4, pool_pre_ping=True
             )
-            self.read_engine = self.write_engine
+            # a read is one snapshot, as on SQLite: `hegui audit verify --records` reads the events,
+            # then the rows, while the gateway commits (READ COMMITTED saw rows without events)
+            self.read_engine = self.write_engine.execution_options(
+                isolation_level="REPEATABLE READ"
+            )
             workers = _PG_WRITERS
         self._writer = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hegui-writer")
 
@@ -140,7 +145,7 @@ class Store:
     def close(self) -> None:
         self._writer.shutdown(wait=True)
         self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.read_engine.pool is not self.write_engine.pool:
             self.read_engine.dispose()
 
 
