@@ -106,3 +106,22 @@ def test_the_upstreams_proxy_never_applies_to_image_urls(monkeypatch: pytest.Mon
         assert upstreams._target(url).proxy is not None  # the upstreams follow the environment
         assert images.transport._target(url).proxy is None
         assert b"Proxy-Authorization" not in images.transport._target(url).start
+
+
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_no_tls_context_is_built_before_an_https_image_is_fetched(
+    client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: every gateway built the image fetcher's TLS context at start-up (the CA bundle,
+    ~20 ms of a core), though most never fetch an image and none over https at start-up."""
+    import ssl
+
+    made: list[object] = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(
+        ssl, "create_default_context", lambda *a, **k: made.append(a) or real(*a, **k)
+    )
+    g = gateway_settings(["http://127.0.0.1:9"], upstream_client=client).gateway
+    ImageFetcher(g)
+    own_transport(g)
+    assert made == []

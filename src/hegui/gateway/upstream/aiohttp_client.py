@@ -91,7 +91,7 @@ class AiohttpTransport:
     ) -> None:
         self._options = connect or ConnectOptions()
         self._ssl: ssl.SSLContext | bool = (
-            True if self._options.is_default else ssl_context(self._options)
+            True if self._options.default_tls else ssl_context(self._options)
         )
         self._env = environment_proxies() if self._options.proxy is None else {}
         self._proxies: dict[str, Proxy | None] = {}  # per scheme://host:port

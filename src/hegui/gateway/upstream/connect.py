@@ -44,6 +44,11 @@ class ConnectOptions:
     def is_default(self) -> bool:
         return self == _DEFAULT
 
+    @property
+    def default_tls(self) -> bool:
+        """No TLS file and full verification: the system's context does, built on first use."""
+        return self.verify and not (self.ca_file or self.client_cert or self.client_key)
+
 
 _DEFAULT = ConnectOptions()
 

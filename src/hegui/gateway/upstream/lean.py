@@ -89,9 +89,10 @@ class LeanTransport:
         connect: ConnectOptions | None = None,
     ) -> None:
         self._options = connect or ConnectOptions()
-        # Built now, so a CA or certificate file that cannot be read stops start-up.
+        # Built now when it names a file, so one that cannot be read stops start-up; the default
+        # context waits for the first https connection (loading the CA bundle costs ~20 ms).
         self._ssl: ssl.SSLContext | None = (
-            None if self._options.is_default else ssl_context(self._options)
+            None if self._options.default_tls else ssl_context(self._options)
         )
         self._env = environment_proxies() if self._options.proxy is None else {}
         self._limit = max(1, limit)
