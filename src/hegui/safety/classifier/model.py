@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import math
 import re
 import zipfile
@@ -33,6 +34,7 @@ from hegui.safety.classifier.features import (
 )
 from hegui.safety.classifier.hidden import HiddenLayer, gather_sum
 from hegui.safety.classifier.textnorm import normalize_text
+from hegui.safety.disk_cache import unpacked_arrays
 
 __all__ = ["DEFAULT_MODEL_PATH", "HEADS", "TextClassifier", "is_latin", "quantize"]
 
@@ -176,11 +178,10 @@ class TextClassifier:
         """Read a model file written by :meth:`save_arrays`; a bad file is a :class:`ConfigError`."""
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
+            arrays = unpacked_arrays(path.read_bytes())  # LZMA costs ~0.1 s per process
             meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
             return cls(arrays, meta)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
             raise ConfigError(f"cannot read classifier model: {exc}", path=str(path)) from None
 
     @staticmethod

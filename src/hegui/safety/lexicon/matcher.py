@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 import re
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from typing import NamedTuple, overload
 
 import numpy as np
 
+from hegui.safety.disk_cache import cache_dir, write_atomic
 from hegui.safety.lexicon import coding
 from hegui.safety.lexicon.engines import AhoCorasickEngine, HyperscanEngine, engine_name
 from hegui.safety.lexicon.format import Entry, lexicon_files, read_file
@@ -42,12 +42,6 @@ _SHORT = 1024  # texts up to this many chars first check which databases can mat
 _DENY, _ALLOW, _EXCEPT = DENY, ALLOW, EXCEPT
 
 _Engine = HyperscanEngine | AhoCorasickEngine
-
-
-def cache_dir() -> Path:
-    """``$HEGUI_CACHE_DIR`` or ``~/.cache/hegui``: where compiled lexicons are kept."""
-    env = os.environ.get("HEGUI_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "hegui"
 
 
 class Match(NamedTuple):
@@ -133,13 +127,7 @@ class LexiconMatcher:
         columns = tuple(zip(*(_entry_fields(e) for e in self.entries), strict=True))
         derived = {name: getattr(self, name) for name in _DERIVED}
         state = (_FORMAT, columns, len(self.entries), self.variants, patterns, derived, blobs)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only home only costs a recompile next time
+        write_atomic(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
     @classmethod
     def _load(cls, path: Path) -> LexiconMatcher:
