@@ -29,7 +29,6 @@ from functools import cache
 
 import numpy as np
 from PIL import Image
-from scipy.signal import fftconvolve
 
 from hegui.errors import LabelError
 from hegui.labeling.explicit.raster import DEFAULT_MAX_PIXELS, open_image, save_like
@@ -229,6 +228,8 @@ def _search(
 ) -> tuple[np.ndarray, float, tuple[int, int]]:
     """Try pixel phases (all 64 when None) and every tile shift; keep the highest sync z."""
     if phases is None:
+        from scipy.signal import fftconvolve  # ~0.6 s to import; only a blind search needs it
+
         maps = [fftconvolve(luma, k[::-1, ::-1], mode="valid") for k in layout.kernels]
         carriers = np.stack(maps, axis=-1)  # value of each carrier at every pixel origin
         phases = tuple((dy, dx) for dy in range(_BLOCK) for dx in range(_BLOCK))
