@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import threading
 import time
 from typing import Any
@@ -171,7 +172,10 @@ def test_healthz_stays_fast_while_a_huge_request_is_checked(make_gateway, upstre
     worker.join()
     assert result["status"] == 200
     assert len(latencies) >= 3, (latencies, result)
-    assert max(latencies) < 0.2, (max(latencies), result)
+    # Was: /healthz waited for the whole check (seconds). The median is what the loop answers
+    # in; the slowest probe may also wait for a busy core (the suite runs two workers per core).
+    assert statistics.median(latencies) < 0.1, (latencies, result)
+    assert max(latencies) < min(0.5, result["seconds"] / 2), (latencies, result)
 
 
 def test_first_byte_timeout_fails_over_to_the_next_upstream(make_gateway, upstream) -> None:  # type: ignore[no-untyped-def]

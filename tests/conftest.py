@@ -1,0 +1,24 @@
+"""Suite-wide pytest hooks.
+
+``-n auto`` (pyproject's addopts) starts one worker per core plus up to four more. Much of this
+suite waits instead of computing: `hegui` subprocesses starting, upstream hangs and database
+stalls injected on purpose, PostgreSQL round trips, Chromium. With one worker per core the two
+cores of the reference machine were busy 132 % of 200 %, and the suite took 229 s; with two
+workers per core it took 196 s (docs/benchmarks.md, "Test suite").
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Workers for ``-n auto``: ``PYTEST_XDIST_AUTO_NUM_WORKERS`` if set, else cores + min(cores, 4)."""
+    wanted = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        return int(wanted)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    return cores + min(cores, 4)
