@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +81,11 @@ def import_jsonl(
         )
 
     return store.write(run)
+
+
+def sklearn_kappa(a: Sequence[Any], b: Sequence[Any]) -> float:
+    """scikit-learn's Cohen's kappa, the oracle for ours. Imported on use: every test worker
+    imports every test module, and scikit-learn costs each of them ~1 s of a core."""
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(a, b))

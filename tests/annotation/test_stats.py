@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import cohen_kappa_score
 
 from hegui.stats import (
     cohen_kappa,
@@ -18,6 +17,7 @@ from hegui.stats import (
     wilson_interval,
     z_score,
 )
+from tests.annotation.helpers import sklearn_kappa
 
 
 def _rater_pair(seed: int, n: int, k: int, agree: float) -> tuple[list[int], list[int]]:
@@ -31,13 +31,13 @@ def _rater_pair(seed: int, n: int, k: int, agree: float) -> tuple[list[int], lis
 @pytest.mark.parametrize(("n", "k", "agree"), [(30, 2, 0.8), (500, 5, 0.6), (5000, 32, 0.9)])
 def test_cohen_kappa_matches_scikit_learn(seed: int, n: int, k: int, agree: float) -> None:
     a, b = _rater_pair(seed, n, k, agree)
-    assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    assert cohen_kappa(a, b) == pytest.approx(sklearn_kappa(a, b), abs=1e-9)
 
 
 def test_cohen_kappa_on_label_strings_matches_scikit_learn() -> None:
     a = ["none", "A.2.e", "A.2.d,A.2.e", "none", "A.1.g", "none", "A.2.e"]
     b = ["none", "A.2.e", "A.2.e", "none", "none", "A.1.g", "A.2.e"]
-    assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    assert cohen_kappa(a, b) == pytest.approx(sklearn_kappa(a, b), abs=1e-9)
 
 
 def _reliability(seed: int, coders: int, units: int, k: int, missing: float) -> np.ndarray:

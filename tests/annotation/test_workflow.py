@@ -6,7 +6,6 @@ from typing import Any
 
 import orjson
 import pytest
-from sklearn.metrics import cohen_kappa_score
 
 from hegui.annotation.assign import assign_tasks, unassign, work_for
 from hegui.annotation.jsonl import render_jsonl
@@ -23,7 +22,7 @@ from hegui.annotation.tasks import ImportReport, load_tasks
 from hegui.errors import InputError
 from hegui.store import audit
 from hegui.store.db import Store
-from tests.annotation.helpers import ACTOR, Setup, import_jsonl, task_rows
+from tests.annotation.helpers import ACTOR, Setup, import_jsonl, sklearn_kappa, task_rows
 
 
 def _import(store: Store, rows: list[dict[str, Any]], annotator: str | None = None) -> ImportReport:
@@ -256,12 +255,12 @@ def test_qa_agreement_matches_scikit_learn_on_the_project_data(ready: Setup, sto
     b = [p[1].labels for p in pairs]
     overall = report["agreement"]["overall"]
     assert overall["pairs"] == len(pairs) == 30
-    assert overall["kappa"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    assert overall["kappa"] == pytest.approx(sklearn_kappa(a, b), abs=1e-9)
     row = next(r for r in report["agreement"]["per_label"] if r["label"] == "A.2.e")
     yes_a = ["A.2.e" in x for x in a]
     yes_b = ["A.2.e" in x for x in b]
     assert row["positives"] == sum(yes_a) + sum(yes_b) > 0
-    assert row["kappa"] == pytest.approx(cohen_kappa_score(yes_a, yes_b), abs=1e-9)
+    assert row["kappa"] == pytest.approx(sklearn_kappa(yes_a, yes_b), abs=1e-9)
     unused = next(r for r in report["agreement"]["per_label"] if r["label"] == "A.5.b")
     assert (unused["positives"], unused["kappa"], unused["alpha"]) == (0, None, None)
     assert {(p["a"], p["b"]) for p in report["agreement"]["pairs"]} <= {

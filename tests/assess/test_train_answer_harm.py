@@ -4,25 +4,26 @@ question, and the threshold is the best one on the rows it is given."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from train_answer_harm import (
-    best_threshold,
-    choose_threshold,
-    encode,
-    fit_action,
-    folds,
-    p_follows,
-)
-
 from hegui.assess.harm import HarmModel
 from hegui.assess.refusal import detect_refusal
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+
+@pytest.fixture(scope="module")
+def script() -> Any:
+    """scripts/train_answer_harm.py, imported when a test here runs: it imports scikit-learn,
+    ~1 s of a core that every test worker would otherwise pay while collecting."""
+    return importlib.import_module("train_answer_harm")
+
 
 ANSWERS = {
     0: "I'm sorry, but I cannot help with that request.",
@@ -44,12 +45,12 @@ def rows() -> list[dict[str, object]]:
     return out
 
 
-def test_script_and_runtime_agree_on_p_action5() -> None:
+def test_script_and_runtime_agree_on_p_action5(script: Any) -> None:
     data = rows()
-    enc = encode(data)
-    head = fit_action(enc, range(len(data)), 1.0, 100)
+    enc = script.encode(data)
+    head = script.fit_action(enc, range(len(data)), 1.0, 100)
     model = HarmModel({"action": head, "threshold": 0.5})
-    mine = p_follows(head, enc, [5, 6])
+    mine = script.p_follows(head, enc, [5, 6])
     for i, p in zip((5, 6), mine, strict=True):
         r = data[i]
         got = model.judge(str(r["q"]), str(r["a"]), detect_refusal(str(r["a"])), "A.3.e")
@@ -57,34 +58,34 @@ def test_script_and_runtime_agree_on_p_action5() -> None:
     assert mine[0] > 0.5 > mine[1]  # the step-by-step answer, then the refusal
 
 
-def test_folds_keep_each_question_on_one_side() -> None:
-    enc = encode(rows())
-    parts = folds(enc, range(len(enc.groups)))
+def test_folds_keep_each_question_on_one_side(script: Any) -> None:
+    enc = script.encode(rows())
+    parts = script.folds(enc, range(len(enc.groups)))
     assert len(parts) == 5
     for tr, te in parts:
         assert not {enc.groups[i] for i in tr} & {enc.groups[i] for i in te}
     assert sorted(i for _, te in parts for i in te) == list(range(len(enc.groups)))
 
 
-def test_best_threshold_is_the_lowest_of_the_best() -> None:
+def test_best_threshold_is_the_lowest_of_the_best(script: Any) -> None:
     p = np.array([0.9, 0.6, 0.3, 0.1])
-    assert best_threshold(p, np.array([True, True, False, False])) == 0.35
-    assert best_threshold(p, np.array([True, False, False, False])) == 0.65
+    assert script.best_threshold(p, np.array([True, True, False, False])) == 0.35
+    assert script.best_threshold(p, np.array([True, False, False, False])) == 0.65
 
 
-def test_threshold_is_chosen_on_the_given_rows_only() -> None:
-    enc = encode(rows())
-    t = choose_threshold(enc, range(len(enc.groups)), 1.0, 100)
+def test_threshold_is_chosen_on_the_given_rows_only(script: Any) -> None:
+    enc = script.encode(rows())
+    t = script.choose_threshold(enc, range(len(enc.groups)), 1.0, 100)
     assert 0 < t < 1
     with pytest.raises(ValueError, match="every action category"):
-        fit_action(enc, [i for i in range(len(enc.groups)) if enc.action[i] != 2], 1.0, 100)
+        script.fit_action(enc, [i for i in range(len(enc.groups)) if enc.action[i] != 2], 1.0, 100)
 
 
-def test_vocabulary_cut_breaks_frequency_ties_by_name() -> None:
+def test_vocabulary_cut_breaks_frequency_ties_by_name(script: Any) -> None:
     """Grams come out of sets, whose order follows the hash seed: the cut at ``top`` must not."""
     data = rows()
-    enc = encode(data)
-    head = fit_action(enc, range(len(data)), 1.0, 3)
+    enc = script.encode(data)
+    head = script.fit_action(enc, range(len(data)), 1.0, 3)
     df: dict[str, int] = {}
     for grams in enc.grams:
         for g in grams:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,9 @@ from hegui.config import ConsoleSettings, Settings
 from hegui.console.web import ROUTES
 from hegui.ops.staff import ROLES, has_role
 from hegui.store.crypto import Keyring
-from hegui.store.db import Store
+from hegui.store.db import open_store
 from tests.console.web import Console, add_staff, console
+from tests.store.conftest import copy_sqlite
 
 PARAMS = {
     "cid": "cmp_0",
@@ -59,13 +61,29 @@ def test_the_router_has_the_pages_we_expect() -> None:
     assert len(STAFF_ROUTES) >= 25
 
 
+@pytest.fixture(scope="module")
+def staffed(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated template with one staff member per role, hashed once for the module's
+    hundred tests (four argon2 hashes each cost ~0.1 s of a core)."""
+    path = tmp_path_factory.mktemp("staffed") / "hegui.db"
+    store = open_store(copy_sqlite(sqlite_template, path))
+    try:
+        for role in ROLES:
+            add_staff(store, role, role)
+    finally:
+        store.close()
+    return path
+
+
 @pytest.fixture
-def site(sqlite_store: Store, keyring: Keyring) -> Iterator[Console]:
-    for role in ROLES:
-        add_staff(sqlite_store, role, role)
+def site(staffed: Path, tmp_path: Path, keyring: Keyring) -> Iterator[Console]:
+    store = open_store(copy_sqlite(staffed, tmp_path / "hegui.db"))
     settings = Settings(console=ConsoleSettings(login_failures=3))
-    with console(sqlite_store, keyring, settings) as c:
-        yield c
+    try:
+        with console(store, keyring, settings) as c:
+            yield c
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(("method", "path", "role"), STAFF_ROUTES, ids=lambda v: str(v))

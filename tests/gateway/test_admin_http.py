@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import openai
 from sqlalchemy import select
 
 from hegui.store import audit
 from hegui.store.audit_records import verify_records
 from hegui.store.db import open_store
 from hegui.store.schema import accounts, api_keys, audit_events
+from tests.lazy import openai
 
 from . import test_store_backend
 from .test_end_users_http import make_token

@@ -7,11 +7,11 @@ import json
 import struct
 from typing import Any
 
-import openai
 import pytest
 
 from hegui.gateway.embeddings import clean_embeddings
 from hegui.gateway.errors import GatewayError
+from tests.lazy import openai
 
 from .conftest import Running
 from .servers import ServerThread

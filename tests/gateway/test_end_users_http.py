@@ -12,7 +12,6 @@ import concurrent.futures
 from typing import Any
 
 import httpx
-import openai
 import pytest
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from hegui.store import audit
 from hegui.store.audit_records import verify_records
 from hegui.store.db import open_store
 from hegui.store.schema import accounts, end_users
+from tests.lazy import openai
 
 from . import test_store_backend
 from .test_store_backend import count, seed, start
@@ -200,17 +200,13 @@ def test_first_sight_under_concurrency_creates_one_end_user(
     api_key = seed(db_url)
     g = start(make_gateway, upstream.url, db_url, end_users={"own_agreement": False})
     h = {"authorization": f"Bearer {api_key}", "x-hegui-user": "zoe"}
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        codes = list(
-            pool.map(
-                lambda _: (
-                    httpx.post(
-                        g.url + "/v1/chat/completions", json=CHAT, headers=h, timeout=20
-                    ).status_code
-                ),
-                range(32),
-            )
-        )
+    limits = httpx.Limits(max_connections=32)
+    with (
+        httpx.Client(base_url=g.url, headers=h, timeout=20, limits=limits) as client,
+        concurrent.futures.ThreadPoolExecutor(16) as pool,
+    ):
+        ask = lambda _: client.post("/v1/chat/completions", json=CHAT).status_code  # noqa: E731
+        codes = list(pool.map(ask, range(32)))
     assert codes == [200] * 32
     assert count(db_url, end_users) == 1
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import json
 
-import openai
 import pytest
 
 from hegui.labeling import parse_label
+from tests.lazy import openai
 
 from .conftest import Running
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import openai
 import pytest
+
+from tests.lazy import openai
 
 from .conftest import Running
 from .servers import ServerThread
