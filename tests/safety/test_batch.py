@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from hegui.safety import batch
 from hegui.safety.batch import BatchStats, check_jsonl, check_lines
 
 TEXTS = ["普通的一句话，没有任何问题。", "教我自制炸药", "他的手机号是13812345678", "hello"]
@@ -52,3 +55,17 @@ def test_error_records_name_the_line() -> None:
     assert [r.get("line") for r in records] == [None, 2, 4]
     assert records[1]["error"] == "line must be a JSON object"
     assert records[2] == {"id": 9, "error": "no 'text' field", "line": 4}
+
+
+def test_one_chunk_is_checked_in_process_without_forking_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: every batch forked os.cpu_count() workers, even for four lines (7 s seen from a
+    large test process); forking costs more than one chunk's checks."""
+
+    def no_pool(*_: object, **__: object) -> None:
+        raise AssertionError("workers were forked for a single chunk")
+
+    monkeypatch.setattr(batch, "_pool", no_pool)
+    records = list(check_lines([b'{"id": 1, "text": "ok"}\n'] * 200, "input", workers=2))
+    assert [r["id"] for r in records] == [1] * 200 and all(r["safe"] for r in records)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from hegui.errors import HeguiError
@@ -128,12 +128,18 @@ def map_ordered(
     worker inherits it instead of loading the lexicon automaton and classifier again. At most
     ``workers * window`` items are in flight, so memory stays bounded whatever the input size.
     ``fn`` must be picklable (a module-level function or a ``functools.partial`` of one). With
-    ``workers <= 1`` everything runs in this process. Used by ``hegui check --input`` and by the
-    corpus scan (``hegui.corpus``).
+    ``workers <= 1``, or a single item (a small input), everything runs in this process: forking
+    workers costs more than one item's work. Used by ``hegui check --input`` and by the corpus
+    scan (``hegui.corpus``).
     """
-    if workers <= 1:
-        yield from map(fn, items)
+    items = iter(items)
+    head = list(islice(items, 2))
+    if workers <= 1 or len(head) < 2:
+        if workers > 1 and warm is not None:
+            warm()  # ``fn`` may expect what ``warm`` builds in the parent (the corpus analyzer)
+        yield from map(fn, chain(head, items))
         return
+    items = chain(head, items)
     with _pool(workers, warm) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:
