@@ -188,7 +188,7 @@ def test_a_killed_scan_resumes_without_counting_anything_twice(url: str, tmp_pat
     reference = _hegui(*args, "--out", str(tmp_path / "ref"), "--workers", "2")
     assert reference.returncode == 0, reference.stderr
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "hegui.cli", *args, "--out", str(out), "--workers", "2", "--checkpoint-every", "0.2"]  # fmt: skip
+    cmd = [sys.executable, "-m", "hegui.cli", *args, "--out", str(out), "--workers", "2", "--checkpoint-every", "0"]  # fmt: skip
     proc = subprocess.Popen(
         cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -200,7 +200,7 @@ def test_a_killed_scan_resumes_without_counting_anything_twice(url: str, tmp_pat
             records = json.loads(state.read_text())["checkpoint"]["records"]
             if records >= 600:
                 break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the scan finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
