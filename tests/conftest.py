@@ -5,13 +5,21 @@ suite waits instead of computing: `hegui` subprocesses starting, upstream hangs 
 stalls injected on purpose, PostgreSQL round trips, Chromium. With one worker per core the two
 cores of the reference machine were busy 132 % of 200 %, and the suite took 229 s; with two
 workers per core it took 196 s (docs/benchmarks.md, "Test suite").
+
+Typer's test runner (``typer.testing.CliRunner``) converts the app into click commands on every
+``invoke``, ~60 ms for hegui's command tree, which the suite paid a few hundred times. The
+console script builds the tree once per process, so the suite builds it once per app as well.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
+import typer.testing
+
+typer.testing._get_command = functools.cache(typer.testing._get_command)  # type: ignore[attr-defined]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 
 from hegui.errors import ConfigError
 from hegui.safety.lexicon.detector import LexiconDetector
-from hegui.safety.lexicon.format import builtin_dir, lexicon_files, parse_text, read_file
+from hegui.safety.lexicon.format import lexicon_files, parse_text, read_file
 from hegui.safety.lexicon.matcher import LexiconMatcher
 from hegui.safety.lexicon.stats import lexicon_stats
 from hegui.safety.types import Direction, Doc, Layer
-from tests.preconditions import require
 
 LEXICON = """\
 # a tiny test lexicon
@@ -265,15 +264,6 @@ def test_compiled_lexicon_is_cached_and_a_corrupt_cache_is_rebuilt(
     assert hits(third, "炸*弹") == [("炸*弹", "炸弹")]
     path.write_text(LEXICON + "新词\tA.1.h\n", encoding="utf-8")  # new content, new key
     assert hits(LexiconMatcher.from_files([path]), "新词") == [("新词", "新词")]
-
-
-def test_starter_lexicon_smoke() -> None:
-    files = lexicon_files([builtin_dir()])
-    require(bool(files), "the starter lexicon folder is empty")
-    detector = LexiconDetector.default()
-    entry = next(e for e in detector.matcher.entries if not e.allow and e.mode == "sub")
-    findings = detector.detect(Doc(f"前文{entry.term}后文"), Direction.INPUT)
-    assert any(f.code == entry.code for f in findings)
 
 
 # -- stats and CLI --------------------------------------------------------------------------

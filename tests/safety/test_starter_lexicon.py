@@ -17,6 +17,9 @@ from types import ModuleType
 import pytest
 
 from hegui import taxonomy
+from hegui.safety.lexicon.detector import LexiconDetector
+from hegui.safety.lexicon.format import builtin_dir, lexicon_files
+from hegui.safety.types import Direction, Doc
 from tests.preconditions import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,3 +173,14 @@ def test_benign_corpora_false_hit_rate(entries: list) -> None:
     for name, (rows, hit, strong) in per_corpus.items():
         assert hit / rows <= 0.05, f"{name}: {hit}/{rows} benign rows hit"
         assert strong / rows <= 0.02, f"{name}: {strong}/{rows} rows hit at high/medium"
+
+
+def test_starter_lexicon_smoke() -> None:
+    """The shipped lexicon compiles and finds one of its own terms. (In this module, not in
+    test_lexicon.py, whose private empty cache made it compile the whole lexicon again.)"""
+    files = lexicon_files([builtin_dir()])
+    require(bool(files), "the starter lexicon folder is empty")
+    detector = LexiconDetector.default()
+    entry = next(e for e in detector.matcher.entries if not e.allow and e.mode == "sub")
+    findings = detector.detect(Doc(f"前文{entry.term}后文"), Direction.INPUT)
+    assert any(f.code == entry.code for f in findings)
