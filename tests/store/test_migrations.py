@@ -41,6 +41,31 @@ def test_upgrade_twice_is_a_no_op_and_keeps_the_audit_genesis(store: Store) -> N
     assert rows == [(1, 0, "0" * 64)]
 
 
+def test_a_store_at_head_is_opened_without_running_alembic(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: every open_store ran Alembic's upgrade, which loads and compiles every migration
+    script even when there is nothing to do (tens of ms per CLI command and gateway start)."""
+    from hegui.store import migrate
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("alembic upgrade ran on a database already at head")
+
+    monkeypatch.setattr(migrate.command, "upgrade", refuse)
+    assert upgrade(store) == head_revision()
+    open_store(store.url).close()
+
+
+def test_an_older_store_is_still_upgraded(fresh_url: str) -> None:
+    store = Store(fresh_url)
+    try:
+        assert upgrade(store, "0005") == "0005"
+        assert upgrade(store) == head_revision()
+        assert current_revision(store) == head_revision()
+    finally:
+        store.close()
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
     s = open_store(sqlite_url)
     try:
