@@ -237,13 +237,14 @@ def test_hegui_serve_writes_every_access_line_before_it_exits(
     sent: list[str] = []
     try:
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, err_path.read_text(encoding="utf-8")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        with httpx.Client(timeout=2) as probe:  # one client: each new one loads the CA bundle
+            while time.monotonic() < deadline:
+                assert proc.poll() is None, err_path.read_text(encoding="utf-8")
+                try:
+                    if probe.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
         body = {"model": "mock-model", "messages": [{"role": "user", "content": "你好"}]}
         with httpx.Client(base_url=base, timeout=20) as c:
             for i in range(25):
