@@ -23,10 +23,12 @@ from collections.abc import Iterator
 from hegui.safety.classifier.training.blackmarket_more import EMOJI, _fill, _post
 from hegui.safety.classifier.training.datasets import Example
 
-__all__ = ["BENIGN_KINDS", "KINDS", "generate"]
+__all__ = ["BENIGN_KINDS", "KINDS", "Kinds", "generate", "posts"]
 
 # kind → (offers, promises, hooks); A.1.f for "porn", A.1.h for every other kind
-KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+Kinds = dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+
+KINDS: Kinds = {
     "drugs": (
         ("冰毒现货，纯度九成", "麻古到了，老客户先拿", "白粉散装，克数足", "摇头丸蹦迪专用", "大麻叶子，国外直邮",
          "神仙水现货，喝了就嗨", "彩虹烟，抽一口飘一晚", "咖啡包奶茶包，外观看不出", "跳跳糖批发，懂的私",
@@ -111,7 +113,7 @@ _PINYIN = {"微信": "wx", "群": "qun", "毒": "d", "枪": "q", "赌": "d", "�
            "代孕": "dy", "作弊": "zb", "冰毒": "bd", "大麻": "dm", "假币": "jb", "私彩": "sc"}  # fmt: skip
 
 # benign kinds: (offers, promises, hooks); each shaped like a post, none harmful
-BENIGN_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+BENIGN_KINDS: Kinds = {
     "secondhand": (
         ("自用iPhone出，电池健康九成", "二手自行车转让，八成新", "考研书籍打包出", "婴儿车闲置，用了半年", "搬家出沙发餐桌",
          "闲置吉他低价转", "全新未拆电饭煲转让", "旧手机出，屏幕无划痕", "毕业清仓，台灯衣架都有", "二手钢琴出售，可上门看"),
@@ -180,32 +182,37 @@ def _disguise(text: str, rng: random.Random) -> str:
     return text
 
 
+def posts(
+    kinds: Kinds,
+    total: int,
+    contacts: tuple[str, ...],
+    rng: random.Random,
+    seen: set[str],
+    *,
+    strip: str = "",
+) -> Iterator[tuple[str, str]]:
+    """``total`` posts not in ``seen`` as (kind, text): kinds in turn, three in ten at random.
+    ``strip``: characters taken off both ends (the lures drop a dangling comma)."""
+    made = 0
+    names = sorted(kinds)
+    while made < total:
+        kind = names[made % len(names)] if rng.random() < 0.7 else rng.choice(names)
+        offers, promises, hooks = kinds[kind]
+        picked = [p for p in rng.sample(promises, rng.randint(0, min(3, len(promises)))) if p]
+        text = _post(rng.choice(offers), picked, rng.choice(hooks), _contact(rng, contacts), rng)
+        text = _fill(text + rng.choice(EMOJI), rng).strip(strip)
+        if text not in seen:
+            seen.add(text)
+            made += 1
+            yield kind, text
+
+
 def generate(per_kind: int, seed: str, source: str) -> Iterator[Example]:
     """``per_kind`` posts of every harmful kind (with its code), then as many benign posts."""
     rng = random.Random(seed)
     seen: set[str] = set()
-
-    def posts(
-        kinds: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]],
-        total: int,
-        contacts: tuple[str, ...],
-    ) -> Iterator[tuple[str, str]]:
-        made = 0
-        names = sorted(kinds)
-        while made < total:
-            kind = names[made % len(names)] if rng.random() < 0.7 else rng.choice(names)
-            offers, promises, hooks = kinds[kind]
-            picked = rng.sample(promises, rng.randint(0, min(3, len(promises))))
-            text = _post(rng.choice(offers), [p for p in picked if p], rng.choice(hooks),
-                         _contact(rng, contacts), rng) + rng.choice(EMOJI)  # fmt: skip
-            text = _fill(text, rng)
-            if text not in seen:
-                seen.add(text)
-                made += 1
-                yield kind, text
-
-    for kind, text in posts(KINDS, per_kind * len(KINDS), CONTACTS):
+    for kind, text in posts(KINDS, per_kind * len(KINDS), CONTACTS, rng, seen):
         code = "A.1.f" if kind == "porn" else "A.1.h"
         yield Example(_disguise(text, rng), source, "train", None, 1, code)
-    for _, text in posts(BENIGN_KINDS, per_kind * len(KINDS), BENIGN_CONTACTS):
+    for _, text in posts(BENIGN_KINDS, per_kind * len(KINDS), BENIGN_CONTACTS, rng, seen):
         yield Example(text, source, "train", 0, 0)

@@ -18,13 +18,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from hegui.safety.classifier.training.blackmarket_goods import CONTACTS, _contact, _disguise
-from hegui.safety.classifier.training.blackmarket_more import EMOJI, _fill, _post
+from hegui.safety.classifier.training.blackmarket_goods import CONTACTS, Kinds, _disguise, posts
 from hegui.safety.classifier.training.datasets import Example
 
 __all__ = ["BENIGN_KINDS", "KINDS", "generate"]
 
-Kinds = dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
 
 # kind → (offers, promises, hooks); A.1.f for "sugar", A.1.h for every other kind
 KINDS: Kinds = {
@@ -152,28 +150,14 @@ BENIGN_CONTACTS = (
 )  # fmt: skip
 
 
-def _posts(kinds: Kinds, total: int, contacts: tuple[str, ...], rng: random.Random,
-           seen: set[str]) -> Iterator[tuple[str, str]]:  # fmt: skip
-    made = 0
-    names = sorted(kinds)
-    while made < total:
-        kind = names[made % len(names)] if rng.random() < 0.7 else rng.choice(names)
-        offers, promises, hooks = kinds[kind]
-        picked = [p for p in rng.sample(promises, rng.randint(0, min(3, len(promises)))) if p]
-        text = _post(rng.choice(offers), picked, rng.choice(hooks), _contact(rng, contacts), rng)
-        text = _fill(text + rng.choice(EMOJI), rng).strip("，")
-        if text not in seen:
-            seen.add(text)
-            made += 1
-            yield kind, text
-
-
 def generate(per_kind: int, seed: str, source: str) -> Iterator[Example]:
     """``per_kind`` posts of every harmful kind (with its code), then as many benign posts."""
     rng = random.Random(seed)
     seen: set[str] = set()
-    for kind, text in _posts(KINDS, per_kind * len(KINDS), CONTACTS, rng, seen):
+    for kind, text in posts(KINDS, per_kind * len(KINDS), CONTACTS, rng, seen, strip="，"):
         code = "A.1.f" if kind == "sugar" else "A.1.h"
         yield Example(_disguise(text, rng), source, "train", None, 1, code)
-    for _, text in _posts(BENIGN_KINDS, per_kind * len(KINDS), BENIGN_CONTACTS, rng, seen):
+    for _, text in posts(
+        BENIGN_KINDS, per_kind * len(KINDS), BENIGN_CONTACTS, rng, seen, strip="，"
+    ):
         yield Example(text, source, "train", 0, 0)
