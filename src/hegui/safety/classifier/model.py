@@ -143,9 +143,10 @@ class TextClassifier:
             else None
         )
         self._native = NativeFeatures.build(self.spec, self.pinyin_table)
+        main = self._variant(self._hidden)  # the Latin one, when there is one, is built apart
         self._variants = (
-            self._variant(self._hidden),
-            self._variant(self._hidden_latin or self._hidden),
+            main,
+            main if self._hidden_latin is None else self._variant(self._hidden_latin),
         )
         self._native_w = self._variants[0].weights
         self._floats = (self._scale.tolist(), self._bias.tolist())
