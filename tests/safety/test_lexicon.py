@@ -437,3 +437,11 @@ def test_cached_matcher_builds_entries_lazily_and_finds_the_same(
                [(m.entry, m.pattern, m.start, m.end) for m in second.find_text(text)]  # fmt: skip
     assert second.entries[-1].source == "houbb:1" and second.entries[-1] == first.entries[-1]
     assert list(second.entries) == first.entries
+
+
+def test_a_lexicon_without_entries_finds_nothing(tmp_path: Path) -> None:
+    """It crashed with an AssertionError ("batch normalisation disagreed ...")."""
+    empty = write(tmp_path, "term\tcode\n# nothing yet\n", "empty.tsv")
+    detector = LexiconDetector.from_paths([empty], builtin=False)
+    assert detector.matcher.pattern_count == 0
+    assert detector.matcher.find_text("炸弹") == []

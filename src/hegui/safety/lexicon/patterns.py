@@ -32,6 +32,8 @@ class Pattern:
 
 def _normalize_many(texts: list[str], entries: list[Entry], owners: list[int]) -> list[str]:
     """Normalise many short strings in one call (joined by U+FFFD, which no step crosses)."""
+    if not texts:  # a lexicon without entries (one header line, say): "" would split into [""]
+        return []
     joined = normalize("\ufffd".join(texts)).text.split("\ufffd")
     if len(joined) == len(texts) and all(joined):
         return joined
