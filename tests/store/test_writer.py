@@ -16,6 +16,7 @@ from hegui.ops.backend import StoreBackend
 from hegui.ops.journal import UsageJournal, default_folder, encode_frame
 from hegui.ops.records import UsageRecord
 from hegui.ops.usage import record_meta
+from hegui.ops.writer import WriterClient
 from hegui.store import audit
 from hegui.store.db import open_store
 from hegui.store.schema import usage_quarantine, usage_records
@@ -365,3 +366,27 @@ async def test_the_per_request_liveness_check_asks_the_os_at_most_every_quarter_
         assert not writer.seems_alive() and writer.lost
     finally:
         await b.close()
+
+
+async def test_a_failure_under_way_when_asked_does_not_fail_the_flush() -> None:
+    """The database came back just before the flush; the attempt that was under way then still
+    fails. It failed the flush (seen as a flaky test_backlog_over_its_limit... under load)."""
+    client = WriterClient({}, in_process=True)
+    client._changed = asyncio.Event()
+    client.failures, client.error = 4, "database write failed: OperationalError"
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, client._progress, {"done": 0, "failures": 5, "error": client.error})
+    loop.call_later(0.1, client._progress, {"done": 3, "failures": 5, "error": None})
+    await client.wait_done(3, timeout=5)
+    assert client.done == 3
+
+
+async def test_a_database_still_broken_fails_the_flush() -> None:
+    client = WriterClient({}, in_process=True)
+    client._changed = asyncio.Event()
+    error = "database write failed: OperationalError"
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, client._progress, {"done": 0, "failures": 1, "error": error})
+    loop.call_later(0.1, client._progress, {"done": 0, "failures": 2, "error": error})
+    with pytest.raises(StoreError, match="OperationalError"):
+        await client.wait_done(3, timeout=5)

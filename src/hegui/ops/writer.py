@@ -299,7 +299,10 @@ class WriterClient:
                 seen, deadline = self.done, time.monotonic() + timeout
             if self.lost:
                 raise StoreError("usage writer exited")
-            if self.error and self.failures > failures:  # failed again since we asked
+            # Attempts are sequential, so of two failures reported since we asked, the second
+            # began after we asked: the first may be one that was under way (or reported but
+            # not yet read) when the database came back, and must not fail a flush.
+            if self.error and self.failures > failures + 1:
                 raise StoreError(self.error)
             left = deadline - time.monotonic()
             if left <= 0:
