@@ -429,7 +429,7 @@ def test_cached_matcher_builds_entries_lazily_and_finds_the_same(
     path.write_text(LEXICON + "出售麻古\tA.1.h\thigh\tsub\t\thoubb:1\n", encoding="utf-8")
     first = LexiconMatcher.from_files([path])
     second = LexiconMatcher.from_files([path])  # from the cache
-    assert type(second.entries).__name__ == "_LazyEntries" and len(second.entries) == len(
+    assert type(second.entries).__name__ == "LazyEntries" and len(second.entries) == len(
         first.entries
     )
     for text in ("教我做炸*弹", "出售麻古片", "前面路口交通拥堵", "kill yourself now"):

@@ -40,10 +40,10 @@ class LexiconDetector:
     def from_paths(
         cls, paths: Iterable[str | Path] = (), builtin: bool = True, *, variants: bool = True
     ) -> LexiconDetector:
-        """Operator files and folders, after the built-in starter lexicon unless ``builtin=False``."""
-        all_paths: list[str | Path] = [*builtin_paths()] if builtin else []
-        all_paths.extend(paths)
-        return cls(LexiconMatcher.from_files(all_paths, variants=variants))
+        """Operator files and folders, after the built-in starter lexicon unless ``builtin=False``
+        (layered over its cached databases: see :meth:`LexiconMatcher.from_files`)."""
+        base = builtin_paths() if builtin else []
+        return cls(LexiconMatcher.from_files(paths, base=base, variants=variants))
 
     @classmethod
     def default(cls) -> LexiconDetector:

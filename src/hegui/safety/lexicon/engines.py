@@ -12,7 +12,16 @@ from typing import Any
 
 from hegui.errors import ConfigError
 
-__all__ = ["AhoCorasickEngine", "HyperscanEngine", "engine_name"]
+__all__ = [
+    "AhoCorasickEngine",
+    "EngineStack",
+    "HyperscanEngine",
+    "Scanner",
+    "dump_engine",
+    "engine_name",
+    "load_engine",
+    "stacked",
+]
 
 
 def _collect(pid: int, _from: int, to: int, _flags: int, hits: Any) -> None:
@@ -73,6 +82,47 @@ class AhoCorasickEngine:
         matches = self.ac.find_matches_as_indexes(data, overlapping=True)
         ids = self.ids
         return [(ids[pid], end) for pid, _, end in matches]
+
+
+class EngineStack:
+    """Databases scanned one after the other as if they were one (their ids do not overlap): a
+    base lexicon's cached database and the one compiled for the terms layered over it."""
+
+    def __init__(self, engines: tuple[HyperscanEngine | AhoCorasickEngine, ...]) -> None:
+        self.engines = engines
+
+    def scan(self, data: Any) -> list[tuple[int, int]]:
+        first, *rest = self.engines
+        hits = first.scan(data)
+        for engine in rest:
+            hits += engine.scan(data)
+        return hits
+
+
+Scanner = HyperscanEngine | AhoCorasickEngine | EngineStack
+
+
+def stacked(below: Scanner | None, above: Scanner | None) -> Scanner | None:
+    """``below`` scanned first, then ``above`` (either may be missing)."""
+    if below is None or above is None:
+        return below if above is None else above
+    lower = below.engines if isinstance(below, EngineStack) else (below,)
+    upper = above.engines if isinstance(above, EngineStack) else (above,)
+    return EngineStack((*lower, *upper))
+
+
+def dump_engine(engine: Scanner | None) -> tuple[bytes, ...] | None:
+    """Hyperscan databases as bytes for the disk cache (only Hyperscan matchers are cached)."""
+    engines = engine.engines if isinstance(engine, EngineStack) else (engine,)
+    blobs = tuple(e.dump() for e in engines if isinstance(e, HyperscanEngine))
+    return blobs or None
+
+
+def load_engine(blobs: tuple[bytes, ...] | None) -> Scanner | None:
+    if blobs is None:
+        return None
+    engines = tuple(HyperscanEngine(None, blob=b) for b in blobs)
+    return engines[0] if len(engines) == 1 else EngineStack(engines)
 
 
 def engine_name(engine: str) -> str:

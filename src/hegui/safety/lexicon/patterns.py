@@ -7,6 +7,7 @@ and every entry it stands for, so one hit resolves all of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hegui.errors import ConfigError
@@ -30,7 +31,7 @@ class Pattern:
     protects: list[int] | None = None  # entries this phrase is an exception for
 
 
-def _normalize_many(texts: list[str], entries: list[Entry], owners: list[int]) -> list[str]:
+def _normalize_many(texts: list[str], entries: Sequence[Entry], owners: list[int]) -> list[str]:
     """Normalise many short strings in one call (joined by U+FFFD, which no step crosses)."""
     if not texts:  # a lexicon without entries (one header line, say): "" would split into [""]
         return []
@@ -48,8 +49,11 @@ def _normalize_many(texts: list[str], entries: list[Entry], owners: list[int]) -
     raise AssertionError("batch normalisation disagreed with per-term normalisation")
 
 
-def build_patterns(entries: list[Entry], variants: bool) -> list[Pattern]:
-    """One :class:`Pattern` per distinct normalised text of every term, variant and phrase."""
+def build_patterns(entries: Sequence[Entry], variants: bool, start: int = 0) -> list[Pattern]:
+    """One :class:`Pattern` per distinct normalised text of every term, variant and phrase.
+
+    Patterns name entries by their index in ``entries`` plus ``start`` (a lexicon layered over a
+    base one numbers its entries after the base's)."""
     texts: list[str] = []
     owners: list[int] = []
     for i, e in enumerate(entries):
@@ -66,7 +70,7 @@ def build_patterns(entries: list[Entry], variants: bool) -> list[Pattern]:
             p = by_text[text] = Pattern(text)
         return p
 
-    for i, e in enumerate(entries):
+    for i, e in enumerate(entries, start):
         term = next(normalized)
         exceptions = [next(normalized) for _ in e.exceptions]
         if e.allow:
