@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hegui.safety.lexicon.detector import LexiconDetector
 from hegui.safety.lexicon.engines import EngineStack
 from hegui.safety.lexicon.entries import entry_fields
-from hegui.safety.lexicon.format import Entry, parse_text
+from hegui.safety.lexicon.format import Entry, parse_text, read_file
 from hegui.safety.lexicon.matcher import LexiconMatcher
 
 BASE = """\
@@ -46,10 +46,10 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("HEGUI_CACHE_DIR", str(tmp_path / "cache"))
-    yield
+    yield tmp_path / "cache"
 
 
 def tables(m: LexiconMatcher) -> tuple[object, ...]:
@@ -113,12 +113,14 @@ def test_layering_any_lexicon_over_any_other_changes_nothing(
     assert hits(layered, text) == hits(whole, text)
 
 
-def test_files_over_a_cached_base_compile_only_their_own_terms(tmp_path: Path) -> None:
+def test_files_over_a_cached_base_compile_only_their_own_terms(
+    tmp_path: Path, private_cache: Path
+) -> None:
     base, op = tmp_path / "base.tsv", tmp_path / "op.tsv"
     base.write_text(BASE, encoding="utf-8")
     op.write_text(OPERATOR, encoding="utf-8")
     layered = LexiconMatcher.from_files([op], base=[base])
-    assert len(list((tmp_path / "cache").glob("lexicon-*.pkl"))) == 2  # the base and the whole
+    assert len(list(private_cache.glob("lexicon-*.pkl"))) == 2  # the base and the whole
     assert isinstance(layered._wide, EngineStack)
     whole = LexiconMatcher.from_files([base, op], cache=False)
     again = LexiconMatcher.from_files([op], base=[base])  # from the cache
@@ -130,14 +132,14 @@ def test_files_over_a_cached_base_compile_only_their_own_terms(tmp_path: Path) -
     op.write_text(OPERATOR + "新词\tA.1.h\n", encoding="utf-8")  # an edit reuses the base
     edited = LexiconMatcher.from_files([op], base=[base])
     assert [h[2] for h in hits(edited, "新词")] == ["新词"]
-    assert len(list((tmp_path / "cache").glob("lexicon-*.pkl"))) == 3
+    assert len(list(private_cache.glob("lexicon-*.pkl"))) == 3
 
 
 def test_an_operator_file_over_the_builtin_lexicon(tmp_path: Path) -> None:
     op = tmp_path / "mine.tsv"
     op.write_text("term\tcode\n蓝色独角兽暗号\tA.1.h\n", encoding="utf-8")
-    builtin = LexiconDetector.from_paths([]).matcher
-    mine = LexiconDetector.from_paths([op]).matcher
+    builtin = LexiconDetector.default().matcher  # the suite's shared one: not compiled again
+    mine = builtin.layered(read_file(op))
     assert len(mine.entries) == len(builtin.entries) + 1
     assert mine._texts[: len(builtin._texts)] == builtin._texts
     text = "他说了蓝色独角兽暗号，还要买炸药"
