@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -159,18 +159,19 @@ class LexiconMatcher:
         known = {text: i for i, text in enumerate(texts)}
         first_new = len(texts)
         for p in build_patterns(more, self.variants, start=len(self.entries)):
-            i = known.get(p.text)
+            text, role, its_deny, its_protects = _flat(p)
+            i = known.get(text)
             if i is None:
-                texts.append(p.text)
-                roles.append(p.role)
-                deny.append(tuple(p.deny) if p.deny else None)
-                protects.append(tuple(p.protects) if p.protects else None)
+                texts.append(text)
+                roles.append(role)
+                deny.append(its_deny)
+                protects.append(its_protects)
                 continue
-            roles[i] |= p.role
-            if p.deny:
-                deny[i] = (*(deny[i] or ()), *p.deny)
-            if p.protects:
-                protects[i] = (*(protects[i] or ()), *p.protects)
+            roles[i] |= role
+            if its_deny:
+                deny[i] = (*(deny[i] or ()), *its_deny)
+            if its_protects:
+                protects[i] = (*(protects[i] or ()), *its_protects)
         out._texts, out._roles, out._deny, out._protects = texts, roles, deny, protects
         out._setup()
         wide, narrow = out._compile(range(first_new, len(texts)))
@@ -207,10 +208,8 @@ class LexiconMatcher:
     def _set_patterns(self, patterns: list[Pattern]) -> None:
         """Keep pattern data as flat lists of tuples of atomics: the garbage collector stops
         tracking those, so 100k patterns do not slow every collection of a busy process."""
-        self._texts = [p.text for p in patterns]
-        self._roles = [p.role for p in patterns]
-        self._deny = [tuple(p.deny) if p.deny else None for p in patterns]
-        self._protects = [tuple(p.protects) if p.protects else None for p in patterns]
+        columns = tuple(zip(*map(_flat, patterns), strict=True)) or ((), (), (), ())
+        self._texts, self._roles, self._deny, self._protects = map(list, columns)
         self._setup()
 
     def _setup(self) -> None:  # what it sets is listed in _DERIVED (kept in the cache)
@@ -425,6 +424,16 @@ class LexiconMatcher:
                 first.tolist(), last.tolist(), kept, strict=True
             )
         ]
+
+
+def _flat(p: Pattern) -> tuple[str, int, tuple[Any, ...] | None, tuple[int, ...] | None]:
+    """A pattern as atomics and tuples of atomics, which the garbage collector stops tracking."""
+    return (
+        p.text,
+        p.role,
+        tuple(p.deny) if p.deny else None,
+        tuple(p.protects) if p.protects else None,
+    )
 
 
 _new_match = partial(tuple.__new__, Match)  # Match from a 5-tuple, without a Python-level call
