@@ -32,14 +32,19 @@ def file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-def load(selection: str, path: Path = DURATIONS) -> dict[str, float]:
-    """Seconds per test file for the ``-m`` ``selection``; empty when the file is missing or
-    unreadable (the order is then kept)."""
+def _tables(path: Path) -> dict[str, object]:
+    """Every selection's table; empty when the file is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    table = data.get(selection) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def load(selection: str, path: Path = DURATIONS) -> dict[str, float]:
+    """Seconds per test file for the ``-m`` ``selection``; empty when the file is missing or
+    unreadable (the order is then kept)."""
+    table = _tables(path).get(selection)
     if not isinstance(table, dict):
         return {}
     return {str(k): float(v) for k, v in table.items() if isinstance(v, int | float)}
@@ -47,12 +52,7 @@ def load(selection: str, path: Path = DURATIONS) -> dict[str, float]:
 
 def save(selection: str, table: Mapping[str, float], path: Path = DURATIONS) -> None:
     """Write ``table`` as the times of ``selection``, keeping the other selections' tables."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _tables(path)
     data[selection] = dict(table)
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
