@@ -1,10 +1,14 @@
 """The whole Article 9–15 workflow in a real browser (Debian's Chromium driven by Playwright)
 against a real gateway with the console mounted, as ``hegui serve`` runs it.
 
+The browser is Debian's ``chromium-headless-shell`` where it is installed: the same Chromium
+build without the desktop shell, which is what Playwright itself runs headless; it needs a third
+of the full browser's CPU for these pages. Full ``chromium`` is used where only it is installed.
+
 Each step takes a screenshot; with ``HEGUI_CONSOLE_SCREENSHOTS=1`` they are saved into
 ``docs/img/console/`` (which ``docs/console.md`` shows), otherwise into a temporary folder, so a
-test run leaves the tree clean. CI installs Chromium with apt (``.ci/run``); elsewhere the tests
-skip when it is missing.
+test run leaves the tree clean. CI installs both with apt (``.ci/run``); elsewhere the tests
+skip when neither is there.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from tests.console.web import PASSWORD, add_staff
 from tests.gateway.servers import ServerThread
 from tests.preconditions import require
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "console"
 SHOTS = (
     DOCS_SHOTS
@@ -62,8 +66,8 @@ def shot(page: Any, name: str) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, upstream: ServerThread) -> Iterator[Site]:
     require(
-        os.path.exists(CHROMIUM) or shutil.which("chromium") is not None,
-        "Chromium is not installed (apt-get install chromium)",
+        CHROMIUM is not None,
+        "Chromium is not installed (apt-get install chromium-headless-shell)",
     )
     from playwright.sync_api import sync_playwright
 
