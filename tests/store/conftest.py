@@ -105,14 +105,27 @@ def pg_shared_url(_pg_session_url: str) -> str:
     """One migrated database for the session, emptied before each test (creating one is slow)."""
     import psycopg
 
-    from hegui.store.schema import metadata
-
-    tables = ", ".join(f'"{t}"' for t in metadata.tables if t != "audit_head")
     dsn = _pg_session_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    with psycopg.connect(dsn) as conn:  # one transaction, committed on leaving the block
+        conn.execute(_EMPTY_SQL)
         conn.execute("UPDATE audit_head SET seq = 0, hash = %s WHERE id = 1", ("0" * 64,))
     return _pg_session_url
+
+
+def _empty_sql() -> str:
+    """DELETE every table (children first) and restart every sequence: what ``TRUNCATE ...
+    RESTART IDENTITY`` does, at a sixth of its server CPU on tables a test left nearly empty
+    (TRUNCATE makes new files for every table and index: 60 ms of PostgreSQL's CPU per test)."""
+    from hegui.store.schema import metadata
+
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name != "audit_head"]
+    return "".join(f'DELETE FROM "{t}";' for t in tables) + (
+        "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+        " FROM pg_sequences WHERE schemaname = current_schema();"
+    )
+
+
+_EMPTY_SQL = _empty_sql()
 
 
 @pytest.fixture
