@@ -169,6 +169,36 @@ async def test_database_failure_keeps_records_then_writes_them_once(sqlite_url: 
     assert count(sqlite_url, usage_quarantine) == 0  # a database outage is not a bad row
 
 
+async def test_close_while_the_database_fails_ends_at_once_and_keeps_the_records(
+    sqlite_url: str,
+) -> None:
+    """The writer tries once more when asked to stop, then leaves the rest to the next start;
+    it used to retry until the serving side killed it (3 s later, on every such shutdown)."""
+    b = StoreBackend(settings_for(sqlite_url), clock=Clock())
+    await b.start()
+    path = sqlite_url.removeprefix("sqlite:///")
+    assert b._usage is not None and b._usage.writer is not None
+    proc = b._usage.writer._proc
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE usage_records RENAME TO usage_records_away")
+    await b.record_usage(record(1))
+    with pytest.raises(StoreError):
+        await b.flush()
+    await b.close()
+    assert proc is not None and proc.returncode == 0  # it ended; it was not killed
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE usage_records_away RENAME TO usage_records")
+    again = StoreBackend(settings_for(sqlite_url), clock=Clock())  # adopts the left journal
+    await again.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + 15
+        while count(sqlite_url) < 1 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+    finally:
+        await again.close()
+    assert [r[0] for r in rows(sqlite_url)] == ["p_1"]
+
+
 async def test_backlog_over_its_limit_refuses_with_a_clear_error(sqlite_url: str) -> None:
     b = StoreBackend(settings_for(sqlite_url, usage_queue_limit=3), clock=Clock())
     await b.start()

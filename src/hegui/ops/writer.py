@@ -129,6 +129,8 @@ def serve(sock: socket.socket) -> None:
                 wait = 0.0 if wrote >= batch else interval
             except StoreError:
                 failures += 1
+                if stopping:  # asked to stop and the database is failing: the next start replays
+                    return
                 wait = min(2.0, max(interval, 0.5))
             if time.monotonic() >= next_adopt and not done:
                 next_adopt = time.monotonic() + _ADOPT_EVERY
