@@ -293,13 +293,14 @@ async def test_moderation_protocol_over_http_and_its_failures(unused_tcp_port: i
     from hegui.safety.guard import GuardModel
 
     seen: list[dict] = []
+    release = asyncio.Event()  # the slow answer waits past the guard's timeout, until cleanup
 
     async def moderations(request: web.Request) -> web.Response:
         body = await request.json()
         seen.append(body)
         text = body["input"]
         if "慢" in text:
-            await asyncio.sleep(3)
+            await release.wait()
         if "坏" in text:
             return web.json_response({"error": "boom"}, status=500)
         if "乱" in text:
@@ -324,6 +325,7 @@ async def test_moderation_protocol_over_http_and_its_failures(unused_tcp_port: i
             verdict = await engine.acheck(text)
             assert verdict.failed and verdict.action is Action.BLOCK, text
     finally:
+        release.set()
         await runner.cleanup()  # type: ignore[attr-defined]
 
 
@@ -334,10 +336,12 @@ async def test_chat_guard_timeout_and_http_error_fail_closed(unused_tcp_port: in
 
     from hegui.safety.guard import GuardModel
 
+    release = asyncio.Event()  # the slow answer waits past the guard's timeout, until cleanup
+
     async def chat(request: web.Request) -> web.Response:
         body = await request.json()
         if "慢" in body["messages"][-1]["content"]:
-            await asyncio.sleep(3)
+            await release.wait()
         return web.json_response({"error": "overloaded"}, status=503)
 
     runner = await _serve(unused_tcp_port, {"/v1/chat/completions": chat})
@@ -348,4 +352,5 @@ async def test_chat_guard_timeout_and_http_error_fail_closed(unused_tcp_port: in
         busy = await engine.acheck("你好")
         assert busy.failed and "HTTP 503" in (busy.error or "")
     finally:
+        release.set()
         await runner.cleanup()  # type: ignore[attr-defined]
