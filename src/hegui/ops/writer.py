@@ -205,7 +205,11 @@ class WriterClient:
             self._answer = self.alive
         return self._answer
 
-    def _spawn(self) -> socket.socket:
+    def _spawn(self) -> tuple[socket.socket, list[Any], bytes]:
+        """Start the writer and wait for its "ready"; returns the socket, the messages that
+        came after "ready" in the same read, and any partial line, none of which may be lost:
+        a writer that finds journaled records reports its first progress at once, and reports
+        progress only when it changes."""
         mine, theirs = socket.socketpair()
         if self._in_process:
             self._thread = threading.Thread(
@@ -228,9 +232,10 @@ class WriterClient:
         chan.send(self._config)
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline and not chan.eof:
-            for msg in chan.poll(0.5):
+            got = chan.poll(0.5)
+            for i, msg in enumerate(got):
                 if msg.get("ready"):
-                    return mine
+                    return mine, got[i + 1 :], chan.buf
                 self._kill()
                 mine.close()
                 raise StoreError(f"usage writer could not open the database: {msg.get('error')}")
@@ -241,8 +246,10 @@ class WriterClient:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
-        self._sock = await asyncio.to_thread(self._spawn)
+        self._sock, early, self._buf = await asyncio.to_thread(self._spawn)
         self.lost = False
+        for msg in early:
+            self._progress(msg)
         self._sock.setblocking(False)
         self._loop.add_reader(self._sock.fileno(), self._on_readable)
 
