@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -46,14 +47,54 @@ def test_a_store_at_head_is_opened_without_running_alembic(
 ) -> None:
     """Was: every open_store ran Alembic's upgrade, which loads and compiles every migration
     script even when there is nothing to do (tens of ms per CLI command and gateway start)."""
-    from hegui.store import migrate
+    from alembic import command
 
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("alembic upgrade ran on a database already at head")
 
-    monkeypatch.setattr(migrate.command, "upgrade", refuse)
+    monkeypatch.setattr(command, "upgrade", refuse)
     assert upgrade(store) == head_revision()
     open_store(store.url).close()
+
+
+def test_a_store_at_head_is_opened_without_importing_alembic(store: Store) -> None:
+    """Importing Alembic was ~0.1 s of every ``hegui`` command and gateway start."""
+    code = (
+        "import sys; from hegui.store.db import open_existing, open_store; "
+        f"open_store({store.url!r}).close(); open_existing({store.url!r}).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("target", [None, "0001", "0005", "head"])
+def test_the_revision_read_without_alembic_is_alembics(fresh_url: str, target: str | None) -> None:
+    store = Store(fresh_url)
+    try:
+        if target is not None:
+            upgrade(store, target)
+        with store.read() as conn:
+            expected = MigrationContext.configure(conn).get_current_revision()
+        assert current_revision(store) == expected
+    finally:
+        store.close()
+
+
+def test_the_head_read_from_the_scripts_is_alembics(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from hegui.store.migrate import _head_from_lines, alembic_config
+
+    assert _head_from_lines() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    script = "revision = {}\ndown_revision = {}\n"
+    (tmp_path / "a.py").write_text(script.format("'a'", "None"), encoding="utf-8")
+    (tmp_path / "b.py").write_text(script.format('"b"', '"a"'), encoding="utf-8")
+    assert _head_from_lines(tmp_path) == "b"
+    (tmp_path / "c.py").write_text(script.format('"c"', '"a"'), encoding="utf-8")
+    assert _head_from_lines(tmp_path) is None  # two heads: Alembic decides (and says so)
+    (tmp_path / "c.py").write_text(script.format('"c"', '("a", "b")'), encoding="utf-8")
+    assert _head_from_lines(tmp_path) is None  # a merge: Alembic decides
 
 
 def test_an_older_store_is_still_upgraded(fresh_url: str) -> None:
