@@ -80,6 +80,8 @@ class Tally:
 def _body(n: int, rng: random.Random, fault: bool) -> tuple[dict[str, Any], str]:
     kind = "plain"
     roll = rng.random()
+    if fault:  # a plain prompt: a harmful one is refused before the upstream is ever asked
+        roll = 1.0
     if roll < 0.10:
         size = rng.randint(50_000, 500_000)
         text = (FILLER * (size // len(FILLER.encode()) + 1))[: size // 3]

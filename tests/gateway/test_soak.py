@@ -6,6 +6,7 @@ database stall and kill -9 of `hegui serve`. The suite runs a 12-second smoke of
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,17 @@ def test_soak_smoke_loses_and_duplicates_no_record_through_a_stall_and_a_kill(
     assert result["injected_5xx"] == 1
     assert result["records_lost"] == 0 and result["records_duplicated"] == 0
     assert result["other_5xx"] == 0
+
+
+def test_an_injected_fault_is_never_a_prompt_the_engine_refuses() -> None:
+    """The fault must reach the upstream to come back as a 5xx. It used to take whatever prompt
+    the next random draw gave, 5 % of them harmful: refused by the engine (HTTP 200) before the
+    upstream was asked, so the smoke test's one injected 5xx did not happen (seen in a full run)."""
+    soak = _soak()
+    for seed in range(200):
+        body, kind = soak._body(0, random.Random(seed), fault=True)
+        assert kind == "fault" and body["mock"] == {"behaviour": "status:500"}
+        assert body["messages"][0]["content"] not in soak.HARMFUL, seed
 
 
 @pytest.mark.slow
