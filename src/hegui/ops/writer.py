@@ -246,12 +246,13 @@ class WriterClient:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
-        self._sock, early, self._buf = await asyncio.to_thread(self._spawn)
+        sock, early, self._buf = await asyncio.to_thread(self._spawn)
+        self._sock = sock
         self.lost = False
         for msg in early:
             self._progress(msg)
-        self._sock.setblocking(False)
-        self._loop.add_reader(self._sock.fileno(), self._on_readable)
+        sock.setblocking(False)
+        self._loop.add_reader(sock.fileno(), self._on_readable)
 
     def _on_readable(self) -> None:
         sock = self._sock
