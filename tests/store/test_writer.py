@@ -86,6 +86,19 @@ def count(url: str, table: object = usage_records) -> int:
         s.close()
 
 
+async def adopted_until(url: str, n: int) -> None:
+    """Start a backend, whose writer adopts the journals left in the folder, and close it once
+    ``n`` usage records are in the database (or after 15 s)."""
+    b = StoreBackend(settings_for(url), clock=Clock())
+    await b.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + 15
+        while count(url) < n and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+    finally:
+        await b.close()
+
+
 async def test_records_are_written_by_the_process_field_for_field(sqlite_url: str) -> None:
     b = StoreBackend(settings_for(sqlite_url), clock=Clock())
     await b.start()
@@ -189,14 +202,7 @@ async def test_close_while_the_database_fails_ends_at_once_and_keeps_the_records
     assert proc is not None and proc.returncode == 0  # it ended; it was not killed
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE usage_records_away RENAME TO usage_records")
-    again = StoreBackend(settings_for(sqlite_url), clock=Clock())  # adopts the left journal
-    await again.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + 15
-        while count(sqlite_url) < 1 and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.1)
-    finally:
-        await again.close()
+    await adopted_until(sqlite_url, 1)  # the next start adopts the journal left behind
     assert [r[0] for r in rows(sqlite_url)] == ["p_1"]
 
 
@@ -366,14 +372,7 @@ async def test_journal_of_a_dead_process_is_adopted_without_duplicates(sqlite_ur
         )
     finally:
         s.close()
-    b = StoreBackend(settings_for(sqlite_url), clock=Clock())
-    await b.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + 15
-        while count(sqlite_url) < 4 and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.2)
-    finally:
-        await b.close()
+    await adopted_until(sqlite_url, 4)
     assert [r[0] for r in rows(sqlite_url)] == ["p_1", "p_2", "p_3", "p_4"]
     assert not list(folder.glob(f"{dead.owner}*"))  # replayed, then deleted
 
