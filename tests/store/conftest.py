@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -107,11 +108,12 @@ def pg_shared_url(_pg_session_url: str) -> str:
 
     dsn = _pg_session_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:  # one transaction, committed on leaving the block
-        conn.execute(_EMPTY_SQL)
+        conn.execute(_empty_sql())
         conn.execute("UPDATE audit_head SET seq = 0, hash = %s WHERE id = 1", ("0" * 64,))
     return _pg_session_url
 
 
+@cache
 def _empty_sql() -> str:
     """DELETE every table (children first) and restart every sequence: what ``TRUNCATE ...
     RESTART IDENTITY`` does, at a sixth of its server CPU on tables a test left nearly empty
@@ -123,9 +125,6 @@ def _empty_sql() -> str:
         "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
         " FROM pg_sequences WHERE schemaname = current_schema();"
     )
-
-
-_EMPTY_SQL = _empty_sql()
 
 
 @pytest.fixture
